@@ -1,0 +1,73 @@
+//! The Automerge schema of a work-order document: the one place that knows the layout.
+//!
+//! Layout (schema version 1), all keys at the root map unless nested:
+//!
+//! | key | type | notes |
+//! |---|---|---|
+//! | `schema` | uint | [`SCHEMA_VERSION`] when written; readers accept every version up to theirs |
+//! | `type` | str | `"work_order"` |
+//! | `id` | str | order id (UUID) |
+//! | `numbers` | map | `provisional` (str), `official` (str, set once by the server) |
+//! | `kind`, `channel`, `category`, `urgency`, `cause` | str | snake_case codes |
+//! | `description`, `location`, `preferred_time`, `findings`, `work_done` | str | last writer wins; concurrent values are reported as field conflicts |
+//! | `unit` | map | `unit_id`, `project_id`, `building_id`, `label`, `address` (snapshot at intake) |
+//! | `reporter` | map | `name`, `phone` |
+//! | `events` | list of maps | append-only; `hlc` (timestamp ms), `hlc_c` (uint), `device`, `by`, `at` (timestamp), `prev` (str, optional), `type`, `data` (JSON of [`EventKind`](crate::model::EventKind)) |
+//! | `materials` | map id → map | `name`, `spec`, `qty` (int, thousandths), `unit`, `price` (int, fen) |
+//! | `labour` | map id → map | `person`, `minutes` (uint), `rate` (int, fen per hour), `note` |
+//! | `photos` | map id → map | `sha256`, `stage`, `caption`, `taken_at` (timestamp), `lat`/`lon`/`acc` (f64), `taken_by`, `removed` (bool) |
+//!
+//! Hot paths use Automerge's raw API (a put or an insert per edit), not a whole-struct reconcile.
+//! Event payloads are immutable once written, so they are stored as one JSON string each.
+
+mod read;
+pub(crate) mod write;
+
+pub use read::{read, read_at};
+pub use write::{EventHeader, apply_event, create};
+
+/// The schema version this build writes.
+pub const SCHEMA_VERSION: u64 = 1;
+
+pub(crate) mod keys {
+    pub const SCHEMA: &str = "schema";
+    pub const TYPE: &str = "type";
+    pub const TYPE_WORK_ORDER: &str = "work_order";
+    pub const ID: &str = "id";
+    pub const NUMBERS: &str = "numbers";
+    pub const PROVISIONAL: &str = "provisional";
+    pub const OFFICIAL: &str = "official";
+    pub const KIND: &str = "kind";
+    pub const CHANNEL: &str = "channel";
+    pub const CATEGORY: &str = "category";
+    pub const URGENCY: &str = "urgency";
+    pub const CAUSE: &str = "cause";
+    pub const DESCRIPTION: &str = "description";
+    pub const LOCATION: &str = "location";
+    pub const PREFERRED_TIME: &str = "preferred_time";
+    pub const FINDINGS: &str = "findings";
+    pub const WORK_DONE: &str = "work_done";
+    pub const UNIT: &str = "unit";
+    pub const REPORTER: &str = "reporter";
+    pub const EVENTS: &str = "events";
+    pub const MATERIALS: &str = "materials";
+    pub const LABOUR: &str = "labour";
+    pub const PHOTOS: &str = "photos";
+    /// Root text fields where concurrent values are surfaced as conflicts.
+    pub const CONFLICT_CHECKED: [&str; 8] =
+        [DESCRIPTION, LOCATION, PREFERRED_TIME, FINDINGS, WORK_DONE, CATEGORY, URGENCY, CAUSE];
+}
+
+/// The snake_case code of a serde enum (`Urgency::Emergency` → `"emergency"`).
+pub fn code_of<T: serde::Serialize>(v: &T) -> String {
+    match serde_json::to_value(v) {
+        Ok(serde_json::Value::String(s)) => s,
+        Ok(other) => other.to_string(),
+        Err(_) => String::new(),
+    }
+}
+
+/// Parse a snake_case code back into a serde enum.
+pub fn from_code<T: serde::de::DeserializeOwned>(code: &str) -> Option<T> {
+    serde_json::from_value(serde_json::Value::String(code.to_owned())).ok()
+}

@@ -1,0 +1,187 @@
+//! Writing to a work-order document with Automerge's raw API: one put or insert per field touched.
+
+use super::{SCHEMA_VERSION, code_of, keys};
+use crate::error::{Error, Result};
+use crate::hlc::Hlc;
+use crate::ids::{DeviceId, EventId, OrderId, PersonId};
+use crate::model::{EventKind, Labour, Material, NewOrder, PhotoRef};
+use automerge::transaction::Transactable;
+use automerge::{AutoCommit, ObjId, ObjType, ROOT, ReadDoc, ScalarValue, Value};
+
+/// Who, when and where an event is recorded.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EventHeader {
+    /// HLC of the event (strictly increasing per device).
+    pub hlc: Hlc,
+    /// The writing device (its Automerge actor).
+    pub device: DeviceId,
+    /// The person acting.
+    pub by: PersonId,
+    /// The device's wall clock (ms).
+    pub at_ms: i64,
+    /// The status fold's head as the author saw it.
+    pub prev: Option<EventId>,
+}
+
+impl EventHeader {
+    /// The id the event will have.
+    pub fn event_id(&self) -> EventId {
+        super::read::event_id(self.hlc, &self.device)
+    }
+}
+
+fn map_at(doc: &mut AutoCommit, parent: &ObjId, key: &str) -> Result<ObjId> {
+    match doc.get(parent, key)? {
+        Some((Value::Object(ObjType::Map), id)) => Ok(id),
+        Some(_) => Err(Error::Malformed(format!("{key} is not a map"))),
+        None => Ok(doc.put_object(parent, key, ObjType::Map)?),
+    }
+}
+
+fn list_at(doc: &mut AutoCommit, parent: &ObjId, key: &str) -> Result<ObjId> {
+    match doc.get(parent, key)? {
+        Some((Value::Object(ObjType::List), id)) => Ok(id),
+        Some(_) => Err(Error::Malformed(format!("{key} is not a list"))),
+        None => Ok(doc.put_object(parent, key, ObjType::List)?),
+    }
+}
+
+/// Create the document of a new order: every field, and the `reported` event.
+pub fn create(
+    doc: &mut AutoCommit,
+    id: &OrderId,
+    provisional_no: &str,
+    new: &NewOrder,
+    header: &EventHeader,
+) -> Result<()> {
+    doc.put(ROOT, keys::SCHEMA, ScalarValue::Uint(SCHEMA_VERSION))?;
+    doc.put(ROOT, keys::TYPE, keys::TYPE_WORK_ORDER)?;
+    doc.put(ROOT, keys::ID, id.as_str())?;
+    let numbers = doc.put_object(ROOT, keys::NUMBERS, ObjType::Map)?;
+    doc.put(&numbers, keys::PROVISIONAL, provisional_no)?;
+    doc.put(ROOT, keys::KIND, code_of(&new.kind))?;
+    doc.put(ROOT, keys::CHANNEL, code_of(&new.channel))?;
+    doc.put(ROOT, keys::CATEGORY, new.category.as_str())?;
+    doc.put(ROOT, keys::URGENCY, code_of(&new.urgency))?;
+    doc.put(ROOT, keys::DESCRIPTION, new.description.as_str())?;
+    doc.put(ROOT, keys::LOCATION, new.location.as_str())?;
+    doc.put(ROOT, keys::PREFERRED_TIME, new.preferred_time.as_str())?;
+    doc.put(ROOT, keys::FINDINGS, "")?;
+    doc.put(ROOT, keys::WORK_DONE, "")?;
+    let unit = doc.put_object(ROOT, keys::UNIT, ObjType::Map)?;
+    doc.put(&unit, "unit_id", new.unit.unit_id.as_str())?;
+    doc.put(&unit, "project_id", new.unit.project_id.as_str())?;
+    doc.put(&unit, "building_id", new.unit.building_id.as_str())?;
+    doc.put(&unit, "label", new.unit.label.as_str())?;
+    doc.put(&unit, "address", new.unit.address.as_str())?;
+    let reporter = doc.put_object(ROOT, keys::REPORTER, ObjType::Map)?;
+    doc.put(&reporter, "name", new.reporter.name.as_str())?;
+    doc.put(&reporter, "phone", new.reporter.phone.as_str())?;
+    doc.put_object(ROOT, keys::EVENTS, ObjType::List)?;
+    doc.put_object(ROOT, keys::MATERIALS, ObjType::Map)?;
+    doc.put_object(ROOT, keys::LABOUR, ObjType::Map)?;
+    doc.put_object(ROOT, keys::PHOTOS, ObjType::Map)?;
+    append_event(doc, header, &EventKind::Reported)
+}
+
+/// Append an event to the log.
+pub fn apply_event(doc: &mut AutoCommit, header: &EventHeader, kind: &EventKind) -> Result<()> {
+    append_event(doc, header, kind)
+}
+
+pub(crate) fn append_event(doc: &mut AutoCommit, header: &EventHeader, kind: &EventKind) -> Result<()> {
+    let list = list_at(doc, &ROOT, keys::EVENTS)?;
+    let at = doc.length(&list);
+    let e = doc.insert_object(&list, at, ObjType::Map)?;
+    doc.put(&e, "hlc", ScalarValue::Timestamp(header.hlc.wall_ms))?;
+    doc.put(&e, "hlc_c", ScalarValue::Uint(u64::from(header.hlc.counter)))?;
+    doc.put(&e, "device", header.device.as_str())?;
+    doc.put(&e, "by", header.by.as_str())?;
+    doc.put(&e, "at", ScalarValue::Timestamp(header.at_ms))?;
+    if kind.is_status_event()
+        && let Some(prev) = &header.prev
+    {
+        doc.put(&e, "prev", prev.as_str())?;
+    }
+    doc.put(&e, "type", kind.type_name())?;
+    let data = serde_json::to_string(kind).map_err(|e| Error::Malformed(format!("event payload: {e}")))?;
+    doc.put(&e, "data", data)?;
+    Ok(())
+}
+
+/// Set a text field at the root (or `reporter.name` / `reporter.phone`).
+pub(crate) fn put_text(doc: &mut AutoCommit, field: &str, value: &str) -> Result<()> {
+    match field.split_once('.') {
+        Some((obj, key)) => {
+            let o = map_at(doc, &ROOT, obj)?;
+            doc.put(&o, key, value)?;
+        }
+        None => doc.put(ROOT, field, value)?,
+    }
+    Ok(())
+}
+
+pub(crate) fn put_official_no(doc: &mut AutoCommit, no: &str) -> Result<()> {
+    let n = map_at(doc, &ROOT, keys::NUMBERS)?;
+    doc.put(&n, keys::OFFICIAL, no)?;
+    Ok(())
+}
+
+pub(crate) fn put_material(doc: &mut AutoCommit, m: &Material) -> Result<()> {
+    let all = map_at(doc, &ROOT, keys::MATERIALS)?;
+    let item = doc.put_object(&all, m.id.as_str(), ObjType::Map)?;
+    doc.put(&item, "name", m.name.as_str())?;
+    doc.put(&item, "spec", m.spec.as_str())?;
+    doc.put(&item, "qty", ScalarValue::Int(m.quantity.0))?;
+    doc.put(&item, "unit", m.unit.as_str())?;
+    doc.put(&item, "price", ScalarValue::Int(m.unit_price.0))?;
+    Ok(())
+}
+
+pub(crate) fn delete_item(doc: &mut AutoCommit, collection: &str, id: &str) -> Result<()> {
+    let all = map_at(doc, &ROOT, collection)?;
+    doc.delete(&all, id)?;
+    Ok(())
+}
+
+pub(crate) fn put_labour(doc: &mut AutoCommit, l: &Labour) -> Result<()> {
+    let all = map_at(doc, &ROOT, keys::LABOUR)?;
+    let item = doc.put_object(&all, l.id.as_str(), ObjType::Map)?;
+    doc.put(&item, "person", l.person.as_str())?;
+    doc.put(&item, "minutes", ScalarValue::Uint(u64::from(l.minutes)))?;
+    doc.put(&item, "rate", ScalarValue::Int(l.hourly_rate.0))?;
+    doc.put(&item, "note", l.note.as_str())?;
+    Ok(())
+}
+
+pub(crate) fn put_photo(doc: &mut AutoCommit, p: &PhotoRef) -> Result<()> {
+    let all = map_at(doc, &ROOT, keys::PHOTOS)?;
+    let item = doc.put_object(&all, p.id.as_str(), ObjType::Map)?;
+    doc.put(&item, "sha256", p.sha256.as_str())?;
+    doc.put(&item, "stage", code_of(&p.stage))?;
+    doc.put(&item, "caption", p.caption.as_str())?;
+    if let Some(t) = p.taken_at_ms {
+        doc.put(&item, "taken_at", ScalarValue::Timestamp(t))?;
+    }
+    if let Some(g) = p.place {
+        doc.put(&item, "lat", g.lat)?;
+        doc.put(&item, "lon", g.lon)?;
+        if let Some(a) = g.accuracy_m {
+            doc.put(&item, "acc", a)?;
+        }
+    }
+    doc.put(&item, "taken_by", p.taken_by.as_str())?;
+    doc.put(&item, "removed", false)?;
+    Ok(())
+}
+
+pub(crate) fn mark_photo_removed(doc: &mut AutoCommit, id: &str) -> Result<()> {
+    let all = map_at(doc, &ROOT, keys::PHOTOS)?;
+    match doc.get(&all, id)? {
+        Some((Value::Object(ObjType::Map), item)) => {
+            doc.put(&item, "removed", true)?;
+            Ok(())
+        }
+        _ => Err(Error::Malformed(format!("photo {id} missing"))),
+    }
+}

@@ -1,0 +1,515 @@
+//! Typed edits. Each edit appends exactly one event (so the timeline shows every change, who made it
+//! and when) and touches only the fields it names. [`validate`] checks an edit against the order and
+//! its status before anything is written; [`apply`] writes it. The caller commits the change.
+
+use crate::doc::{self, EventHeader, code_of};
+use crate::error::{Rejection, Result};
+use crate::ids::{EventId, PersonId};
+use crate::model::{
+    Assignee, Callback, Cause, EventKind, GeoPoint, KeepSide, Labour, Material, PhotoRef, PhotoStage, Urgency,
+    WorkOrder,
+};
+use crate::money::{Money, Quantity};
+use crate::rules::status::{EventState, StatusFold, check_local};
+use automerge::AutoCommit;
+use serde::{Deserialize, Serialize};
+
+/// A text or code field that can be edited after intake.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "field", content = "value", rename_all = "snake_case")]
+pub enum FieldEdit {
+    /// 报修内容.
+    Description(String),
+    /// 部位.
+    Location(String),
+    /// Preferred visit time.
+    PreferredTime(String),
+    /// 检查情况.
+    Findings(String),
+    /// 维修内容.
+    WorkDone(String),
+    /// Category code.
+    Category(String),
+    /// Urgency.
+    Urgency(Urgency),
+    /// Reporter's name.
+    ReporterName(String),
+    /// Reporter's phone.
+    ReporterPhone(String),
+}
+
+impl FieldEdit {
+    /// The document field it writes.
+    pub fn field(&self) -> &'static str {
+        match self {
+            FieldEdit::Description(_) => "description",
+            FieldEdit::Location(_) => "location",
+            FieldEdit::PreferredTime(_) => "preferred_time",
+            FieldEdit::Findings(_) => "findings",
+            FieldEdit::WorkDone(_) => "work_done",
+            FieldEdit::Category(_) => "category",
+            FieldEdit::Urgency(_) => "urgency",
+            FieldEdit::ReporterName(_) => "reporter.name",
+            FieldEdit::ReporterPhone(_) => "reporter.phone",
+        }
+    }
+
+    fn value(&self) -> String {
+        match self {
+            FieldEdit::Description(s)
+            | FieldEdit::Location(s)
+            | FieldEdit::PreferredTime(s)
+            | FieldEdit::Findings(s)
+            | FieldEdit::WorkDone(s)
+            | FieldEdit::Category(s)
+            | FieldEdit::ReporterName(s)
+            | FieldEdit::ReporterPhone(s) => s.trim().to_owned(),
+            FieldEdit::Urgency(u) => code_of(u),
+        }
+    }
+}
+
+/// A material line to add (its id is the event id).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NewMaterial {
+    /// Name.
+    pub name: String,
+    /// Specification.
+    #[serde(default)]
+    pub spec: String,
+    /// Quantity.
+    pub quantity: Quantity,
+    /// Unit of measure.
+    pub unit: String,
+    /// Unit price.
+    pub unit_price: Money,
+}
+
+/// A photo to attach (its id is the event id).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct NewPhoto {
+    /// Evidence hash.
+    pub sha256: String,
+    /// Stage.
+    pub stage: PhotoStage,
+    /// Caption.
+    #[serde(default)]
+    pub caption: String,
+    /// Capture time.
+    pub taken_at_ms: Option<i64>,
+    /// Place.
+    pub place: Option<GeoPoint>,
+}
+
+/// One typed change to an order.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "op", rename_all = "snake_case")]
+pub enum Edit {
+    /// 派工.
+    Assign {
+        /// Who.
+        assignee: Assignee,
+        /// Why.
+        #[serde(default)]
+        note: String,
+    },
+    /// 预约.
+    Schedule {
+        /// Window start (ms).
+        from_ms: i64,
+        /// Window end (ms).
+        to_ms: Option<i64>,
+        /// Note.
+        #[serde(default)]
+        note: String,
+    },
+    /// 已联系业主.
+    Contact {
+        /// Note.
+        #[serde(default)]
+        note: String,
+    },
+    /// 到场.
+    Arrive,
+    /// 暂停.
+    Pause {
+        /// Why.
+        reason: String,
+        /// Next visit (ms).
+        next_visit_ms: Option<i64>,
+    },
+    /// 完工, optionally with findings and work done.
+    Complete {
+        /// 检查情况.
+        findings: Option<String>,
+        /// 维修内容.
+        work_done: Option<String>,
+    },
+    /// A party signed off (statement stored beside the document).
+    SignOff {
+        /// Statement id.
+        statement: String,
+        /// Role.
+        role: String,
+    },
+    /// The owner refused to sign.
+    RefuseSignoff {
+        /// Reason.
+        reason: String,
+    },
+    /// 回访.
+    Callback(Callback),
+    /// 投诉答复.
+    Reply {
+        /// Plan.
+        plan: String,
+    },
+    /// 返修.
+    Reopen {
+        /// Why.
+        reason: String,
+    },
+    /// 关闭.
+    Close {
+        /// Why.
+        reason: String,
+    },
+    /// 取消.
+    Cancel {
+        /// Why.
+        reason: String,
+    },
+    /// Resolve a conflict.
+    Resolve {
+        /// Conflict id.
+        conflict: EventId,
+        /// Side to keep.
+        keep: KeepSide,
+        /// Why.
+        #[serde(default)]
+        note: String,
+    },
+    /// 《质量维修通知单》 sent.
+    IssueRepairNotice {
+        /// Note.
+        #[serde(default)]
+        note: String,
+    },
+    /// 维修分判: the cause.
+    DecideCause {
+        /// Cause.
+        cause: Cause,
+        /// Note.
+        #[serde(default)]
+        note: String,
+    },
+    /// 备注.
+    Note {
+        /// Text.
+        text: String,
+    },
+    /// Edit text fields.
+    EditFields {
+        /// The fields and their new values.
+        fields: Vec<FieldEdit>,
+    },
+    /// Add a material line.
+    AddMaterial(NewMaterial),
+    /// Remove a material line.
+    RemoveMaterial {
+        /// Line id.
+        item: String,
+    },
+    /// Record labour.
+    AddLabour {
+        /// Who.
+        person: PersonId,
+        /// Minutes.
+        minutes: u32,
+        /// Hourly rate.
+        hourly_rate: Money,
+        /// Note.
+        #[serde(default)]
+        note: String,
+    },
+    /// Attach a photo.
+    AddPhoto(NewPhoto),
+    /// Remove a photo (never one that was signed for).
+    RemovePhoto {
+        /// Photo id.
+        item: String,
+        /// Why.
+        reason: String,
+    },
+    /// The server's official number (assigned once).
+    AssignNumber {
+        /// The number.
+        official_no: String,
+    },
+}
+
+fn non_empty(field: &'static str, s: &str) -> Result<(), Rejection> {
+    if s.trim().is_empty() { Err(Rejection::Empty { field }) } else { Ok(()) }
+}
+
+const MAX_TEXT: usize = 20_000;
+
+fn bounded(field: &'static str, s: &str) -> Result<(), Rejection> {
+    if s.len() > MAX_TEXT {
+        return Err(Rejection::Invalid { field, reason: format!("longer than {MAX_TEXT} bytes") });
+    }
+    Ok(())
+}
+
+impl Edit {
+    /// The event this edit appends (`item` ids are the event's id).
+    pub fn event_kind(&self, event_id: &EventId) -> EventKind {
+        match self {
+            Edit::Assign { assignee, note } => EventKind::Assigned { assignee: assignee.clone(), note: note.clone() },
+            Edit::Schedule { from_ms, to_ms, note } => {
+                EventKind::Scheduled { from_ms: *from_ms, to_ms: *to_ms, note: note.clone() }
+            }
+            Edit::Contact { note } => EventKind::Contacted { note: note.clone() },
+            Edit::Arrive => EventKind::Arrived,
+            Edit::Pause { reason, next_visit_ms } => {
+                EventKind::Paused { reason: reason.trim().to_owned(), next_visit_ms: *next_visit_ms }
+            }
+            Edit::Complete { .. } => EventKind::Completed,
+            Edit::SignOff { statement, role } => {
+                EventKind::SignedOff { statement: statement.clone(), role: role.clone() }
+            }
+            Edit::RefuseSignoff { reason } => EventKind::SignoffRefused { reason: reason.trim().to_owned() },
+            Edit::Callback(c) => EventKind::Callback(c.clone()),
+            Edit::Reply { plan } => EventKind::Replied { plan: plan.clone() },
+            Edit::Reopen { reason } => EventKind::Reopened { reason: reason.trim().to_owned() },
+            Edit::Close { reason } => EventKind::Closed { reason: reason.trim().to_owned() },
+            Edit::Cancel { reason } => EventKind::Cancelled { reason: reason.trim().to_owned() },
+            Edit::Resolve { conflict, keep, note } => {
+                EventKind::Resolved { conflict: conflict.clone(), keep: *keep, note: note.clone() }
+            }
+            Edit::IssueRepairNotice { note } => EventKind::RepairNoticeIssued { note: note.clone() },
+            Edit::DecideCause { cause, note } => EventKind::CauseDecided { cause: *cause, note: note.clone() },
+            Edit::Note { text } => EventKind::Note { text: text.clone() },
+            Edit::EditFields { fields } => {
+                EventKind::FieldsEdited { fields: fields.iter().map(|f| f.field().to_owned()).collect() }
+            }
+            Edit::AddMaterial(m) => EventKind::MaterialAdded {
+                item: event_id.to_string(),
+                summary: format!("{} {} × {} {}", m.name, m.spec, m.quantity, m.unit).replace("  ", " "),
+            },
+            Edit::RemoveMaterial { item } => EventKind::MaterialRemoved { item: item.clone() },
+            Edit::AddLabour { person, minutes, .. } => {
+                EventKind::LabourAdded { item: event_id.to_string(), person: person.clone(), minutes: *minutes }
+            }
+            Edit::AddPhoto(p) => {
+                EventKind::PhotoAdded { item: event_id.to_string(), sha256: p.sha256.clone(), stage: p.stage }
+            }
+            Edit::RemovePhoto { item, reason } => {
+                EventKind::PhotoRemoved { item: item.clone(), reason: reason.clone() }
+            }
+            Edit::AssignNumber { official_no } => EventKind::NumberAssigned { official_no: official_no.clone() },
+        }
+    }
+}
+
+/// Whether a photo is covered by a sign-off that counts (it was attached before a signature).
+fn photo_signed(order: &WorkOrder, fold: &StatusFold, item: &str) -> bool {
+    let Some(added) =
+        order.events.iter().find(|e| matches!(&e.kind, EventKind::PhotoAdded { item: i, .. } if i == item))
+    else {
+        return false;
+    };
+    order.events.iter().any(|e| {
+        matches!(e.kind, EventKind::SignedOff { .. })
+            && e.hlc > added.hlc
+            && matches!(fold.states.get(&e.id), Some(EventState::Applied | EventState::Duplicate))
+    })
+}
+
+/// Check an edit against the order and its status. Nothing is written.
+pub fn validate(order: &WorkOrder, fold: &StatusFold, edit: &Edit) -> Result<(), Rejection> {
+    let kind = edit.event_kind(&EventId::new(""));
+    if let Err(_reason) = check_local(fold, &kind) {
+        if let Edit::Resolve { conflict, .. } = edit {
+            return Err(Rejection::NoConflict { id: conflict.to_string() });
+        }
+        return Err(Rejection::NotAllowed { action: kind.type_name().to_owned(), status: fold.derived.status });
+    }
+    match edit {
+        Edit::Assign { assignee, note } => {
+            non_empty("assignee", assignee.id())?;
+            bounded("note", note)
+        }
+        Edit::Schedule { from_ms, to_ms, note } => {
+            if to_ms.is_some_and(|t| t < *from_ms) {
+                return Err(Rejection::Invalid { field: "appointment", reason: "ends before it starts".into() });
+            }
+            bounded("note", note)
+        }
+        Edit::Pause { reason, .. } => non_empty("reason", reason).and(bounded("reason", reason)),
+        Edit::RefuseSignoff { reason } | Edit::Reopen { reason } | Edit::Close { reason } | Edit::Cancel { reason } => {
+            non_empty("reason", reason).and(bounded("reason", reason))
+        }
+        Edit::Complete { findings, work_done } => {
+            bounded("findings", findings.as_deref().unwrap_or(""))?;
+            bounded("work_done", work_done.as_deref().unwrap_or(""))
+        }
+        Edit::SignOff { statement, role } => non_empty("statement", statement).and(non_empty("role", role)),
+        Edit::Callback(c) => {
+            if let Some(r) = c.rating
+                && !(1..=5).contains(&r)
+            {
+                return Err(Rejection::Invalid { field: "rating", reason: format!("{r} is not between 1 and 5") });
+            }
+            if !c.reached && (c.satisfied.is_some() || c.rating.is_some()) {
+                return Err(Rejection::Invalid {
+                    field: "callback",
+                    reason: "satisfaction can only be recorded when the owner was reached".into(),
+                });
+            }
+            bounded("note", &c.note)
+        }
+        Edit::Reply { plan } => non_empty("plan", plan).and(bounded("plan", plan)),
+        Edit::Note { text } => non_empty("text", text).and(bounded("text", text)),
+        Edit::EditFields { fields } => {
+            if fields.is_empty() {
+                return Err(Rejection::Empty { field: "fields" });
+            }
+            for f in fields {
+                bounded("value", &f.value())?;
+                match f {
+                    FieldEdit::Description(s) => non_empty("description", s)?,
+                    FieldEdit::Category(s) => non_empty("category", s)?,
+                    _ => {}
+                }
+            }
+            Ok(())
+        }
+        Edit::AddMaterial(m) => {
+            non_empty("name", &m.name)?;
+            non_empty("unit", &m.unit)?;
+            if m.quantity.0 <= 0 {
+                return Err(Rejection::Invalid { field: "quantity", reason: "must be more than zero".into() });
+            }
+            if m.unit_price.0 < 0 {
+                return Err(Rejection::Invalid { field: "unit_price", reason: "must not be negative".into() });
+            }
+            Ok(())
+        }
+        Edit::RemoveMaterial { item } => {
+            if order.materials.iter().any(|m| &m.id == item) {
+                Ok(())
+            } else {
+                Err(Rejection::NotFound { what: "material", id: item.clone() })
+            }
+        }
+        Edit::AddLabour { person, minutes, hourly_rate, note } => {
+            non_empty("person", person.as_str())?;
+            if *minutes == 0 || *minutes > 24 * 60 {
+                return Err(Rejection::Invalid {
+                    field: "minutes",
+                    reason: format!("{minutes} is not between 1 and 1440"),
+                });
+            }
+            if hourly_rate.0 < 0 {
+                return Err(Rejection::Invalid { field: "hourly_rate", reason: "must not be negative".into() });
+            }
+            bounded("note", note)
+        }
+        Edit::AddPhoto(p) => {
+            if p.sha256.len() != 64 || !p.sha256.bytes().all(|b| b.is_ascii_hexdigit()) {
+                return Err(Rejection::Invalid { field: "sha256", reason: "not a SHA-256 in hex".into() });
+            }
+            bounded("caption", &p.caption)
+        }
+        Edit::RemovePhoto { item, reason } => {
+            non_empty("reason", reason)?;
+            match order.photos.iter().find(|p| &p.id == item) {
+                None => Err(Rejection::NotFound { what: "photo", id: item.clone() }),
+                Some(p) if p.removed => Err(Rejection::NotFound { what: "photo", id: item.clone() }),
+                Some(_) if photo_signed(order, fold, item) => Err(Rejection::SignedEvidence { id: item.clone() }),
+                Some(_) => Ok(()),
+            }
+        }
+        Edit::AssignNumber { official_no } => {
+            non_empty("official_no", official_no)?;
+            match &order.official_no {
+                Some(existing) if existing != official_no => {
+                    Err(Rejection::Invalid { field: "official_no", reason: format!("already assigned {existing}") })
+                }
+                _ => Ok(()),
+            }
+        }
+        Edit::Contact { note } | Edit::IssueRepairNotice { note } | Edit::DecideCause { note, .. } => {
+            bounded("note", note)
+        }
+        Edit::Arrive | Edit::Resolve { .. } => Ok(()),
+    }
+}
+
+/// Validate and write an edit: its field changes and its event. The caller commits.
+pub fn apply(
+    doc: &mut AutoCommit,
+    order: &WorkOrder,
+    fold: &StatusFold,
+    header: &EventHeader,
+    edit: &Edit,
+) -> Result<()> {
+    validate(order, fold, edit)?;
+    let event_id = header.event_id();
+    match edit {
+        Edit::Complete { findings, work_done } => {
+            if let Some(f) = findings {
+                doc::write::put_text(doc, "findings", f.trim())?;
+            }
+            if let Some(w) = work_done {
+                doc::write::put_text(doc, "work_done", w.trim())?;
+            }
+        }
+        Edit::DecideCause { cause, .. } => doc::write::put_text(doc, "cause", &code_of(cause))?,
+        Edit::EditFields { fields } => {
+            for f in fields {
+                doc::write::put_text(doc, f.field(), &f.value())?;
+            }
+        }
+        Edit::AddMaterial(m) => doc::write::put_material(
+            doc,
+            &Material {
+                id: event_id.to_string(),
+                name: m.name.trim().to_owned(),
+                spec: m.spec.trim().to_owned(),
+                quantity: m.quantity,
+                unit: m.unit.trim().to_owned(),
+                unit_price: m.unit_price,
+            },
+        )?,
+        Edit::RemoveMaterial { item } => doc::write::delete_item(doc, "materials", item)?,
+        Edit::AddLabour { person, minutes, hourly_rate, note } => doc::write::put_labour(
+            doc,
+            &Labour {
+                id: event_id.to_string(),
+                person: person.clone(),
+                minutes: *minutes,
+                hourly_rate: *hourly_rate,
+                note: note.clone(),
+            },
+        )?,
+        Edit::AddPhoto(p) => doc::write::put_photo(
+            doc,
+            &PhotoRef {
+                id: event_id.to_string(),
+                sha256: p.sha256.to_ascii_lowercase(),
+                stage: p.stage,
+                caption: p.caption.clone(),
+                taken_at_ms: p.taken_at_ms,
+                place: p.place,
+                taken_by: header.by.clone(),
+                removed: false,
+            },
+        )?,
+        Edit::RemovePhoto { item, .. } => doc::write::mark_photo_removed(doc, item)?,
+        Edit::AssignNumber { official_no } => doc::write::put_official_no(doc, official_no)?,
+        _ => {}
+    }
+    doc::write::append_event(doc, header, &edit.event_kind(&event_id))
+}

@@ -1,0 +1,272 @@
+//! The append-only event log of a work order.
+//!
+//! Every change of state is an event naming who, when (device clock and HLC) and which device. Status,
+//! assignee, appointment and deadlines are folded from these events by [`crate::rules::status`]; no
+//! status is stored as a plain field, so concurrent edits can never overwrite one another silently.
+
+use crate::hlc::Hlc;
+use crate::ids::{DeviceId, EventId, PersonId};
+use crate::model::{Assignee, Cause, PhotoStage};
+use serde::{Deserialize, Serialize};
+
+/// One event in an order's log.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Event {
+    /// Unique id: `{hlc}@{device}`.
+    pub id: EventId,
+    /// Hybrid logical clock value; the fold orders by `(hlc, device, id)`.
+    pub hlc: Hlc,
+    /// Device (Automerge actor) that recorded it.
+    pub device: DeviceId,
+    /// Person who did it.
+    pub by: PersonId,
+    /// Device wall clock when it happened (ms since epoch).
+    pub at_ms: i64,
+    /// The status event the author had last seen, which is how concurrency is detected.
+    pub prev: Option<EventId>,
+    /// What happened.
+    pub kind: EventKind,
+}
+
+impl Event {
+    /// The ordering key of the status fold.
+    pub fn order_key(&self) -> (Hlc, &str, &str) {
+        (self.hlc, self.device.as_str(), self.id.as_str())
+    }
+}
+
+/// A callback to the owner (回访).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Callback {
+    /// Whether the owner was reached.
+    pub reached: bool,
+    /// Whether the owner is satisfied (only when reached).
+    pub satisfied: Option<bool>,
+    /// Satisfaction 1–5 (only when reached).
+    pub rating: Option<u8>,
+    /// What the owner said.
+    pub note: String,
+}
+
+/// Which side of a conflict a person keeps when resolving it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum KeepSide {
+    /// Keep what the status shows now; the held events are set aside.
+    Current,
+    /// Apply the held events instead, replaying from the point where the two sides forked.
+    Held,
+}
+
+/// What happened. Tagged by `type` in JSON; unknown types written by newer app versions are kept.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum EventKind {
+    /// 报修: the order was opened.
+    Reported,
+    /// 派工: assigned to a technician or contractor.
+    Assigned {
+        /// Who does the job.
+        assignee: Assignee,
+        /// Why this one (e.g. the dispatch suggestion's reason).
+        #[serde(default)]
+        note: String,
+    },
+    /// 预约: a visit was agreed with the owner.
+    Scheduled {
+        /// Start of the window (ms since epoch).
+        from_ms: i64,
+        /// End of the window, if given.
+        to_ms: Option<i64>,
+        /// Note.
+        #[serde(default)]
+        note: String,
+    },
+    /// 已联系业主: the owner was called back (meets the 2-hour target).
+    Contacted {
+        /// What was agreed.
+        #[serde(default)]
+        note: String,
+    },
+    /// 到场.
+    Arrived,
+    /// 暂停: the job cannot be finished now.
+    Paused {
+        /// Why (缺料, 业主不在, 天气…).
+        reason: String,
+        /// Next agreed visit (约定下次维修时间), if any.
+        next_visit_ms: Option<i64>,
+    },
+    /// 完工.
+    Completed,
+    /// 验收签字: a party signed off (the statement lives beside the document).
+    SignedOff {
+        /// Statement id.
+        statement: String,
+        /// Signer's role.
+        role: String,
+    },
+    /// 拒签: the owner refused to sign; the order stays open and is flagged for the office.
+    SignoffRefused {
+        /// The owner's reason.
+        reason: String,
+    },
+    /// 回访.
+    Callback(Callback),
+    /// 投诉答复: the complaint was answered with a plan.
+    Replied {
+        /// The plan given.
+        plan: String,
+    },
+    /// 返修: reopened.
+    Reopened {
+        /// Why.
+        reason: String,
+    },
+    /// 关闭 without a satisfied callback (e.g. the owner could not be reached).
+    Closed {
+        /// Why.
+        reason: String,
+    },
+    /// 取消.
+    Cancelled {
+        /// Why.
+        reason: String,
+    },
+    /// A person settled a conflict between concurrent events.
+    Resolved {
+        /// The conflict (the id of its first held event).
+        conflict: EventId,
+        /// Which side to keep.
+        keep: KeepSide,
+        /// Why.
+        #[serde(default)]
+        note: String,
+    },
+    /// 《质量维修通知单》 sent to a late contractor.
+    RepairNoticeIssued {
+        /// Note.
+        #[serde(default)]
+        note: String,
+    },
+    /// The cause was decided (维修分判).
+    CauseDecided {
+        /// Cause.
+        cause: Cause,
+        /// Note.
+        #[serde(default)]
+        note: String,
+    },
+    /// Free-text note 备注.
+    Note {
+        /// Text.
+        text: String,
+    },
+    /// Text fields were edited (the values are in the document).
+    FieldsEdited {
+        /// Field names.
+        fields: Vec<String>,
+    },
+    /// A material line was added.
+    MaterialAdded {
+        /// Line id.
+        item: String,
+        /// `name spec × qty unit`.
+        summary: String,
+    },
+    /// A material line was removed.
+    MaterialRemoved {
+        /// Line id.
+        item: String,
+    },
+    /// Labour was recorded.
+    LabourAdded {
+        /// Line id.
+        item: String,
+        /// Who.
+        person: PersonId,
+        /// Minutes.
+        minutes: u32,
+    },
+    /// A photo was attached.
+    PhotoAdded {
+        /// Photo id.
+        item: String,
+        /// Evidence hash.
+        sha256: String,
+        /// Stage.
+        stage: PhotoStage,
+    },
+    /// A photo was removed from the order (never one that was signed).
+    PhotoRemoved {
+        /// Photo id.
+        item: String,
+        /// Why.
+        reason: String,
+    },
+    /// The server assigned the official number.
+    NumberAssigned {
+        /// The number.
+        official_no: String,
+    },
+    /// An event type this version does not know (written by a newer app); kept and shown, never lost.
+    #[serde(skip)]
+    Unknown {
+        /// Its `type`.
+        type_name: String,
+    },
+}
+
+impl EventKind {
+    /// The `type` tag as stored.
+    pub fn type_name(&self) -> &str {
+        match self {
+            EventKind::Reported => "reported",
+            EventKind::Assigned { .. } => "assigned",
+            EventKind::Scheduled { .. } => "scheduled",
+            EventKind::Contacted { .. } => "contacted",
+            EventKind::Arrived => "arrived",
+            EventKind::Paused { .. } => "paused",
+            EventKind::Completed => "completed",
+            EventKind::SignedOff { .. } => "signed_off",
+            EventKind::SignoffRefused { .. } => "signoff_refused",
+            EventKind::Callback(_) => "callback",
+            EventKind::Replied { .. } => "replied",
+            EventKind::Reopened { .. } => "reopened",
+            EventKind::Closed { .. } => "closed",
+            EventKind::Cancelled { .. } => "cancelled",
+            EventKind::Resolved { .. } => "resolved",
+            EventKind::RepairNoticeIssued { .. } => "repair_notice_issued",
+            EventKind::CauseDecided { .. } => "cause_decided",
+            EventKind::Note { .. } => "note",
+            EventKind::FieldsEdited { .. } => "fields_edited",
+            EventKind::MaterialAdded { .. } => "material_added",
+            EventKind::MaterialRemoved { .. } => "material_removed",
+            EventKind::LabourAdded { .. } => "labour_added",
+            EventKind::PhotoAdded { .. } => "photo_added",
+            EventKind::PhotoRemoved { .. } => "photo_removed",
+            EventKind::NumberAssigned { .. } => "number_assigned",
+            EventKind::Unknown { type_name } => type_name,
+        }
+    }
+
+    /// Whether the event takes part in the status fold (the transition table); others are records.
+    pub fn is_status_event(&self) -> bool {
+        matches!(
+            self,
+            EventKind::Reported
+                | EventKind::Assigned { .. }
+                | EventKind::Scheduled { .. }
+                | EventKind::Arrived
+                | EventKind::Paused { .. }
+                | EventKind::Completed
+                | EventKind::SignedOff { .. }
+                | EventKind::SignoffRefused { .. }
+                | EventKind::Callback(_)
+                | EventKind::Reopened { .. }
+                | EventKind::Closed { .. }
+                | EventKind::Cancelled { .. }
+                | EventKind::Resolved { .. }
+        )
+    }
+}

@@ -1,0 +1,11 @@
+//! Pure rules. Every function here is deterministic in its inputs; the clock is a parameter.
+//!
+//! - [`status`]: the status fold over the event log, with the transition table and conflicts.
+//! - [`sla`]: deadlines from the organisation's service targets and working-day calendar.
+//! - [`warranty`]: who repairs and who pays (维修分判), with explanations.
+//! - [`dispatch`]: round-robin dispatch suggestions with reasons for everyone skipped.
+
+pub mod dispatch;
+pub mod sla;
+pub mod status;
+pub mod warranty;
