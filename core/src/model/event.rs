@@ -210,7 +210,7 @@ pub enum EventKind {
         official_no: String,
     },
     /// An event type this version does not know (written by a newer app); kept and shown, never lost.
-    #[serde(skip)]
+    #[serde(skip_deserializing)]
     Unknown {
         /// Its `type`.
         type_name: String,
@@ -246,6 +246,70 @@ impl EventKind {
             EventKind::PhotoAdded { .. } => "photo_added",
             EventKind::PhotoRemoved { .. } => "photo_removed",
             EventKind::NumberAssigned { .. } => "number_assigned",
+            EventKind::Unknown { type_name } => type_name,
+        }
+    }
+
+    /// Label in Chinese, as the timeline shows it.
+    pub fn label_zh(&self) -> &str {
+        match self {
+            EventKind::Reported => "报修",
+            EventKind::Assigned { .. } => "派工",
+            EventKind::Scheduled { .. } => "预约",
+            EventKind::Contacted { .. } => "已联系业主",
+            EventKind::Arrived => "到场",
+            EventKind::Paused { .. } => "暂停",
+            EventKind::Completed => "完工",
+            EventKind::SignedOff { .. } => "验收签字",
+            EventKind::SignoffRefused { .. } => "业主拒签",
+            EventKind::Callback(_) => "回访",
+            EventKind::Replied { .. } => "投诉答复",
+            EventKind::Reopened { .. } => "返修",
+            EventKind::Closed { .. } => "关闭",
+            EventKind::Cancelled { .. } => "取消",
+            EventKind::Resolved { .. } => "冲突处理",
+            EventKind::RepairNoticeIssued { .. } => "发质量维修通知单",
+            EventKind::CauseDecided { .. } => "维修分判",
+            EventKind::Note { .. } => "备注",
+            EventKind::FieldsEdited { .. } => "修改内容",
+            EventKind::MaterialAdded { .. } => "添加材料",
+            EventKind::MaterialRemoved { .. } => "删除材料",
+            EventKind::LabourAdded { .. } => "登记工时",
+            EventKind::PhotoAdded { .. } => "添加照片",
+            EventKind::PhotoRemoved { .. } => "删除照片",
+            EventKind::NumberAssigned { .. } => "分配正式单号",
+            EventKind::Unknown { type_name } => type_name,
+        }
+    }
+
+    /// Label in English.
+    pub fn label_en(&self) -> &str {
+        match self {
+            EventKind::Reported => "Reported",
+            EventKind::Assigned { .. } => "Assigned",
+            EventKind::Scheduled { .. } => "Appointment",
+            EventKind::Contacted { .. } => "Owner contacted",
+            EventKind::Arrived => "Arrived",
+            EventKind::Paused { .. } => "Paused",
+            EventKind::Completed => "Completed",
+            EventKind::SignedOff { .. } => "Signed off",
+            EventKind::SignoffRefused { .. } => "Sign-off refused",
+            EventKind::Callback(_) => "Callback",
+            EventKind::Replied { .. } => "Complaint answered",
+            EventKind::Reopened { .. } => "Reopened",
+            EventKind::Closed { .. } => "Closed",
+            EventKind::Cancelled { .. } => "Cancelled",
+            EventKind::Resolved { .. } => "Conflict resolved",
+            EventKind::RepairNoticeIssued { .. } => "Quality-repair notice",
+            EventKind::CauseDecided { .. } => "Cause decided",
+            EventKind::Note { .. } => "Note",
+            EventKind::FieldsEdited { .. } => "Edited",
+            EventKind::MaterialAdded { .. } => "Material added",
+            EventKind::MaterialRemoved { .. } => "Material removed",
+            EventKind::LabourAdded { .. } => "Labour recorded",
+            EventKind::PhotoAdded { .. } => "Photo added",
+            EventKind::PhotoRemoved { .. } => "Photo removed",
+            EventKind::NumberAssigned { .. } => "Official number",
             EventKind::Unknown { type_name } => type_name,
         }
     }

@@ -1,1 +1,34 @@
-fn main() {}
+//! `signoff`: the headless CLI over the device store, for scripts, demos and tests. It drives the same
+//! typed API as the app. Human-readable tables by default, `--json` for scripts; bad input gets a
+//! clear message, a non-zero exit status and changes nothing.
+
+mod args;
+mod render;
+mod run;
+mod time;
+
+use clap::Parser;
+use std::process::ExitCode;
+
+fn main() -> ExitCode {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_env("SIGNOFF_LOG")
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn")),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+    let cli = args::Cli::parse();
+    let lang = cli.lang;
+    match run::run(cli) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            let (code, message) = render::error_message(&e, lang);
+            #[allow(clippy::print_stderr)]
+            {
+                eprintln!("{message}");
+            }
+            ExitCode::from(code)
+        }
+    }
+}

@@ -1,0 +1,369 @@
+//! Command-line arguments.
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use std::path::PathBuf;
+
+/// Signoff: offline-first repair work orders (报修 → 派工 → 维修 → 验收 → 回访).
+#[derive(Debug, Parser)]
+#[command(name = "signoff", version, about, max_term_width = 110)]
+pub struct Cli {
+    /// The store file.
+    #[arg(long, global = true, env = "SIGNOFF_STORE", default_value = "signoff.db")]
+    pub store: PathBuf,
+    /// Print JSON instead of tables.
+    #[arg(long, global = true)]
+    pub json: bool,
+    /// The time to act at (RFC 3339 or `YYYY-MM-DD HH:MM` local), for scripts and demos; default: now.
+    #[arg(long, global = true, env = "SIGNOFF_NOW")]
+    pub now: Option<String>,
+    /// The person acting (default: the person the device was set up for).
+    #[arg(long = "as", global = true, env = "SIGNOFF_AS", value_name = "PERSON")]
+    pub as_person: Option<String>,
+    /// Language of labels and messages.
+    #[arg(long, global = true, env = "SIGNOFF_LANG", value_enum, default_value = "zh")]
+    pub lang: Lang,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Lang {
+    Zh,
+    En,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum UrgencyArg {
+    Emergency,
+    Important,
+    Normal,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ChannelArg {
+    Hotline,
+    WalkIn,
+    Written,
+    App,
+    Inspection,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum CauseArg {
+    Owner,
+    Misuse,
+    NotOwner,
+    Unknown,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum KeepArg {
+    Current,
+    Held,
+}
+
+/// Filters shared by `list` and `export`.
+#[derive(Debug, Args, Default)]
+pub struct FilterArgs {
+    /// Only my jobs.
+    #[arg(long)]
+    pub mine: bool,
+    /// Assigned to this person or contractor.
+    #[arg(long)]
+    pub assignee: Option<String>,
+    /// Status (repeatable): reported, assigned, on_site, paused, completed, signoff_refused, signed_off,
+    /// reopened, closed, cancelled.
+    #[arg(long = "status")]
+    pub statuses: Vec<String>,
+    /// Only open orders.
+    #[arg(long)]
+    pub open: bool,
+    /// Only overdue orders.
+    #[arg(long)]
+    pub overdue: bool,
+    /// Only orders that need attention (conflicts, refusals).
+    #[arg(long)]
+    pub attention: bool,
+    /// In this unit.
+    #[arg(long)]
+    pub unit: Option<String>,
+    /// In this project.
+    #[arg(long)]
+    pub project: Option<String>,
+    /// Reported on or after this date (YYYY-MM-DD).
+    #[arg(long)]
+    pub from: Option<String>,
+    /// Reported before this date (YYYY-MM-DD, exclusive).
+    #[arg(long)]
+    pub to: Option<String>,
+    /// At most this many.
+    #[arg(long)]
+    pub limit: Option<usize>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Create a new store on this device.
+    Init {
+        /// The person who uses this device.
+        #[arg(long)]
+        person: Option<String>,
+    },
+    /// Import reference data: a JSON bundle, or a CSV of one kind (projects, buildings, units, people, contractors).
+    Import {
+        /// The file.
+        file: PathBuf,
+        /// The kind of a CSV file (default: from the file name).
+        #[arg(long)]
+        kind: Option<String>,
+    },
+    /// Register a new report (报修登记).
+    New {
+        /// Unit id.
+        #[arg(long)]
+        unit: String,
+        /// Reporter's name.
+        #[arg(long)]
+        reporter: String,
+        /// Reporter's phone.
+        #[arg(long, default_value = "")]
+        phone: String,
+        /// Category code (leak, plumbing, electrical, doors_windows, walls_floors, fittings, common_area, hvac).
+        #[arg(long)]
+        category: String,
+        /// Urgency (default: the category's).
+        #[arg(long, value_enum)]
+        urgency: Option<UrgencyArg>,
+        /// How it was reported.
+        #[arg(long, value_enum, default_value = "hotline")]
+        channel: ChannelArg,
+        /// A complaint (投诉) rather than a repair.
+        #[arg(long)]
+        complaint: bool,
+        /// Where in the unit (部位).
+        #[arg(long, default_value = "")]
+        location: String,
+        /// Preferred visit time, free text.
+        #[arg(long, default_value = "")]
+        preferred: String,
+        /// What is wrong.
+        #[arg(required = true, num_args = 1..)]
+        description: Vec<String>,
+    },
+    /// List orders, most urgent deadline first.
+    List {
+        #[command(flatten)]
+        filter: FilterArgs,
+        /// My jobs for today (open field work, by appointment).
+        #[arg(long)]
+        today: bool,
+    },
+    /// Show an order: details, deadlines, routing, timeline.
+    Show { order: String },
+    /// Assign to a technician or contractor (派工).
+    Assign {
+        order: String,
+        /// Technician's person id.
+        #[arg(long, conflicts_with_all = ["contractor", "auto"])]
+        to: Option<String>,
+        /// Contractor id.
+        #[arg(long, conflicts_with = "auto")]
+        contractor: Option<String>,
+        /// Take the first dispatch suggestion.
+        #[arg(long)]
+        auto: bool,
+        #[arg(long, default_value = "")]
+        note: String,
+    },
+    /// Show the dispatch suggestion for an order.
+    Suggest { order: String },
+    /// Agree a visit (预约).
+    Schedule {
+        order: String,
+        #[arg(long)]
+        at: String,
+        #[arg(long)]
+        until: Option<String>,
+        #[arg(long, default_value = "")]
+        note: String,
+    },
+    /// Record that the owner was called back (已联系业主).
+    Contact {
+        order: String,
+        #[arg(long, default_value = "")]
+        note: String,
+    },
+    /// Arrive on site (到场).
+    Arrive { order: String },
+    /// Pause: the job cannot be finished now (暂停).
+    Pause {
+        order: String,
+        #[arg(long)]
+        reason: String,
+        /// Next agreed visit.
+        #[arg(long)]
+        next: Option<String>,
+    },
+    /// Complete the repair (完工).
+    Complete {
+        order: String,
+        /// What was found (检查情况).
+        #[arg(long)]
+        findings: Option<String>,
+        /// What was done (维修内容).
+        #[arg(long)]
+        work: Option<String>,
+    },
+    /// Cancel (取消).
+    Cancel {
+        order: String,
+        #[arg(long)]
+        reason: String,
+    },
+    /// Reopen (返修).
+    Reopen {
+        order: String,
+        #[arg(long)]
+        reason: String,
+    },
+    /// Close without a satisfied callback (关闭).
+    Close {
+        order: String,
+        #[arg(long)]
+        reason: String,
+    },
+    /// Record a callback (回访).
+    Callback {
+        order: String,
+        /// The owner is satisfied.
+        #[arg(long, conflicts_with_all = ["unsatisfied", "unreached"])]
+        satisfied: bool,
+        /// The owner is not satisfied (reopens the order).
+        #[arg(long, conflicts_with = "unreached")]
+        unsatisfied: bool,
+        /// The owner could not be reached.
+        #[arg(long)]
+        unreached: bool,
+        /// Satisfaction 1–5.
+        #[arg(long)]
+        rating: Option<u8>,
+        #[arg(long, default_value = "")]
+        note: String,
+    },
+    /// Answer a complaint with a plan (投诉答复).
+    Reply {
+        order: String,
+        #[arg(long)]
+        plan: String,
+    },
+    /// Decide the cause (维修分判).
+    Cause {
+        order: String,
+        #[arg(value_enum)]
+        cause: CauseArg,
+        #[arg(long, default_value = "")]
+        note: String,
+    },
+    /// Record a quality-repair notice sent to a late contractor (《质量维修通知单》).
+    Notice {
+        order: String,
+        #[arg(long, default_value = "")]
+        note: String,
+    },
+    /// Resolve a conflict by keeping one side.
+    Resolve {
+        order: String,
+        /// The conflict id (shown by `show`).
+        #[arg(long)]
+        conflict: String,
+        #[arg(long, value_enum)]
+        keep: KeepArg,
+        #[arg(long, default_value = "")]
+        note: String,
+    },
+    /// Add a note (备注).
+    Note {
+        order: String,
+        #[arg(required = true, num_args = 1..)]
+        text: Vec<String>,
+    },
+    /// Edit text fields.
+    Edit {
+        order: String,
+        #[arg(long)]
+        description: Option<String>,
+        #[arg(long)]
+        location: Option<String>,
+        #[arg(long)]
+        category: Option<String>,
+        #[arg(long, value_enum)]
+        urgency: Option<UrgencyArg>,
+        #[arg(long)]
+        findings: Option<String>,
+        #[arg(long)]
+        work: Option<String>,
+    },
+    /// Add a material line (材料), or remove one with --remove.
+    Material {
+        order: String,
+        #[arg(long, required_unless_present = "remove")]
+        name: Option<String>,
+        #[arg(long, default_value = "")]
+        spec: String,
+        /// Quantity, e.g. 1.5.
+        #[arg(long, required_unless_present = "remove")]
+        qty: Option<String>,
+        /// Unit of measure (个, 米, 卷…).
+        #[arg(long, required_unless_present = "remove")]
+        unit: Option<String>,
+        /// Unit price in yuan, e.g. 12.50.
+        #[arg(long, default_value = "0")]
+        price: String,
+        /// Remove the line with this id.
+        #[arg(long, conflicts_with_all = ["name", "qty"])]
+        remove: Option<String>,
+    },
+    /// Record labour (工时).
+    Labour {
+        order: String,
+        /// Who worked (default: the acting person).
+        #[arg(long)]
+        person: Option<String>,
+        /// Minutes worked.
+        #[arg(long, required_unless_present = "hours", conflicts_with = "hours")]
+        minutes: Option<u32>,
+        /// Hours worked, e.g. 1.5.
+        #[arg(long)]
+        hours: Option<String>,
+        /// Hourly rate in yuan.
+        #[arg(long, default_value = "0")]
+        rate: String,
+        #[arg(long, default_value = "")]
+        note: String,
+    },
+    /// Full-text search (numbers, unit, names, description, notes; Chinese substrings work).
+    Search {
+        #[arg(required = true, num_args = 1..)]
+        query: Vec<String>,
+        #[arg(long, default_value_t = 50)]
+        limit: usize,
+    },
+    /// Export the repair ledger (维修台帐) as CSV.
+    Export {
+        /// CSV output (the only format for now).
+        #[arg(long)]
+        csv: bool,
+        /// Write here instead of standard output.
+        #[arg(long)]
+        out: Option<PathBuf>,
+        /// Include owners' full phone numbers (masked by default).
+        #[arg(long)]
+        full_phone: bool,
+        #[command(flatten)]
+        filter: FilterArgs,
+    },
+    /// Recreate the index from the documents.
+    RebuildIndex,
+    /// Counts by status, overdue, attention and storage.
+    Stats,
+}

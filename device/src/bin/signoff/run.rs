@@ -1,0 +1,321 @@
+//! Running one command against the store.
+
+use crate::args::{CauseArg, ChannelArg, Cli, Command, FilterArgs, KeepArg, Lang, UrgencyArg};
+use crate::{render, time};
+use anyhow::{Context, Result, anyhow, bail};
+use chrono::{DateTime, Utc};
+use signoff_core::edit::{Edit, FieldEdit, NewMaterial};
+use signoff_core::ids::{ContractorId, EventId, OrderId, PersonId, UnitId};
+use signoff_core::model::{
+    Assignee, Callback, Cause, Channel, KeepSide, NewOrder, OrderKind, Reporter, UnitRef, Urgency,
+};
+use signoff_core::money::{Money, Quantity};
+use signoff_core::rules::status::Status;
+use signoff_device::store::query::ListFilter;
+use signoff_device::store::reference::{CsvKind, read_csv, read_json};
+use signoff_device::{Ctx, InitOptions, Source, Store};
+
+fn urgency(u: UrgencyArg) -> Urgency {
+    match u {
+        UrgencyArg::Emergency => Urgency::Emergency,
+        UrgencyArg::Important => Urgency::Important,
+        UrgencyArg::Normal => Urgency::Normal,
+    }
+}
+
+fn channel(c: ChannelArg) -> Channel {
+    match c {
+        ChannelArg::Hotline => Channel::Hotline,
+        ChannelArg::WalkIn => Channel::WalkIn,
+        ChannelArg::Written => Channel::Written,
+        ChannelArg::App => Channel::App,
+        ChannelArg::Inspection => Channel::Inspection,
+    }
+}
+
+struct Env {
+    store: Store,
+    now: DateTime<Utc>,
+    json: bool,
+    lang: Lang,
+    actor: Option<String>,
+}
+
+impl Env {
+    fn ctx(&self) -> Result<Ctx> {
+        let by = self.actor.clone().or_else(|| self.store.me().map(|p| p.to_string())).ok_or_else(|| {
+            anyhow!("who is acting? pass --as PERSON (or set the device's person with `signoff init --person`)")
+        })?;
+        Ok(Ctx { source: Source::Ui, by: PersonId::new(by), now: self.now })
+    }
+
+    fn now_ms(&self) -> i64 {
+        self.now.timestamp_millis()
+    }
+
+    fn find(&self, order: &str) -> Result<OrderId> {
+        Ok(self.store.find(order)?)
+    }
+
+    fn time(&self, s: &str) -> Result<DateTime<Utc>> {
+        time::parse(s, self.now, self.store.settings().tz())
+    }
+
+    fn edit(&mut self, order: &str, edit: Edit) -> Result<()> {
+        let id = self.find(order)?;
+        let ctx = self.ctx()?;
+        let view = self.store.apply(&id, edit, &ctx)?;
+        render::edited(&view, self.json, self.lang)
+    }
+
+    fn filter(&self, f: &FilterArgs) -> Result<ListFilter> {
+        let tz = self.store.settings().tz();
+        let mut statuses = Vec::new();
+        for s in &f.statuses {
+            statuses.push(Status::from_code(s).ok_or_else(|| {
+                let all: Vec<&str> = Status::ALL.iter().map(|s| s.code()).collect();
+                anyhow!("unknown status {s:?}; one of: {}", all.join(", "))
+            })?);
+        }
+        let assignee = match (f.mine, &f.assignee) {
+            (true, _) => Some(self.ctx()?.by.to_string()),
+            (false, a) => a.clone(),
+        };
+        Ok(ListFilter {
+            assignee,
+            statuses,
+            open_only: f.open,
+            overdue: f.overdue,
+            attention: f.attention,
+            unit: f.unit.clone(),
+            project: f.project.clone(),
+            reported_from_ms: f.from.as_deref().map(|d| time::date_start(d, tz)).transpose()?,
+            reported_to_ms: f.to.as_deref().map(|d| time::date_start(d, tz)).transpose()?,
+            limit: f.limit,
+        })
+    }
+}
+
+fn words(w: &[String]) -> String {
+    w.join(" ")
+}
+
+pub fn run(cli: Cli) -> Result<()> {
+    let Cli { store: path, json, now, as_person, lang, command } = cli;
+    if let Command::Init { person } = &command {
+        let store = Store::init(&path, InitOptions { person: person.clone().map(PersonId::new), settings: None })?;
+        return render::initialised(&store, json, lang);
+    }
+    let store = Store::open(&path)?;
+    let now = match now.as_deref() {
+        Some(s) => time::parse(s, Utc::now(), store.settings().tz()).context("--now")?,
+        None => Utc::now(),
+    };
+    let mut env = Env { store, now, json, lang, actor: as_person };
+    match command {
+        Command::Init { .. } => Ok(()),
+        Command::Import { file, kind } => {
+            let is_csv = file.extension().is_some_and(|e| e.eq_ignore_ascii_case("csv"));
+            let import = if is_csv {
+                let kind_name =
+                    kind.or_else(|| file.file_stem().map(|s| s.to_string_lossy().into_owned())).unwrap_or_default();
+                let kind = CsvKind::parse(&kind_name).ok_or_else(|| {
+                    anyhow!(
+                        "what does {} hold? pass --kind projects|buildings|units|people|contractors",
+                        file.display()
+                    )
+                })?;
+                read_csv(&file, kind)?
+            } else {
+                read_json(&file)?
+            };
+            let report = env.store.import_reference(&import)?;
+            render::imported(&report, json, lang)
+        }
+        Command::New {
+            unit,
+            reporter,
+            phone,
+            category,
+            urgency: u,
+            channel: c,
+            complaint,
+            location,
+            preferred,
+            description,
+        } => {
+            let ctx = env.ctx()?;
+            let default_urgency = env.store.reference().category(&category).map(|c| c.default_urgency);
+            let new = NewOrder {
+                kind: if complaint { OrderKind::Complaint } else { OrderKind::Repair },
+                unit: UnitRef { unit_id: UnitId::new(unit), ..UnitRef::default() },
+                reporter: Reporter { name: reporter, phone },
+                channel: channel(c),
+                category,
+                urgency: u.map(urgency).or(default_urgency).unwrap_or(Urgency::Normal),
+                description: words(&description),
+                location,
+                preferred_time: preferred,
+            };
+            let view = env.store.create_order(new, &ctx)?;
+            render::edited(&view, json, lang)
+        }
+        Command::List { filter, today } => {
+            let rows = if today {
+                let me = env.ctx()?.by;
+                env.store.today(&me, env.now_ms())?
+            } else {
+                env.store.list(&env.filter(&filter)?, env.now_ms())?
+            };
+            render::list(&rows, env.store.reference(), json, lang, env.store.settings().tz())
+        }
+        Command::Show { order } => {
+            let id = env.find(&order)?;
+            let view = env.store.get(&id, env.now)?;
+            let suggestion =
+                if view.status == Status::Reported { Some(env.store.dispatch_suggestion(&id)?) } else { None };
+            render::show(&view, suggestion.as_ref(), env.store.reference(), env.store.settings(), json, lang)
+        }
+        Command::Suggest { order } => {
+            let id = env.find(&order)?;
+            let s = env.store.dispatch_suggestion(&id)?;
+            render::suggestion(&s, json, lang)
+        }
+        Command::Assign { order, to, contractor, auto, note } => {
+            let (assignee, note) = match (to, contractor, auto) {
+                (Some(p), None, false) => (Assignee::Technician(PersonId::new(p)), note),
+                (None, Some(c), false) => (Assignee::Contractor(ContractorId::new(c)), note),
+                (None, None, true) => {
+                    let id = env.find(&order)?;
+                    let s = env.store.dispatch_suggestion(&id)?;
+                    let first = s.candidates.first().ok_or_else(|| {
+                        anyhow!("no technician can take this job now: {}", render::skipped_text(&s, lang))
+                    })?;
+                    let why = if note.is_empty() { "轮流派工 round-robin".to_owned() } else { note };
+                    (Assignee::Technician(first.person.clone()), why)
+                }
+                _ => bail!("say who: --to PERSON, --contractor ID or --auto"),
+            };
+            env.edit(&order, Edit::Assign { assignee, note })
+        }
+        Command::Schedule { order, at, until, note } => {
+            let from_ms = env.time(&at)?.timestamp_millis();
+            let to_ms = until.map(|u| env.time(&u)).transpose()?.map(|t| t.timestamp_millis());
+            env.edit(&order, Edit::Schedule { from_ms, to_ms, note })
+        }
+        Command::Contact { order, note } => env.edit(&order, Edit::Contact { note }),
+        Command::Arrive { order } => env.edit(&order, Edit::Arrive),
+        Command::Pause { order, reason, next } => {
+            let next_visit_ms = next.map(|n| env.time(&n)).transpose()?.map(|t| t.timestamp_millis());
+            env.edit(&order, Edit::Pause { reason, next_visit_ms })
+        }
+        Command::Complete { order, findings, work } => env.edit(&order, Edit::Complete { findings, work_done: work }),
+        Command::Cancel { order, reason } => env.edit(&order, Edit::Cancel { reason }),
+        Command::Reopen { order, reason } => env.edit(&order, Edit::Reopen { reason }),
+        Command::Close { order, reason } => env.edit(&order, Edit::Close { reason }),
+        Command::Callback { order, satisfied, unsatisfied, unreached, rating, note } => {
+            let c = match (satisfied, unsatisfied, unreached) {
+                (true, false, false) => Callback { reached: true, satisfied: Some(true), rating, note },
+                (false, true, false) => Callback { reached: true, satisfied: Some(false), rating, note },
+                (false, false, true) => Callback { reached: false, satisfied: None, rating, note },
+                _ => bail!("say how it went: --satisfied, --unsatisfied or --unreached"),
+            };
+            env.edit(&order, Edit::Callback(c))
+        }
+        Command::Reply { order, plan } => env.edit(&order, Edit::Reply { plan }),
+        Command::Cause { order, cause, note } => {
+            let cause = match cause {
+                CauseArg::Owner => Cause::OwnerCaused,
+                CauseArg::Misuse => Cause::Misuse,
+                CauseArg::NotOwner => Cause::NotOwnersFault,
+                CauseArg::Unknown => Cause::Unknown,
+            };
+            env.edit(&order, Edit::DecideCause { cause, note })
+        }
+        Command::Notice { order, note } => env.edit(&order, Edit::IssueRepairNotice { note }),
+        Command::Resolve { order, conflict, keep, note } => {
+            let keep = match keep {
+                KeepArg::Current => KeepSide::Current,
+                KeepArg::Held => KeepSide::Held,
+            };
+            env.edit(&order, Edit::Resolve { conflict: EventId::new(conflict), keep, note })
+        }
+        Command::Note { order, text } => env.edit(&order, Edit::Note { text: words(&text) }),
+        Command::Edit { order, description, location, category, urgency: u, findings, work } => {
+            let mut fields = Vec::new();
+            fields.extend(description.map(FieldEdit::Description));
+            fields.extend(location.map(FieldEdit::Location));
+            fields.extend(category.map(FieldEdit::Category));
+            fields.extend(u.map(|u| FieldEdit::Urgency(urgency(u))));
+            fields.extend(findings.map(FieldEdit::Findings));
+            fields.extend(work.map(FieldEdit::WorkDone));
+            if fields.is_empty() {
+                bail!("nothing to change: give --description, --location, --category, --urgency, --findings or --work");
+            }
+            env.edit(&order, Edit::EditFields { fields })
+        }
+        Command::Material { order, name, spec, qty, unit, price, remove } => {
+            if let Some(item) = remove {
+                return env.edit(&order, Edit::RemoveMaterial { item });
+            }
+            let quantity: Quantity = qty.as_deref().unwrap_or("").parse()?;
+            let unit_price: Money = price.parse()?;
+            let m = NewMaterial {
+                name: name.unwrap_or_default(),
+                spec,
+                quantity,
+                unit: unit.unwrap_or_default(),
+                unit_price,
+            };
+            env.edit(&order, Edit::AddMaterial(m))
+        }
+        Command::Labour { order, person, minutes, hours, rate, note } => {
+            let minutes = match (minutes, hours) {
+                (Some(m), _) => m,
+                (None, Some(h)) => {
+                    let q: Quantity = h.parse()?;
+                    u32::try_from((q.0 * 60 + 500) / 1000).map_err(|_| anyhow!("--hours {h} is out of range"))?
+                }
+                (None, None) => bail!("give --minutes or --hours"),
+            };
+            let person = match person {
+                Some(p) => PersonId::new(p),
+                None => env.ctx()?.by,
+            };
+            let hourly_rate: Money = rate.parse()?;
+            env.edit(&order, Edit::AddLabour { person, minutes, hourly_rate, note })
+        }
+        Command::Search { query, limit } => {
+            let rows = env.store.search(&words(&query), limit, env.now_ms())?;
+            render::list(&rows, env.store.reference(), json, lang, env.store.settings().tz())
+        }
+        Command::Export { csv: _, out, full_phone, filter } => {
+            let f = env.filter(&filter)?;
+            let now_ms = env.now_ms();
+            let n = match &out {
+                Some(path) => {
+                    let tmp = path.with_extension("csv.partial");
+                    let mut file =
+                        std::fs::File::create(&tmp).with_context(|| format!("cannot write {}", tmp.display()))?;
+                    let n = env.store.export_ledger(&mut file, &f, full_phone, now_ms)?;
+                    file.sync_all()?;
+                    std::fs::rename(&tmp, path)?;
+                    n
+                }
+                None => env.store.export_ledger(&mut std::io::stdout().lock(), &f, full_phone, now_ms)?,
+            };
+            if let Some(path) = out {
+                render::exported(n, &path, json, lang)?;
+            }
+            Ok(())
+        }
+        Command::RebuildIndex => {
+            let report = env.store.rebuild_index()?;
+            render::rebuilt(&report, json, lang)
+        }
+        Command::Stats => {
+            let s = env.store.stats(env.now_ms())?;
+            render::stats(&s, json, lang)
+        }
+    }
+}

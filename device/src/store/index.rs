@@ -1,0 +1,311 @@
+//! The materialised index: one row per order (status, urgency, assignee, unit, deadlines, numbers,
+//! updated) plus a full-text body for trigram search. Rows are a pure function of the document and
+//! the reference data, so replicas with the same documents have the same rows, and
+//! [`Store::rebuild_index`] reproduces exactly what incremental updates wrote.
+
+use super::Store;
+use crate::error::Result;
+use rusqlite::{Transaction, params};
+use serde::{Deserialize, Serialize};
+use signoff_core::doc::code_of;
+use signoff_core::model::{Assignee, EventKind, ReferenceData, Urgency};
+use signoff_core::view::OrderView;
+
+/// One row of the index.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct IndexRow {
+    /// Order id.
+    pub id: String,
+    /// Provisional number.
+    pub provisional_no: String,
+    /// Official number.
+    pub official_no: Option<String>,
+    /// `repair` or `complaint`.
+    pub kind: String,
+    /// Status code.
+    pub status: String,
+    /// Urgency code.
+    pub urgency: String,
+    /// 0 emergency, 1 important, 2 normal.
+    pub urgency_rank: i64,
+    /// Category code.
+    pub category: String,
+    /// `technician` or `contractor`.
+    pub assignee_kind: Option<String>,
+    /// Person or contractor id.
+    pub assignee_id: Option<String>,
+    /// Unit.
+    pub unit_id: String,
+    /// Unit label.
+    pub unit_label: String,
+    /// Project.
+    pub project_id: String,
+    /// Building.
+    pub building_id: String,
+    /// Reporter's name.
+    pub reporter_name: String,
+    /// The start of the description.
+    pub summary: String,
+    /// When reported.
+    pub reported_ms: Option<i64>,
+    /// When assigned to the current assignee.
+    pub assigned_ms: Option<i64>,
+    /// Next appointment.
+    pub appointment_ms: Option<i64>,
+    /// Completion.
+    pub completed_ms: Option<i64>,
+    /// Closing.
+    pub closed_ms: Option<i64>,
+    /// Earliest unmet deadline.
+    pub next_due_ms: Option<i64>,
+    /// When that deadline's window started.
+    pub next_due_start_ms: Option<i64>,
+    /// Which deadline.
+    pub next_due_kind: Option<String>,
+    /// Open conflicts and flags.
+    pub attention: i64,
+    /// Time of the latest event.
+    pub updated_ms: i64,
+}
+
+fn urgency_rank(u: Urgency) -> i64 {
+    match u {
+        Urgency::Emergency => 0,
+        Urgency::Important => 1,
+        Urgency::Normal => 2,
+    }
+}
+
+/// Derive the index row of an order.
+pub fn derive(view: &OrderView) -> IndexRow {
+    let o = &view.order;
+    let d = &view.derived;
+    let next = view.deadlines.iter().map(|d| d.deadline).filter(|d| d.is_open()).min_by_key(|d| (d.due_ms, d.kind));
+    let (assignee_kind, assignee_id) = match &d.assignee {
+        Some(Assignee::Technician(p)) => (Some("technician".to_owned()), Some(p.to_string())),
+        Some(Assignee::Contractor(c)) => (Some("contractor".to_owned()), Some(c.to_string())),
+        None => (None, None),
+    };
+    IndexRow {
+        id: o.id.to_string(),
+        provisional_no: o.provisional_no.clone(),
+        official_no: o.official_no.clone(),
+        kind: code_of(&o.kind),
+        status: view.status.code().to_owned(),
+        urgency: code_of(&o.urgency),
+        urgency_rank: urgency_rank(o.urgency),
+        category: o.category.clone(),
+        assignee_kind,
+        assignee_id,
+        unit_id: o.unit.unit_id.to_string(),
+        unit_label: o.unit.label.clone(),
+        project_id: o.unit.project_id.to_string(),
+        building_id: o.unit.building_id.to_string(),
+        reporter_name: o.reporter.name.clone(),
+        summary: o.description.chars().take(80).collect(),
+        reported_ms: d.reported_ms,
+        assigned_ms: d.assigned_ms,
+        appointment_ms: d.appointment.map(|a| a.from_ms),
+        completed_ms: d.completed_ms,
+        closed_ms: d.closed_ms,
+        next_due_ms: next.map(|n| n.due_ms),
+        next_due_start_ms: next.map(|n| n.start_ms),
+        next_due_kind: next.map(|n| n.kind.code().to_owned()),
+        attention: (view.attention.len() + view.field_conflicts.len()) as i64,
+        updated_ms: o.events.iter().map(|e| e.at_ms).max().unwrap_or(0),
+    }
+}
+
+/// The searchable text of an order: numbers, place, people, what is wrong and what was done.
+pub fn search_body(view: &OrderView, reference: &ReferenceData) -> String {
+    let o = &view.order;
+    let mut parts: Vec<&str> = vec![
+        &o.provisional_no,
+        o.official_no.as_deref().unwrap_or(""),
+        &o.unit.label,
+        &o.unit.address,
+        &o.reporter.name,
+        &o.reporter.phone,
+        &o.description,
+        &o.location,
+        &o.findings,
+        &o.work_done,
+    ];
+    let category = reference.category(&o.category);
+    if let Some(c) = category {
+        parts.push(&c.name_zh);
+        parts.push(&c.name_en);
+    }
+    for m in &o.materials {
+        parts.push(&m.name);
+        parts.push(&m.spec);
+    }
+    for e in &o.events {
+        match &e.kind {
+            EventKind::Note { text } => parts.push(text),
+            EventKind::Paused { reason, .. }
+            | EventKind::Cancelled { reason }
+            | EventKind::Reopened { reason }
+            | EventKind::SignoffRefused { reason } => parts.push(reason),
+            _ => {}
+        }
+    }
+    let assignee = view.derived.assignee.as_ref().map(|a| reference.assignee_name(a)).unwrap_or_default();
+    let mut body = parts.into_iter().filter(|s| !s.is_empty()).collect::<Vec<_>>().join("\n");
+    if !assignee.is_empty() {
+        body.push('\n');
+        body.push_str(&assignee);
+    }
+    body
+}
+
+/// Insert or replace an order's row and search body. Part of the caller's transaction.
+pub(crate) fn write(tx: &Transaction<'_>, row: &IndexRow, body: &str) -> Result<()> {
+    let rid: i64 = tx
+        .prepare_cached(
+            "INSERT INTO order_index(id, provisional_no, official_no, kind, status, urgency, urgency_rank, category, \
+             assignee_kind, assignee_id, unit_id, unit_label, project_id, building_id, reporter_name, summary, \
+             reported_ms, assigned_ms, appointment_ms, completed_ms, closed_ms, next_due_ms, next_due_start_ms, \
+             next_due_kind, attention, updated_ms) \
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, \
+             ?22, ?23, ?24, ?25, ?26) \
+             ON CONFLICT(id) DO UPDATE SET provisional_no = excluded.provisional_no, official_no = excluded.official_no, \
+             kind = excluded.kind, status = excluded.status, urgency = excluded.urgency, \
+             urgency_rank = excluded.urgency_rank, category = excluded.category, \
+             assignee_kind = excluded.assignee_kind, assignee_id = excluded.assignee_id, unit_id = excluded.unit_id, \
+             unit_label = excluded.unit_label, project_id = excluded.project_id, building_id = excluded.building_id, \
+             reporter_name = excluded.reporter_name, summary = excluded.summary, reported_ms = excluded.reported_ms, \
+             assigned_ms = excluded.assigned_ms, appointment_ms = excluded.appointment_ms, \
+             completed_ms = excluded.completed_ms, closed_ms = excluded.closed_ms, next_due_ms = excluded.next_due_ms, \
+             next_due_start_ms = excluded.next_due_start_ms, next_due_kind = excluded.next_due_kind, \
+             attention = excluded.attention, updated_ms = excluded.updated_ms \
+             RETURNING rid",
+        )?
+        .query_row(
+            params![
+                row.id,
+                row.provisional_no,
+                row.official_no,
+                row.kind,
+                row.status,
+                row.urgency,
+                row.urgency_rank,
+                row.category,
+                row.assignee_kind,
+                row.assignee_id,
+                row.unit_id,
+                row.unit_label,
+                row.project_id,
+                row.building_id,
+                row.reporter_name,
+                row.summary,
+                row.reported_ms,
+                row.assigned_ms,
+                row.appointment_ms,
+                row.completed_ms,
+                row.closed_ms,
+                row.next_due_ms,
+                row.next_due_start_ms,
+                row.next_due_kind,
+                row.attention,
+                row.updated_ms,
+            ],
+            |r| r.get(0),
+        )?;
+    tx.prepare_cached("DELETE FROM order_fts WHERE rowid = ?1")?.execute([rid])?;
+    tx.prepare_cached("INSERT INTO order_fts(rowid, body) VALUES (?1, ?2)")?.execute(params![rid, body])?;
+    Ok(())
+}
+
+pub(crate) const ROW_COLUMNS: &str = "id, provisional_no, official_no, kind, status, urgency, urgency_rank, category, \
+    assignee_kind, assignee_id, unit_id, unit_label, project_id, building_id, reporter_name, summary, reported_ms, \
+    assigned_ms, appointment_ms, completed_ms, closed_ms, next_due_ms, next_due_start_ms, next_due_kind, attention, \
+    updated_ms";
+
+pub(crate) fn read_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<IndexRow> {
+    Ok(IndexRow {
+        id: r.get(0)?,
+        provisional_no: r.get(1)?,
+        official_no: r.get(2)?,
+        kind: r.get(3)?,
+        status: r.get(4)?,
+        urgency: r.get(5)?,
+        urgency_rank: r.get(6)?,
+        category: r.get(7)?,
+        assignee_kind: r.get(8)?,
+        assignee_id: r.get(9)?,
+        unit_id: r.get(10)?,
+        unit_label: r.get(11)?,
+        project_id: r.get(12)?,
+        building_id: r.get(13)?,
+        reporter_name: r.get(14)?,
+        summary: r.get(15)?,
+        reported_ms: r.get(16)?,
+        assigned_ms: r.get(17)?,
+        appointment_ms: r.get(18)?,
+        completed_ms: r.get(19)?,
+        closed_ms: r.get(20)?,
+        next_due_ms: r.get(21)?,
+        next_due_start_ms: r.get(22)?,
+        next_due_kind: r.get(23)?,
+        attention: r.get(24)?,
+        updated_ms: r.get(25)?,
+    })
+}
+
+/// What a rebuild did.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct RebuildReport {
+    /// Orders indexed.
+    pub indexed: usize,
+    /// Orders that could not be read (id, reason); they stay quarantined.
+    pub quarantined: Vec<(String, String)>,
+}
+
+impl Store {
+    /// Recreate the index and search tables from the documents, in one transaction.
+    pub fn rebuild_index(&mut self) -> Result<RebuildReport> {
+        let ids: Vec<String> = self
+            .conn
+            .prepare("SELECT id FROM documents WHERE quarantined IS NULL ORDER BY id")?
+            .query_map([], |r| r.get(0))?
+            .collect::<Result<_, _>>()?;
+        let mut views = Vec::with_capacity(ids.len());
+        let mut report = RebuildReport::default();
+        self.cache.clear();
+        for id in &ids {
+            match self.view_of(id, 0) {
+                Ok(v) => views.push(v),
+                Err(crate::Error::Quarantined { id, reason }) => report.quarantined.push((id, reason)),
+                Err(e) => return Err(e),
+            }
+        }
+        let tx = self.conn.transaction()?;
+        tx.execute("DELETE FROM order_index", [])?;
+        tx.execute("DELETE FROM order_fts", [])?;
+        for v in &views {
+            write(&tx, &derive(v), &search_body(v, &self.reference))?;
+        }
+        tx.commit()?;
+        report.indexed = views.len();
+        for (id, reason) in self.quarantined()? {
+            if !report.quarantined.iter().any(|(q, _)| q == &id) {
+                report.quarantined.push((id, reason));
+            }
+        }
+        Ok(report)
+    }
+
+    /// Every index row with its search body, ordered by id: what lists and searches see.
+    pub fn materialised_view(&self) -> Result<Vec<(IndexRow, String)>> {
+        let sql = format!(
+            "SELECT {ROW_COLUMNS}, f.body FROM order_index i JOIN order_fts f ON f.rowid = i.rid ORDER BY i.id"
+        );
+        let rows = self
+            .conn
+            .prepare(&sql)?
+            .query_map([], |r| Ok((read_row(r)?, r.get::<_, String>(26)?)))?
+            .collect::<Result<_, _>>()?;
+        Ok(rows)
+    }
+}

@@ -1,0 +1,267 @@
+//! The typed work-order API: create, apply edits, read, and merge changes from elsewhere.
+//!
+//! Each call is one SQLite transaction: the document change, its index row, the write log entry and
+//! the device counters commit together or not at all. The in-memory document is only kept when the
+//! transaction committed, so a failed write (a full disk, say) leaves nothing half-done anywhere.
+
+use super::{Ctx, Source, Store, index};
+use crate::error::{Error, Result};
+use automerge::AutoCommit;
+use automerge::transaction::CommitOptions;
+use rusqlite::params;
+use signoff_core::doc::{self, EventHeader};
+use signoff_core::edit::{self, Edit};
+use signoff_core::hlc::Hlc;
+use signoff_core::ids::{EventId, OrderId};
+use signoff_core::model::{Assignee, NewOrder};
+use signoff_core::rules::status;
+use signoff_core::view::{self, OrderView};
+
+impl Store {
+    fn header(&self, ctx: &Ctx, prev: Option<EventId>, doc_max: Option<Hlc>) -> EventHeader {
+        let base = doc_max.map_or(self.hlc, |m| m.max(self.hlc));
+        let at_ms = ctx.now.timestamp_millis();
+        EventHeader { hlc: base.tick(at_ms), device: self.device.id(), by: ctx.by.clone(), at_ms, prev }
+    }
+
+    fn build_view(&self, doc: &AutoCommit, now_ms: i64) -> Result<OrderView> {
+        Ok(view::build(doc::read(doc)?, &self.reference, &self.settings, now_ms))
+    }
+
+    /// Read an order as it is now, with deadlines seen at `now_ms`.
+    pub(crate) fn view_of(&mut self, id: &str, now_ms: i64) -> Result<OrderView> {
+        let doc = self.take_doc(id)?;
+        let v = self.build_view(&doc, now_ms);
+        self.cache.put(id, doc);
+        v
+    }
+
+    /// An order with everything derived from it, deadlines seen at `now`.
+    pub fn get(&mut self, id: &OrderId, now: chrono::DateTime<chrono::Utc>) -> Result<OrderView> {
+        self.view_of(id.as_str(), now.timestamp_millis())
+    }
+
+    fn check_new(&self, new: &mut NewOrder) -> Result<()> {
+        if new.description.trim().is_empty() {
+            return Err(signoff_core::Rejection::Empty { field: "description" }.into());
+        }
+        if self.reference.category(&new.category).is_none() {
+            let known: Vec<&str> = self.reference.categories.iter().map(|c| c.code.as_str()).collect();
+            return Err(Error::Invalid(format!("unknown category {:?}; known: {}", new.category, known.join(", "))));
+        }
+        if new.unit.unit_id.as_str().is_empty() {
+            return Err(signoff_core::Rejection::Empty { field: "unit" }.into());
+        }
+        match self.reference.unit(&new.unit.unit_id) {
+            Some(u) => {
+                // Snapshot the unit's place so the order reads right even without reference data.
+                new.unit.project_id = u.project_id.clone();
+                new.unit.building_id = u.building_id.clone();
+                if new.unit.label.is_empty() {
+                    new.unit.label = u.label.clone();
+                }
+                if new.unit.address.is_empty() {
+                    new.unit.address = u.address.clone();
+                }
+            }
+            None if !self.reference.units.is_empty() => {
+                return Err(Error::Invalid(format!("unknown unit {:?}", new.unit.unit_id.as_str())));
+            }
+            None => {}
+        }
+        new.description = new.description.trim().to_owned();
+        Ok(())
+    }
+
+    fn check_edit(&self, edit: &Edit) -> Result<()> {
+        match edit {
+            Edit::Assign { assignee: Assignee::Technician(p), .. } if !self.reference.people.is_empty() => {
+                match self.reference.person(p) {
+                    Some(person) if person.active => Ok(()),
+                    Some(_) => Err(Error::Invalid(format!("{p} is no longer active"))),
+                    None => Err(Error::Invalid(format!("no person {p} in the reference data"))),
+                }
+            }
+            Edit::Assign { assignee: Assignee::Contractor(c), .. } if !self.reference.contractors.is_empty() => {
+                self.reference.contractor(c).map(|_| ()).ok_or_else(|| Error::Invalid(format!("no contractor {c}")))
+            }
+            Edit::EditFields { fields } => {
+                for f in fields {
+                    if let edit::FieldEdit::Category(c) = f
+                        && self.reference.category(c).is_none()
+                    {
+                        return Err(Error::Invalid(format!("unknown category {c:?}")));
+                    }
+                }
+                Ok(())
+            }
+            _ => Ok(()),
+        }
+    }
+
+    /// Open a new order (报修登记). Returns it as stored.
+    pub fn create_order(&mut self, mut new: NewOrder, ctx: &Ctx) -> Result<OrderView> {
+        self.check_new(&mut new)?;
+        let number = self.next_number()?;
+        let provisional_no = format!("{}-{number:05}", self.device.short_code());
+        let id = OrderId::new(uuid::Uuid::new_v4().to_string());
+        let header = self.header(ctx, None, None);
+        let mut doc = AutoCommit::new().with_actor(self.device.actor());
+        doc::create(&mut doc, &id, &provisional_no, &new, &header)?;
+        doc.commit_with(CommitOptions::default().with_message("reported").with_time(header.at_ms / 1000));
+        let view = self.build_view(&doc, header.at_ms)?;
+        let tx = self.conn.transaction()?;
+        Store::persist(&tx, id.as_str(), &mut doc, &[], ctx.source)?;
+        index::write(&tx, &index::derive(&view), &index::search_body(&view, &self.reference))?;
+        log_write(&tx, id.as_str(), ctx, "reported")?;
+        Store::save_counters(&tx, header.hlc, Some(number + 1))?;
+        tx.commit()?;
+        self.hlc = header.hlc;
+        self.cache.put(id.as_str(), doc);
+        Ok(view)
+    }
+
+    /// Apply one typed edit. Validated against the order's status first; on any failure nothing changes.
+    pub fn apply(&mut self, id: &OrderId, edit: Edit, ctx: &Ctx) -> Result<OrderView> {
+        self.check_edit(&edit)?;
+        let mut doc = self.take_doc(id.as_str())?;
+        let order = match doc::read(&doc) {
+            Ok(o) => o,
+            Err(e) => return Err(self.quarantine(id.as_str(), &e.to_string())),
+        };
+        let fold = status::fold(&order.events);
+        let header = self.header(ctx, fold.head.clone(), order.events.iter().map(|e| e.hlc).max());
+        let heads = doc.get_heads();
+        if let Err(e) = edit::apply(&mut doc, &order, &fold, &header, &edit) {
+            doc.rollback();
+            self.cache.put(id.as_str(), doc);
+            return Err(e.into());
+        }
+        let what = edit.event_kind(&header.event_id()).type_name().to_owned();
+        doc.commit_with(CommitOptions::default().with_message(what.clone()).with_time(header.at_ms / 1000));
+        let change = doc.save_after(&heads);
+        let view = self.build_view(&doc, header.at_ms)?;
+        let tx = self.conn.transaction()?;
+        Store::persist(&tx, id.as_str(), &mut doc, &change, ctx.source)?;
+        index::write(&tx, &index::derive(&view), &index::search_body(&view, &self.reference))?;
+        log_write(&tx, id.as_str(), ctx, &what)?;
+        Store::save_counters(&tx, header.hlc, None)?;
+        tx.commit()?;
+        self.hlc = header.hlc;
+        self.cache.put(id.as_str(), doc);
+        Ok(view)
+    }
+
+    /// Merge changes (or a whole saved document) that came from another replica. Bytes that do not load,
+    /// or do not read as this work order, are refused and change nothing.
+    pub fn receive(&mut self, id: &OrderId, bytes: &[u8], ctx: &Ctx) -> Result<OrderView> {
+        let existing = match self.take_doc(id.as_str()) {
+            Ok(d) => Some(d),
+            Err(Error::OrderNotFound(_)) => None,
+            Err(e) => return Err(e),
+        };
+        let is_new = existing.is_none();
+        let mut doc = existing.unwrap_or_else(|| AutoCommit::new().with_actor(self.device.actor()));
+        let before = doc.get_heads();
+        let loaded = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| doc.load_incremental(bytes)));
+        match loaded {
+            Ok(Ok(_)) => {}
+            Ok(Err(e)) => return Err(Error::Invalid(format!("changes for {id} do not load: {e}"))),
+            Err(_) => return Err(Error::Invalid(format!("changes for {id} made Automerge fail"))),
+        }
+        let order = doc::read(&doc)?;
+        if order.id != *id {
+            return Err(Error::Invalid(format!("the changes are for order {}, not {id}", order.id)));
+        }
+        if !is_new && doc.get_heads() == before {
+            self.cache.put(id.as_str(), doc);
+            return self.view_of(id.as_str(), ctx.now.timestamp_millis());
+        }
+        let change = doc.save_after(&before);
+        let view = view::build(order, &self.reference, &self.settings, ctx.now.timestamp_millis());
+        let seen = view.order.events.iter().map(|e| e.hlc).max().unwrap_or_default();
+        let hlc = self.hlc.max(seen);
+        let tx = self.conn.transaction()?;
+        Store::persist(&tx, id.as_str(), &mut doc, &change, ctx.source)?;
+        index::write(&tx, &index::derive(&view), &index::search_body(&view, &self.reference))?;
+        log_write(&tx, id.as_str(), ctx, "merged")?;
+        Store::save_counters(&tx, hlc, None)?;
+        tx.commit()?;
+        self.hlc = hlc;
+        self.cache.put(id.as_str(), doc);
+        Ok(view)
+    }
+
+    /// Find an order by id, official or provisional number, or an unambiguous part of one.
+    pub fn find(&self, reference: &str) -> Result<OrderId> {
+        let r = reference.trim();
+        if r.is_empty() {
+            return Err(Error::OrderNotFound(r.to_owned()));
+        }
+        let exact: Vec<String> = self
+            .conn
+            .prepare_cached("SELECT id FROM order_index WHERE id = ?1 OR official_no = ?1 OR provisional_no = ?1")?
+            .query_map([r], |row| row.get(0))?
+            .collect::<Result<_, _>>()?;
+        if let [one] = exact.as_slice() {
+            return Ok(OrderId::new(one.clone()));
+        }
+        if exact.len() > 1 {
+            return Err(Error::Ambiguous(r.to_owned()));
+        }
+        let doc_exists: Option<String> = rusqlite::OptionalExtension::optional(self.conn.query_row(
+            "SELECT id FROM documents WHERE id = ?1",
+            [r],
+            |row| row.get(0),
+        ))?;
+        if let Some(id) = doc_exists {
+            return Ok(OrderId::new(id));
+        }
+        if r.chars().count() < 4 {
+            return Err(Error::OrderNotFound(r.to_owned()));
+        }
+        let pattern = r.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_");
+        let partial: Vec<String> = self
+            .conn
+            .prepare_cached(
+                "SELECT id FROM order_index WHERE id LIKE ?1 || '%' ESCAPE '\\' \
+                 OR official_no LIKE '%' || ?1 ESCAPE '\\' OR provisional_no LIKE '%' || ?1 ESCAPE '\\' LIMIT 2",
+            )?
+            .query_map([pattern], |row| row.get(0))?
+            .collect::<Result<_, _>>()?;
+        match partial.as_slice() {
+            [one] => Ok(OrderId::new(one.clone())),
+            [] => Err(Error::OrderNotFound(r.to_owned())),
+            _ => Err(Error::Ambiguous(r.to_owned())),
+        }
+    }
+}
+
+fn log_write(tx: &rusqlite::Transaction<'_>, id: &str, ctx: &Ctx, what: &str) -> Result<()> {
+    tx.prepare_cached("INSERT INTO write_log(doc_id, source, at_ms, what) VALUES (?1, ?2, ?3, ?4)")?
+        .execute(params![id, ctx.source.code(), ctx.now.timestamp_millis(), what])?;
+    Ok(())
+}
+
+/// The source of each write to an order, oldest first (for the sync screen and audits).
+impl Store {
+    /// `(source, at_ms, what)` for every write to `id`.
+    pub fn write_log(&self, id: &OrderId) -> Result<Vec<(Source, i64, String)>> {
+        let rows = self
+            .conn
+            .prepare_cached("SELECT source, at_ms, what FROM write_log WHERE doc_id = ?1 ORDER BY seq")?
+            .query_map([id.as_str()], |r| Ok((r.get::<_, String>(0)?, r.get(1)?, r.get(2)?)))?
+            .collect::<Result<Vec<(String, i64, String)>, _>>()?;
+        Ok(rows
+            .into_iter()
+            .map(|(s, at, what)| {
+                let source = match s.as_str() {
+                    "sync" => Source::Sync,
+                    "import" => Source::Import,
+                    _ => Source::Ui,
+                };
+                (source, at, what)
+            })
+            .collect())
+    }
+}
