@@ -1,4 +1,5 @@
 //! Round-robin dispatch suggestions.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use signoff_core::ids::PersonId;
 use signoff_core::model::{Person, Role};

@@ -1,4 +1,5 @@
 //! The status fold: the transition table, and what happens with concurrent events.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod common;
 

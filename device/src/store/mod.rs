@@ -207,9 +207,21 @@ impl Store {
 
     /// SQLite's own consistency check (`PRAGMA integrity_check`): `ok` or the problems found.
     pub fn integrity_check(&self) -> Result<String> {
-        let rows: Vec<String> =
-            self.conn.prepare("PRAGMA integrity_check")?.query_map([], |r| r.get(0))?.collect::<Result<_, _>>()?;
-        Ok(rows.join("\n"))
+        let check = || -> rusqlite::Result<Vec<String>> {
+            self.conn.prepare("PRAGMA integrity_check")?.query_map([], |r| r.get(0))?.collect()
+        };
+        match check() {
+            Ok(rows) => Ok(rows.join("\n")),
+            Err(e)
+                if matches!(
+                    e.sqlite_error_code(),
+                    Some(rusqlite::ErrorCode::DatabaseCorrupt | rusqlite::ErrorCode::NotADatabase)
+                ) =>
+            {
+                Err(corrupt(&self.path, e))
+            }
+            Err(e) => Err(e.into()),
+        }
     }
 
     /// Limit the file to `pages` pages; writes past it fail with a full disk (for tests and quotas).

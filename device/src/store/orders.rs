@@ -225,7 +225,7 @@ impl Store {
             .conn
             .prepare_cached(
                 "SELECT id FROM order_index WHERE id LIKE ?1 || '%' ESCAPE '\\' \
-                 OR official_no LIKE '%' || ?1 ESCAPE '\\' OR provisional_no LIKE '%' || ?1 ESCAPE '\\' LIMIT 2",
+                 OR official_no LIKE '%' || ?1 || '%' ESCAPE '\\' OR provisional_no LIKE '%' || ?1 || '%' ESCAPE '\\' LIMIT 2",
             )?
             .query_map([pattern], |row| row.get(0))?
             .collect::<Result<_, _>>()?;
