@@ -12,7 +12,7 @@ use signoff_core::model::{Assignee, Callback, Channel, NewOrder, OrderKind, Phot
 use signoff_core::rules::status::{Status, fold};
 use std::path::PathBuf;
 
-const T0: i64 = 1_763_254_800_000; // 2026-11-16 09:00 +08:00
+const T0: i64 = 1_794_790_800_000; // 2026-11-16 09:00 +08:00
 
 fn device(hex: &str) -> (DeviceId, ActorId) {
     (DeviceId::new(hex), ActorId::from(data_bytes(hex)))

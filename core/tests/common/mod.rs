@@ -6,7 +6,7 @@ use signoff_core::ids::{DeviceId, EventId, PersonId};
 use signoff_core::model::{Assignee, Callback, Event, EventKind, KeepSide};
 
 /// 2026-11-16 09:00 +08:00 (a Monday), in ms.
-pub const MON_0900: i64 = 1_763_254_800_000;
+pub const MON_0900: i64 = 1_794_790_800_000;
 pub const MIN: i64 = 60_000;
 pub const HOUR: i64 = 3_600_000;
 pub const DAY: i64 = 86_400_000;

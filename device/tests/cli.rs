@@ -1,0 +1,223 @@
+//! The `signoff` binary as scripts use it: JSON output (snapshot-tested), tables, exit statuses, and
+//! bad input that changes nothing.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use serde_json::Value;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+struct Cli {
+    _dir: tempfile::TempDir,
+    store: PathBuf,
+}
+
+impl Cli {
+    fn new() -> Cli {
+        let dir = tempfile::tempdir().unwrap();
+        let store = dir.path().join("office.db");
+        Cli { _dir: dir, store }
+    }
+
+    fn run(&self, now: &str, args: &[&str]) -> Output {
+        Command::new(env!("CARGO_BIN_EXE_signoff"))
+            .arg("--store")
+            .arg(&self.store)
+            .args(["--now", now])
+            .args(args)
+            .env_remove("SIGNOFF_AS")
+            .env_remove("SIGNOFF_LANG")
+            .output()
+            .unwrap()
+    }
+
+    fn ok(&self, now: &str, args: &[&str]) -> String {
+        let out = self.run(now, args);
+        assert!(out.status.success(), "{args:?} failed: {}", String::from_utf8_lossy(&out.stderr));
+        String::from_utf8(out.stdout).unwrap()
+    }
+
+    fn json(&self, now: &str, args: &[&str]) -> Value {
+        let mut a = vec!["--json"];
+        a.extend_from_slice(args);
+        serde_json::from_str(&self.ok(now, &a)).unwrap()
+    }
+}
+
+fn demo_reference() -> String {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../demo/reference.json").display().to_string()
+}
+
+/// Replace what is random per run (device id, number prefix, order UUIDs) with placeholders.
+fn stable(v: &Value, device: &str, code: &str, orders: &[&str]) -> Value {
+    let mut s = serde_json::to_string(v).unwrap().replace(device, "[device]").replace(code, "[code]");
+    for (i, id) in orders.iter().enumerate() {
+        s = s.replace(id, &format!("[order-{i}]"));
+    }
+    serde_json::from_str(&s).unwrap()
+}
+
+fn setup() -> (Cli, String, String) {
+    let cli = Cli::new();
+    let init = cli.json("2026-11-16 08:00", &["init", "--person", "chen"]);
+    cli.ok("2026-11-16 08:00", &["import", &demo_reference()]);
+    let device = init["device_id"].as_str().unwrap().to_owned();
+    let code = init["number_prefix"].as_str().unwrap().to_owned();
+    (cli, device, code)
+}
+
+#[test]
+fn a_repair_scripted_through_the_cli() {
+    let (cli, device, code) = setup();
+    let new = cli.json(
+        "2026-11-16 09:00",
+        &[
+            "new",
+            "--unit",
+            "CH-1-201",
+            "--reporter",
+            "王女士",
+            "--phone",
+            "13812345678",
+            "--category",
+            "leak",
+            "--location",
+            "主卫",
+            "卫生间漏水,楼下天花板有水渍",
+        ],
+    );
+    let id = new["id"].as_str().unwrap().to_owned();
+    let no = new["number"].as_str().unwrap().to_owned();
+    assert_eq!(no, format!("{code}-00001"));
+    assert_eq!(new["status"], "reported");
+    let steps: Vec<(&str, Vec<&str>)> = vec![
+        ("2026-11-16 09:20", vec!["contact", &no, "--note", "约明天下午"]),
+        ("2026-11-16 09:25", vec!["assign", &no, "--auto"]),
+        ("2026-11-16 09:26", vec!["schedule", &no, "--at", "2026-11-17 14:00", "--until", "2026-11-17 16:00"]),
+        ("2026-11-17 14:05", vec!["--as", "wang", "arrive", &no]),
+        (
+            "2026-11-17 14:40",
+            vec![
+                "--as",
+                "wang",
+                "material",
+                &no,
+                "--name",
+                "防水涂料",
+                "--spec",
+                "JS-II",
+                "--qty",
+                "1.5",
+                "--unit",
+                "桶",
+                "--price",
+                "120",
+            ],
+        ),
+        ("2026-11-17 15:30", vec!["--as", "wang", "labour", &no, "--hours", "1.5", "--rate", "50"]),
+        (
+            "2026-11-17 15:35",
+            vec!["--as", "wang", "complete", &no, "--findings", "地漏周边防水层破损", "--work", "重做防水"],
+        ),
+        ("2026-11-17 17:00", vec!["callback", &no, "--satisfied", "--rating", "5", "--note", "满意"]),
+    ];
+    for (now, args) in &steps {
+        cli.ok(now, args);
+    }
+    let show = cli.json("2026-11-18 09:00", &["show", &no]);
+    assert_eq!(show["order"]["status"], "closed");
+    assert_eq!(show["order"]["derived"]["assignee"]["id"], "wang", "round-robin picked the first skilled technician");
+    insta::assert_json_snapshot!("cli_show_closed_order", stable(&show, &device, &code, &[&id]));
+
+    let list = cli.json("2026-11-18 09:00", &["list"]);
+    insta::assert_json_snapshot!("cli_list", stable(&list, &device, &code, &[&id]));
+
+    let table = cli.ok("2026-11-18 09:00", &["list"]);
+    assert!(table.contains("已关闭") && table.contains("1栋201"), "{table}");
+    let table_en = cli.ok("2026-11-18 09:00", &["--lang", "en", "show", &no]);
+    assert!(table_en.contains("Closed") && table_en.contains("Material added"), "{table_en}");
+}
+
+#[test]
+fn bad_input_gets_a_clear_error_a_nonzero_exit_and_changes_nothing() {
+    let (cli, _, _) = setup();
+    let new = cli.json(
+        "2026-11-16 09:00",
+        &["new", "--unit", "CH-1-201", "--reporter", "王女士", "--category", "plumbing", "厨房堵塞"],
+    );
+    let no = new["number"].as_str().unwrap().to_owned();
+    let before =
+        (cli.ok("2026-11-16 10:00", &["--json", "show", &no]), cli.ok("2026-11-16 10:00", &["--json", "stats"]));
+
+    let cases: Vec<(Vec<&str>, &str)> = vec![
+        (vec!["complete", &no], "不能执行"),
+        (vec!["--lang", "en", "complete", &no], "cannot"),
+        (vec!["new", "--unit", "CH-1-201", "--reporter", "x", "--category", "roof", "漏"], "unknown category"),
+        (vec!["new", "--unit", "nowhere", "--reporter", "x", "--category", "leak", "漏"], "unknown unit"),
+        (vec!["assign", &no, "--to", "nobody"], "no person nobody"),
+        (vec!["material", &no, "--name", "管", "--qty", "abc", "--unit", "米"], "not a valid quantity"),
+        (vec!["material", &no, "--name", "管", "--qty", "0", "--unit", "米"], "more than zero"),
+        (vec!["schedule", &no, "--at", "next week"], "cannot read the time"),
+        (vec!["pause", &no, "--reason", "缺料"], "不能执行"),
+        (vec!["show", "no-such-order"], "no work order matches"),
+        (vec!["list", "--status", "finished"], "unknown status"),
+        (vec!["import", "/definitely/not/here.json"], "not/here.json"),
+    ];
+    for (args, message) in cases {
+        let out = cli.run("2026-11-16 10:00", &args);
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(!out.status.success(), "{args:?} should fail");
+        assert!(stderr.contains(message), "{args:?}: {stderr}");
+    }
+    let after =
+        (cli.ok("2026-11-16 10:00", &["--json", "show", &no]), cli.ok("2026-11-16 10:00", &["--json", "stats"]));
+    assert_eq!(before, after, "a failed command changed the store");
+
+    let dir = tempfile::tempdir().unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_signoff"))
+        .args(["--store"])
+        .arg(dir.path().join("none.db"))
+        .arg("list")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("signoff init"));
+    assert!(!dir.path().join("none.db").exists(), "a typo in the path must not create a store");
+}
+
+#[test]
+fn the_ledger_opens_in_excel_and_masks_phone_numbers() {
+    let (cli, _, _) = setup();
+    cli.ok(
+        "2026-11-16 09:00",
+        &[
+            "new",
+            "--unit",
+            "CH-1-201",
+            "--reporter",
+            "王女士",
+            "--phone",
+            "13812345678",
+            "--category",
+            "leak",
+            "卫生间漏水",
+        ],
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("台帐.csv");
+    cli.ok("2026-11-16 10:00", &["export", "--csv", "--out", file.to_str().unwrap()]);
+    let bytes = std::fs::read(&file).unwrap();
+    assert!(bytes.starts_with(b"\xEF\xBB\xBF"), "UTF-8 byte-order mark for Excel");
+    let text = String::from_utf8(bytes[3..].to_vec()).unwrap();
+    let mut rows = csv::Reader::from_reader(text.as_bytes());
+    let headers = rows.headers().unwrap().clone();
+    assert_eq!(&headers[0], "序号");
+    assert!(headers.iter().any(|h| h == "维修人员/单位") && headers.iter().any(|h| h == "是否超时"));
+    let row = rows.records().next().unwrap().unwrap();
+    let col = |name: &str| row[headers.iter().position(|h| h == name).unwrap()].to_owned();
+    assert_eq!(col("联系电话"), "138****5678");
+    assert_eq!(col("房号"), "1栋201");
+    assert_eq!(col("项目"), "翠湖花园");
+    assert_eq!(col("状态"), "待派工");
+    let full = cli.ok("2026-11-16 10:00", &["export", "--csv", "--full-phone"]);
+    assert!(full.contains("13812345678"));
+}
