@@ -1,4 +1,8 @@
 //! Reading a work order out of its Automerge document (now, or as it was at given heads).
+//!
+//! Every object is read in one pass with `map_range`/`list_range`: keyed `get`s on nested objects cost
+//! ~10× more in automerge 0.12 (measured: 2.6 ms vs 0.25 ms for an order with 40 events). Concurrent
+//! values are only looked up (`get_all`) where the iterator flags a conflict.
 
 use super::{SCHEMA_VERSION, from_code, keys};
 use crate::error::{Error, Result};
@@ -8,7 +12,88 @@ use crate::model::{
     Event, EventKind, FieldConflict, GeoPoint, Labour, Material, PhotoRef, PhotoStage, Reporter, UnitRef, WorkOrder,
 };
 use crate::money::{Money, Quantity};
-use automerge::{ChangeHash, ObjId, ObjType, ROOT, ReadDoc, Value};
+use automerge::{ChangeHash, ObjId, ObjType, ReadDoc, ScalarValueRef, ValueRef};
+
+/// One value of a map, owned.
+#[derive(Debug, Clone)]
+enum Field {
+    Str(String),
+    Int(i64),
+    F64(f64),
+    Bool(bool),
+    Obj(ObjType, ObjId),
+    Other,
+}
+
+/// The entries of one map object, with the keys that have concurrent values.
+#[derive(Debug, Default)]
+struct Fields {
+    entries: Vec<(String, Field)>,
+    conflicted: Vec<String>,
+}
+
+impl Fields {
+    fn get(&self, key: &str) -> Option<&Field> {
+        self.entries.iter().find(|(k, _)| k == key).map(|(_, v)| v)
+    }
+
+    fn str(&self, key: &str) -> String {
+        self.opt_str(key).unwrap_or_default()
+    }
+
+    fn opt_str(&self, key: &str) -> Option<String> {
+        match self.get(key) {
+            Some(Field::Str(s)) => Some(s.clone()),
+            _ => None,
+        }
+    }
+
+    fn int(&self, key: &str) -> Option<i64> {
+        match self.get(key) {
+            Some(Field::Int(i)) => Some(*i),
+            _ => None,
+        }
+    }
+
+    fn f64(&self, key: &str) -> Option<f64> {
+        match self.get(key) {
+            Some(Field::F64(f)) => Some(*f),
+            Some(Field::Int(i)) => Some(*i as f64),
+            _ => None,
+        }
+    }
+
+    fn bool(&self, key: &str) -> bool {
+        matches!(self.get(key), Some(Field::Bool(true)))
+    }
+
+    fn obj(&self, key: &str, want: ObjType) -> Result<Option<ObjId>> {
+        match self.get(key) {
+            Some(Field::Obj(t, id)) if *t == want => Ok(Some(id.clone())),
+            Some(_) => Err(Error::Malformed(format!("{key} is not a {want:?}"))),
+            None => Ok(None),
+        }
+    }
+
+    fn code<T: serde::de::DeserializeOwned>(&self, key: &str) -> Result<T> {
+        let s = self.str(key);
+        from_code(&s).ok_or_else(|| Error::Malformed(format!("{key} has unknown value {s:?}")))
+    }
+}
+
+fn field(v: ValueRef<'_>, id: impl FnOnce() -> ObjId) -> Field {
+    match v {
+        ValueRef::Object(t) => Field::Obj(t, id()),
+        ValueRef::Scalar(s) => match s {
+            ScalarValueRef::Str(s) => Field::Str(s.into_owned()),
+            ScalarValueRef::Int(i) | ScalarValueRef::Timestamp(i) | ScalarValueRef::Counter(i) => Field::Int(i),
+            ScalarValueRef::Uint(u) => i64::try_from(u).map_or(Field::Other, Field::Int),
+            ScalarValueRef::F64(f) => Field::F64(f),
+            ScalarValueRef::Boolean(b) => Field::Bool(b),
+            _ => Field::Other,
+        },
+    }
+}
 
 struct Reader<'a, D: ReadDoc> {
     doc: &'a D,
@@ -16,12 +101,37 @@ struct Reader<'a, D: ReadDoc> {
 }
 
 impl<D: ReadDoc> Reader<'_, D> {
-    fn value(&self, obj: &ObjId, key: &str) -> Result<Option<Value<'_>>> {
-        let got = match self.heads {
-            Some(h) => self.doc.get_at(obj, key, h)?,
-            None => self.doc.get(obj, key)?,
+    fn fields(&self, obj: &ObjId) -> Fields {
+        let mut out = Fields::default();
+        let mut take = |key: std::borrow::Cow<'_, str>, value: ValueRef<'_>, conflict: bool, id: &dyn Fn() -> ObjId| {
+            if conflict {
+                out.conflicted.push(key.to_string());
+            }
+            out.entries.push((key.into_owned(), field(value, id)));
         };
-        Ok(got.map(|(v, _)| v))
+        match self.heads {
+            Some(h) => {
+                for item in self.doc.map_range_at(obj, .., h) {
+                    let id = || item.id();
+                    take(item.key.clone(), item.value.clone(), item.conflict, &id);
+                }
+            }
+            None => {
+                for item in self.doc.map_range(obj, ..) {
+                    let id = || item.id();
+                    take(item.key.clone(), item.value.clone(), item.conflict, &id);
+                }
+            }
+        }
+        out
+    }
+
+    fn list_maps(&self, list: &ObjId) -> Vec<ObjId> {
+        let is_map = |v: &ValueRef<'_>| matches!(v, ValueRef::Object(ObjType::Map));
+        match self.heads {
+            Some(h) => self.doc.list_range_at(list, .., h).filter(|i| is_map(&i.value)).map(|i| i.id()).collect(),
+            None => self.doc.list_range(list, ..).filter(|i| is_map(&i.value)).map(|i| i.id()).collect(),
+        }
     }
 
     fn all(&self, obj: &ObjId, key: &str) -> Result<Vec<String>> {
@@ -35,89 +145,39 @@ impl<D: ReadDoc> Reader<'_, D> {
         Ok(v)
     }
 
-    fn obj(&self, obj: &ObjId, key: &str, want: ObjType) -> Result<Option<ObjId>> {
-        let got = match self.heads {
-            Some(h) => self.doc.get_at(obj, key, h)?,
-            None => self.doc.get(obj, key)?,
-        };
-        match got {
-            Some((Value::Object(t), id)) if t == want => Ok(Some(id)),
-            Some(_) => Err(Error::Malformed(format!("{key} is not a {want:?}"))),
-            None => Ok(None),
-        }
-    }
-
-    fn str(&self, obj: &ObjId, key: &str) -> Result<String> {
-        Ok(self.value(obj, key)?.and_then(|v| v.as_str().map(str::to_owned)).unwrap_or_default())
-    }
-
-    fn opt_str(&self, obj: &ObjId, key: &str) -> Result<Option<String>> {
-        Ok(self.value(obj, key)?.and_then(|v| v.as_str().map(str::to_owned)))
-    }
-
-    fn int(&self, obj: &ObjId, key: &str) -> Result<Option<i64>> {
-        Ok(self.value(obj, key)?.and_then(|v| match v.as_scalar() {
-            Some(automerge::ScalarValue::Int(i)) | Some(automerge::ScalarValue::Timestamp(i)) => Some(*i),
-            Some(automerge::ScalarValue::Uint(u)) => i64::try_from(*u).ok(),
-            _ => None,
-        }))
-    }
-
-    fn f64(&self, obj: &ObjId, key: &str) -> Result<Option<f64>> {
-        Ok(self.value(obj, key)?.and_then(|v| v.as_f64()))
-    }
-
-    fn bool(&self, obj: &ObjId, key: &str) -> Result<bool> {
-        Ok(self.value(obj, key)?.and_then(|v| v.as_bool()).unwrap_or(false))
-    }
-
-    fn keys(&self, obj: &ObjId) -> Vec<String> {
-        match self.heads {
-            Some(h) => self.doc.keys_at(obj, h).collect(),
-            None => self.doc.keys(obj).collect(),
-        }
-    }
-
-    fn len(&self, obj: &ObjId) -> usize {
-        match self.heads {
-            Some(h) => self.doc.length_at(obj, h),
-            None => self.doc.length(obj),
-        }
-    }
-
-    fn list_obj(&self, list: &ObjId, index: usize) -> Result<Option<ObjId>> {
-        let got = match self.heads {
-            Some(h) => self.doc.get_at(list, index, h)?,
-            None => self.doc.get(list, index)?,
-        };
-        Ok(match got {
-            Some((Value::Object(ObjType::Map), id)) => Some(id),
-            _ => None,
-        })
-    }
-
-    fn code<T: serde::de::DeserializeOwned>(&self, obj: &ObjId, key: &str) -> Result<T> {
-        let s = self.str(obj, key)?;
-        from_code(&s).ok_or_else(|| Error::Malformed(format!("{key} has unknown value {s:?}")))
-    }
-
     fn event(&self, obj: &ObjId) -> Result<Event> {
-        let wall = self.int(obj, "hlc")?.ok_or_else(|| Error::Malformed("event without hlc".into()))?;
-        let counter = self.int(obj, "hlc_c")?.unwrap_or(0);
+        let f = self.fields(obj);
+        let wall = f.int("hlc").ok_or_else(|| Error::Malformed("event without hlc".into()))?;
+        let counter = f.int("hlc_c").unwrap_or(0);
         let hlc = Hlc::new(wall, u32::try_from(counter).unwrap_or(u32::MAX));
-        let device = DeviceId::new(self.str(obj, "device")?);
-        let type_name = self.str(obj, "type")?;
-        let data = self.str(obj, "data")?;
-        let kind = serde_json::from_str::<EventKind>(&data).unwrap_or(EventKind::Unknown { type_name });
+        let device = DeviceId::new(f.str("device"));
+        let type_name = f.str("type");
+        let kind = serde_json::from_str::<EventKind>(&f.str("data")).unwrap_or(EventKind::Unknown { type_name });
         Ok(Event {
             id: event_id(hlc, &device),
             hlc,
             device,
-            by: PersonId::new(self.str(obj, "by")?),
-            at_ms: self.int(obj, "at")?.unwrap_or(wall),
-            prev: self.opt_str(obj, "prev")?.map(EventId::new),
+            by: PersonId::new(f.str("by")),
+            at_ms: f.int("at").unwrap_or(wall),
+            prev: f.opt_str("prev").map(EventId::new),
             kind,
         })
+    }
+
+    /// `(key, fields)` of every map in a map-of-maps collection.
+    fn collection(&self, root: &Fields, key: &str) -> Result<Vec<(String, Fields)>> {
+        let Some(obj) = root.obj(key, ObjType::Map)? else {
+            return Ok(Vec::new());
+        };
+        Ok(self
+            .fields(&obj)
+            .entries
+            .into_iter()
+            .filter_map(|(k, v)| match v {
+                Field::Obj(ObjType::Map, id) => Some((k, self.fields(&id))),
+                _ => None,
+            })
+            .collect())
     }
 }
 
@@ -137,133 +197,127 @@ pub fn read_at<D: ReadDoc>(doc: &D, heads: &[ChangeHash]) -> Result<WorkOrder> {
 }
 
 fn read_with<D: ReadDoc>(r: Reader<'_, D>) -> Result<WorkOrder> {
-    let root = ROOT;
-    let schema = r.int(&root, keys::SCHEMA)?.ok_or_else(|| Error::Malformed("no schema version".into()))?;
+    let root = r.fields(&automerge::ROOT);
+    let schema = root.int(keys::SCHEMA).ok_or_else(|| Error::Malformed("no schema version".into()))?;
     let schema = u64::try_from(schema).map_err(|_| Error::Malformed("negative schema version".into()))?;
     if schema > SCHEMA_VERSION {
         return Err(Error::UnsupportedSchema { found: schema, supported: SCHEMA_VERSION });
     }
-    if r.str(&root, keys::TYPE)? != keys::TYPE_WORK_ORDER {
+    if root.str(keys::TYPE) != keys::TYPE_WORK_ORDER {
         return Err(Error::Malformed("not a work-order document".into()));
     }
-    let id = r.str(&root, keys::ID)?;
+    let id = root.str(keys::ID);
     if id.is_empty() {
         return Err(Error::Malformed("no order id".into()));
     }
-    let numbers = r.obj(&root, keys::NUMBERS, ObjType::Map)?;
-    let (provisional_no, official_no) = match &numbers {
-        Some(n) => (r.str(n, keys::PROVISIONAL)?, r.opt_str(n, keys::OFFICIAL)?),
+    let (provisional_no, official_no) = match root.obj(keys::NUMBERS, ObjType::Map)? {
+        Some(n) => {
+            let n = r.fields(&n);
+            (n.str(keys::PROVISIONAL), n.opt_str(keys::OFFICIAL))
+        }
         None => (String::new(), None),
     };
-    let unit = match r.obj(&root, keys::UNIT, ObjType::Map)? {
-        Some(u) => UnitRef {
-            unit_id: UnitId::new(r.str(&u, "unit_id")?),
-            project_id: ProjectId::new(r.str(&u, "project_id")?),
-            building_id: BuildingId::new(r.str(&u, "building_id")?),
-            label: r.str(&u, "label")?,
-            address: r.str(&u, "address")?,
-        },
+    let unit = match root.obj(keys::UNIT, ObjType::Map)? {
+        Some(u) => {
+            let u = r.fields(&u);
+            UnitRef {
+                unit_id: UnitId::new(u.str("unit_id")),
+                project_id: ProjectId::new(u.str("project_id")),
+                building_id: BuildingId::new(u.str("building_id")),
+                label: u.str("label"),
+                address: u.str("address"),
+            }
+        }
         None => UnitRef::default(),
     };
-    let reporter = match r.obj(&root, keys::REPORTER, ObjType::Map)? {
-        Some(p) => Reporter { name: r.str(&p, "name")?, phone: r.str(&p, "phone")? },
+    let mut field_conflicts = Vec::new();
+    let reporter = match root.obj(keys::REPORTER, ObjType::Map)? {
+        Some(obj) => {
+            let p = r.fields(&obj);
+            for f in &p.conflicted {
+                let values = r.all(&obj, f)?;
+                if values.len() > 1 {
+                    field_conflicts.push(FieldConflict { field: format!("{}.{f}", keys::REPORTER), values });
+                }
+            }
+            Reporter { name: p.str("name"), phone: p.str("phone") }
+        }
         None => Reporter::default(),
     };
+    for f in root.conflicted.iter().filter(|f| keys::CONFLICT_CHECKED.contains(&f.as_str())) {
+        let values = r.all(&automerge::ROOT, f)?;
+        if values.len() > 1 {
+            field_conflicts.push(FieldConflict { field: f.clone(), values });
+        }
+    }
+    field_conflicts.sort_by(|a, b| a.field.cmp(&b.field));
 
     let mut events = Vec::new();
-    if let Some(list) = r.obj(&root, keys::EVENTS, ObjType::List)? {
-        for i in 0..r.len(&list) {
-            if let Some(e) = r.list_obj(&list, i)? {
-                events.push(r.event(&e)?);
-            }
+    if let Some(list) = root.obj(keys::EVENTS, ObjType::List)? {
+        for e in r.list_maps(&list) {
+            events.push(r.event(&e)?);
         }
     }
     events.sort_by(|a, b| a.order_key().cmp(&b.order_key()));
 
-    let mut materials = Vec::new();
-    if let Some(m) = r.obj(&root, keys::MATERIALS, ObjType::Map)? {
-        for key in r.keys(&m) {
-            let Some(item) = r.obj(&m, &key, ObjType::Map)? else { continue };
-            materials.push(Material {
-                name: r.str(&item, "name")?,
-                spec: r.str(&item, "spec")?,
-                quantity: Quantity(r.int(&item, "qty")?.unwrap_or(0)),
-                unit: r.str(&item, "unit")?,
-                unit_price: Money(r.int(&item, "price")?.unwrap_or(0)),
-                id: key,
-            });
-        }
-    }
-    let mut labour = Vec::new();
-    if let Some(m) = r.obj(&root, keys::LABOUR, ObjType::Map)? {
-        for key in r.keys(&m) {
-            let Some(item) = r.obj(&m, &key, ObjType::Map)? else { continue };
-            labour.push(Labour {
-                person: PersonId::new(r.str(&item, "person")?),
-                minutes: u32::try_from(r.int(&item, "minutes")?.unwrap_or(0)).unwrap_or(0),
-                hourly_rate: Money(r.int(&item, "rate")?.unwrap_or(0)),
-                note: r.str(&item, "note")?,
-                id: key,
-            });
-        }
-    }
-    let mut photos = Vec::new();
-    if let Some(m) = r.obj(&root, keys::PHOTOS, ObjType::Map)? {
-        for key in r.keys(&m) {
-            let Some(item) = r.obj(&m, &key, ObjType::Map)? else { continue };
-            let place = match (r.f64(&item, "lat")?, r.f64(&item, "lon")?) {
-                (Some(lat), Some(lon)) => Some(GeoPoint { lat, lon, accuracy_m: r.f64(&item, "acc")? }),
+    let materials = r
+        .collection(&root, keys::MATERIALS)?
+        .into_iter()
+        .map(|(id, f)| Material {
+            name: f.str("name"),
+            spec: f.str("spec"),
+            quantity: Quantity(f.int("qty").unwrap_or(0)),
+            unit: f.str("unit"),
+            unit_price: Money(f.int("price").unwrap_or(0)),
+            id,
+        })
+        .collect();
+    let labour = r
+        .collection(&root, keys::LABOUR)?
+        .into_iter()
+        .map(|(id, f)| Labour {
+            person: PersonId::new(f.str("person")),
+            minutes: f.int("minutes").and_then(|m| u32::try_from(m).ok()).unwrap_or(0),
+            hourly_rate: Money(f.int("rate").unwrap_or(0)),
+            note: f.str("note"),
+            id,
+        })
+        .collect();
+    let photos = r
+        .collection(&root, keys::PHOTOS)?
+        .into_iter()
+        .map(|(id, f)| PhotoRef {
+            sha256: f.str("sha256"),
+            stage: from_code(&f.str("stage")).unwrap_or(PhotoStage::Other),
+            caption: f.str("caption"),
+            taken_at_ms: f.int("taken_at"),
+            place: match (f.f64("lat"), f.f64("lon")) {
+                (Some(lat), Some(lon)) => Some(GeoPoint { lat, lon, accuracy_m: f.f64("acc") }),
                 _ => None,
-            };
-            photos.push(PhotoRef {
-                sha256: r.str(&item, "sha256")?,
-                stage: from_code(&r.str(&item, "stage")?).unwrap_or(PhotoStage::Other),
-                caption: r.str(&item, "caption")?,
-                taken_at_ms: r.int(&item, "taken_at")?,
-                place,
-                taken_by: PersonId::new(r.str(&item, "taken_by")?),
-                removed: r.bool(&item, "removed")?,
-                id: key,
-            });
-        }
-    }
+            },
+            taken_by: PersonId::new(f.str("taken_by")),
+            removed: f.bool("removed"),
+            id,
+        })
+        .collect();
 
-    let mut field_conflicts = Vec::new();
-    for field in keys::CONFLICT_CHECKED {
-        let values = r.all(&root, field)?;
-        if values.len() > 1 {
-            field_conflicts.push(FieldConflict { field: field.to_owned(), values });
-        }
-    }
-    for (obj_key, fields) in [(keys::REPORTER, ["name", "phone"])] {
-        if let Some(o) = r.obj(&root, obj_key, ObjType::Map)? {
-            for f in fields {
-                let values = r.all(&o, f)?;
-                if values.len() > 1 {
-                    field_conflicts.push(FieldConflict { field: format!("{obj_key}.{f}"), values });
-                }
-            }
-        }
-    }
-
-    let cause = r.opt_str(&root, keys::CAUSE)?.filter(|s| !s.is_empty()).and_then(|s| from_code(&s));
     Ok(WorkOrder {
         id: OrderId::new(id),
         schema,
         provisional_no,
         official_no: official_no.filter(|s| !s.is_empty()),
-        kind: from_code(&r.str(&root, keys::KIND)?).unwrap_or_default(),
+        kind: from_code(&root.str(keys::KIND)).unwrap_or_default(),
         unit,
         reporter,
-        channel: r.code(&root, keys::CHANNEL)?,
-        category: r.str(&root, keys::CATEGORY)?,
-        urgency: r.code(&root, keys::URGENCY)?,
-        description: r.str(&root, keys::DESCRIPTION)?,
-        location: r.str(&root, keys::LOCATION)?,
-        preferred_time: r.str(&root, keys::PREFERRED_TIME)?,
-        cause,
-        findings: r.str(&root, keys::FINDINGS)?,
-        work_done: r.str(&root, keys::WORK_DONE)?,
+        channel: root.code(keys::CHANNEL)?,
+        category: root.str(keys::CATEGORY),
+        urgency: root.code(keys::URGENCY)?,
+        description: root.str(keys::DESCRIPTION),
+        location: root.str(keys::LOCATION),
+        preferred_time: root.str(keys::PREFERRED_TIME),
+        cause: root.opt_str(keys::CAUSE).filter(|s| !s.is_empty()).and_then(|s| from_code(&s)),
+        findings: root.str(keys::FINDINGS),
+        work_done: root.str(keys::WORK_DONE),
         materials,
         labour,
         photos,
