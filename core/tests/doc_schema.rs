@@ -246,3 +246,21 @@ fn an_order_reads_as_it_was_at_earlier_heads() {
     assert_eq!(doc.get_heads().len(), 1);
     let _ = doc.length(ROOT);
 }
+
+#[test]
+fn events_of_unknown_types_are_kept_and_do_not_change_the_status() {
+    let mut doc = sample();
+    let (_, events) = doc.get(ROOT, "events").unwrap().unwrap();
+    let n = doc.length(&events);
+    let future = r#"{"hlc":[1794900000000,0],"device":"0a0b0c0d0e0f1011","by":"zhou","at":1794900000000,"type":"inspection_passed","grade":"A"}"#;
+    doc.insert(&events, n, future).unwrap();
+    doc.commit();
+    let order = doc::read(&doc).unwrap();
+    let last = order.events.last().unwrap();
+    assert_eq!(last.kind.type_name(), "inspection_passed");
+    assert_eq!(last.by.as_str(), "zhou");
+    assert_eq!(fold(&order.events).status(), Status::Closed);
+    doc.insert(&events, n + 1, "not an event").unwrap();
+    doc.commit();
+    assert!(doc::read(&doc).unwrap_err().to_string().contains("malformed"));
+}

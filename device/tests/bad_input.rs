@@ -59,14 +59,32 @@ fn a_document_that_fails_to_load_is_quarantined_and_the_rest_keeps_working() {
     drop(t.store);
     {
         let conn = rusqlite::Connection::open(&path).unwrap();
-        conn.execute("UPDATE documents SET snapshot = x'856f4a83deadbeef00' WHERE id = ?1", [bad.as_str()]).unwrap();
+        let rowid = |id: &str| -> i64 {
+            conn.query_row("SELECT rowid FROM documents WHERE id = ?1", [id], |r| r.get(0)).unwrap()
+        };
+        conn.execute(
+            "UPDATE snapshot_chunks SET bytes = x'856f4a83deadbeef00' WHERE doc = ?1 AND n = 0",
+            [rowid(bad.as_str())],
+        )
+        .unwrap();
         // A document written by a future version of the app.
-        let snap: Vec<u8> =
-            conn.query_row("SELECT snapshot FROM documents WHERE id = ?1", [newer.as_str()], |r| r.get(0)).unwrap();
-        let mut doc = automerge::AutoCommit::load(&snap).unwrap();
-        doc.put(automerge::ROOT, "schema", automerge::ScalarValue::Uint(99)).unwrap();
-        conn.execute("UPDATE documents SET snapshot = ?2 WHERE id = ?1", rusqlite::params![newer.as_str(), doc.save()])
+        let doc_row = rowid(newer.as_str());
+        let chunks: Vec<Vec<u8>> = conn
+            .prepare("SELECT bytes FROM snapshot_chunks WHERE doc = ?1 ORDER BY n")
+            .unwrap()
+            .query_map([doc_row], |r| r.get(0))
+            .unwrap()
+            .collect::<Result<_, _>>()
             .unwrap();
+        let mut doc = automerge::AutoCommit::load(&chunks.concat()).unwrap();
+        doc.put(automerge::ROOT, "schema", automerge::ScalarValue::Uint(99)).unwrap();
+        conn.execute("DELETE FROM snapshot_chunks WHERE doc = ?1", [doc_row]).unwrap();
+        conn.execute(
+            "INSERT INTO snapshot_chunks(doc, n, bytes) VALUES (?1, 0, ?2)",
+            rusqlite::params![doc_row, doc.save()],
+        )
+        .unwrap();
+        conn.execute("DELETE FROM changes WHERE doc = ?1", [doc_row]).unwrap();
     }
     let mut s = Store::open(&path).unwrap();
     assert_eq!(s.list(&ListFilter::default(), 0).unwrap().len(), 3, "lists come from the index and keep working");

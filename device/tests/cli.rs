@@ -221,3 +221,55 @@ fn the_ledger_opens_in_excel_and_masks_phone_numbers() {
     let full = cli.ok("2026-11-16 10:00", &["export", "--csv", "--full-phone"]);
     assert!(full.contains("13812345678"));
 }
+
+#[test]
+fn csv_reference_imports_are_checked_and_all_or_nothing() {
+    let (cli, _, _) = setup();
+    let dir = tempfile::tempdir().unwrap();
+    let units = dir.path().join("units.csv");
+    std::fs::write(
+        &units,
+        "\u{feff}id,project_id,building_id,label,address,handover_date,acceptance_date\n\
+         CH-1-2301,CH,CH-1,1栋2301,翠湖花园1栋2301室,2024-06-15,2024-01-10\n\
+         CH-1-2302,CH,CH-1,1栋2302,翠湖花园1栋2302室,,\n",
+    )
+    .unwrap();
+    let report = cli.json("2026-11-16 08:00", &["import", units.to_str().unwrap()]);
+    assert_eq!(report["units"], 2);
+    cli.ok(
+        "2026-11-16 09:00",
+        &["new", "--unit", "CH-1-2302", "--reporter", "新业主", "--category", "plumbing", "漏水"],
+    );
+    let shown = cli.json("2026-11-16 09:05", &["list"]);
+    assert_eq!(shown[0]["unit_label"], "1栋2302");
+
+    let people = dir.path().join("staff.csv");
+    std::fs::write(&people, "id,name,roles,skills,phone,active\nqian,钱师傅,technician,plumbing;electrical,139,yes\n")
+        .unwrap();
+    let out = cli.run("2026-11-16 09:10", &["import", people.to_str().unwrap()]);
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("--kind"), "the kind cannot be guessed from 'staff'");
+    let report = cli.json("2026-11-16 09:10", &["import", people.to_str().unwrap(), "--kind", "people"]);
+    assert_eq!(report["people"], 1);
+
+    let bad = dir.path().join("units-bad.csv");
+    std::fs::write(
+        &bad,
+        "id,project_id,building_id,label,handover_date\n\
+         CH-9-101,CH,CH-1,ok,2024-06-15\n\
+         CH-9-102,CH,CH-1,bad date,2024-13-45\n",
+    )
+    .unwrap();
+    let out = cli.run("2026-11-16 09:20", &["import", bad.to_str().unwrap(), "--kind", "units"]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stderr.contains("line 3") && stderr.contains("handover_date"), "{stderr}");
+    let orphan = dir.path().join("units-orphan.csv");
+    std::fs::write(&orphan, "id,project_id,building_id,label\nX-1,CH,NOPE,孤儿\n").unwrap();
+    let out = cli.run("2026-11-16 09:20", &["import", orphan.to_str().unwrap(), "--kind", "units"]);
+    assert!(String::from_utf8_lossy(&out.stderr).contains("unknown building NOPE"));
+    // Neither file imported anything: the good first row of the bad file is not there either.
+    let out =
+        cli.run("2026-11-16 09:30", &["new", "--unit", "CH-9-101", "--reporter", "x", "--category", "leak", "漏"]);
+    assert!(String::from_utf8_lossy(&out.stderr).contains("unknown unit"));
+}

@@ -12,13 +12,15 @@
 //! | `description`, `location`, `preferred_time`, `findings`, `work_done` | str | last writer wins; concurrent values are reported as field conflicts |
 //! | `unit` | map | `unit_id`, `project_id`, `building_id`, `label`, `address` (snapshot at intake) |
 //! | `reporter` | map | `name`, `phone` |
-//! | `events` | list of maps | append-only; `hlc` (timestamp ms), `hlc_c` (uint), `device`, `by`, `at` (timestamp), `prev` (str, optional), `type`, `data` (JSON of [`EventKind`](crate::model::EventKind)) |
+//! | `events` | list of str | append-only; each entry one immutable event as JSON: `hlc` ([wall ms, counter]), `device`, `by`, `at` (ms), `prev` (status events), `type` and the fields of its [`EventKind`](crate::model::EventKind) |
 //! | `materials` | map id → map | `name`, `spec`, `qty` (int, thousandths), `unit`, `price` (int, fen) |
 //! | `labour` | map id → map | `person`, `minutes` (uint), `rate` (int, fen per hour), `note` |
 //! | `photos` | map id → map | `sha256`, `stage`, `caption`, `taken_at` (timestamp), `lat`/`lon`/`acc` (f64), `taken_by`, `removed` (bool) |
 //!
 //! Hot paths use Automerge's raw API (a put or an insert per edit), not a whole-struct reconcile.
-//! Event payloads are immutable once written, so they are stored as one JSON string each.
+//! Events are immutable once written, so each is one JSON string: one operation to append and a plain
+//! list scan to read (measured with 45 events: appending a 9-key map cost ~310 µs and reading the maps
+//! back ~360 µs; as strings, a fraction of that).
 
 mod read;
 pub(crate) mod write;
@@ -56,6 +58,32 @@ pub(crate) mod keys {
     /// Root text fields where concurrent values are surfaced as conflicts.
     pub const CONFLICT_CHECKED: [&str; 8] =
         [DESCRIPTION, LOCATION, PREFERRED_TIME, FINDINGS, WORK_DONE, CATEGORY, URGENCY, CAUSE];
+}
+
+/// One event as stored in the `events` list.
+#[derive(serde::Serialize, serde::Deserialize)]
+pub(crate) struct StoredEvent {
+    pub(crate) hlc: (i64, u32),
+    pub(crate) device: crate::ids::DeviceId,
+    pub(crate) by: crate::ids::PersonId,
+    pub(crate) at: i64,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub(crate) prev: Option<crate::ids::EventId>,
+    #[serde(flatten)]
+    pub(crate) kind: crate::model::EventKind,
+}
+
+/// The header of an event whose type this build does not know.
+#[derive(serde::Deserialize)]
+pub(crate) struct StoredHeader {
+    pub(crate) hlc: (i64, u32),
+    pub(crate) device: crate::ids::DeviceId,
+    pub(crate) by: crate::ids::PersonId,
+    pub(crate) at: i64,
+    #[serde(default)]
+    pub(crate) prev: Option<crate::ids::EventId>,
+    #[serde(rename = "type", default)]
+    pub(crate) type_name: String,
 }
 
 /// The snake_case code of a serde enum (`Urgency::Emergency` → `"emergency"`).

@@ -126,14 +126,6 @@ impl<D: ReadDoc> Reader<'_, D> {
         out
     }
 
-    fn list_maps(&self, list: &ObjId) -> Vec<ObjId> {
-        let is_map = |v: &ValueRef<'_>| matches!(v, ValueRef::Object(ObjType::Map));
-        match self.heads {
-            Some(h) => self.doc.list_range_at(list, .., h).filter(|i| is_map(&i.value)).map(|i| i.id()).collect(),
-            None => self.doc.list_range(list, ..).filter(|i| is_map(&i.value)).map(|i| i.id()).collect(),
-        }
-    }
-
     fn all(&self, obj: &ObjId, key: &str) -> Result<Vec<String>> {
         let got = match self.heads {
             Some(h) => self.doc.get_all_at(obj, key, h)?,
@@ -145,23 +137,28 @@ impl<D: ReadDoc> Reader<'_, D> {
         Ok(v)
     }
 
-    fn event(&self, obj: &ObjId) -> Result<Event> {
-        let f = self.fields(obj);
-        let wall = f.int("hlc").ok_or_else(|| Error::Malformed("event without hlc".into()))?;
-        let counter = f.int("hlc_c").unwrap_or(0);
-        let hlc = Hlc::new(wall, u32::try_from(counter).unwrap_or(u32::MAX));
-        let device = DeviceId::new(f.str("device"));
-        let type_name = f.str("type");
-        let kind = serde_json::from_str::<EventKind>(&f.str("data")).unwrap_or(EventKind::Unknown { type_name });
-        Ok(Event {
-            id: event_id(hlc, &device),
-            hlc,
-            device,
-            by: PersonId::new(f.str("by")),
-            at_ms: f.int("at").unwrap_or(wall),
-            prev: f.opt_str("prev").map(EventId::new),
-            kind,
-        })
+    /// The events, as stored (one JSON string each).
+    fn events(&self, list: &ObjId) -> Result<Vec<Event>> {
+        let mut out = Vec::new();
+        let mut parse = |v: &ValueRef<'_>| -> Result<()> {
+            if let ValueRef::Scalar(ScalarValueRef::Str(json)) = v {
+                out.push(parse_event(json)?);
+            }
+            Ok(())
+        };
+        match self.heads {
+            Some(h) => {
+                for item in self.doc.list_range_at(list, .., h) {
+                    parse(&item.value)?;
+                }
+            }
+            None => {
+                for item in self.doc.list_range(list, ..) {
+                    parse(&item.value)?;
+                }
+            }
+        }
+        Ok(out)
     }
 
     /// `(key, fields)` of every map in a map-of-maps collection.
@@ -179,6 +176,21 @@ impl<D: ReadDoc> Reader<'_, D> {
             })
             .collect())
     }
+}
+
+/// One stored event. An event type this build does not know keeps its header and is read as
+/// [`EventKind::Unknown`]; an entry without a readable header is a malformed document.
+fn parse_event(json: &str) -> Result<Event> {
+    let (hlc, device, by, at_ms, prev, kind) = match serde_json::from_str::<super::StoredEvent>(json) {
+        Ok(e) => (e.hlc, e.device, e.by, e.at, e.prev, e.kind),
+        Err(_) => {
+            let h: super::StoredHeader =
+                serde_json::from_str(json).map_err(|e| Error::Malformed(format!("event entry: {e}")))?;
+            (h.hlc, h.device, h.by, h.at, h.prev, EventKind::Unknown { type_name: h.type_name })
+        }
+    };
+    let hlc = Hlc::new(hlc.0, hlc.1);
+    Ok(Event { id: event_id(hlc, &device), hlc, device, by, at_ms, prev, kind })
 }
 
 /// The id of an event: `{hlc}@{device}`; unique because a device's HLC strictly increases.
@@ -252,12 +264,10 @@ fn read_with<D: ReadDoc>(r: Reader<'_, D>) -> Result<WorkOrder> {
     }
     field_conflicts.sort_by(|a, b| a.field.cmp(&b.field));
 
-    let mut events = Vec::new();
-    if let Some(list) = root.obj(keys::EVENTS, ObjType::List)? {
-        for e in r.list_maps(&list) {
-            events.push(r.event(&e)?);
-        }
-    }
+    let mut events = match root.obj(keys::EVENTS, ObjType::List)? {
+        Some(list) => r.events(&list)?,
+        None => Vec::new(),
+    };
     events.sort_by(|a, b| a.order_key().cmp(&b.order_key()));
 
     let materials = r

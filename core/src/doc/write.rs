@@ -92,20 +92,16 @@ pub fn apply_event(doc: &mut AutoCommit, header: &EventHeader, kind: &EventKind)
 pub(crate) fn append_event(doc: &mut AutoCommit, header: &EventHeader, kind: &EventKind) -> Result<()> {
     let list = list_at(doc, &ROOT, keys::EVENTS)?;
     let at = doc.length(&list);
-    let e = doc.insert_object(&list, at, ObjType::Map)?;
-    doc.put(&e, "hlc", ScalarValue::Timestamp(header.hlc.wall_ms))?;
-    doc.put(&e, "hlc_c", ScalarValue::Uint(u64::from(header.hlc.counter)))?;
-    doc.put(&e, "device", header.device.as_str())?;
-    doc.put(&e, "by", header.by.as_str())?;
-    doc.put(&e, "at", ScalarValue::Timestamp(header.at_ms))?;
-    if kind.is_status_event()
-        && let Some(prev) = &header.prev
-    {
-        doc.put(&e, "prev", prev.as_str())?;
-    }
-    doc.put(&e, "type", kind.type_name())?;
-    let data = serde_json::to_string(kind).map_err(|e| Error::Malformed(format!("event payload: {e}")))?;
-    doc.put(&e, "data", data)?;
+    let stored = super::StoredEvent {
+        hlc: (header.hlc.wall_ms, header.hlc.counter),
+        device: header.device.clone(),
+        by: header.by.clone(),
+        at: header.at_ms,
+        prev: if kind.is_status_event() { header.prev.clone() } else { None },
+        kind: kind.clone(),
+    };
+    let json = serde_json::to_string(&stored).map_err(|e| Error::Malformed(format!("event: {e}")))?;
+    doc.insert(&list, at, json)?;
     Ok(())
 }
 

@@ -17,7 +17,7 @@ use signoff_device::{Ctx, InitOptions, Source, Store};
 use std::path::{Path, PathBuf};
 
 pub const ORDERS: usize = 10_000;
-const VERSION: &str = "v3";
+const VERSION: &str = "v7";
 const MIN: i64 = 60_000;
 pub const TECHS: [&str; 4] = ["wang", "li", "zhao", "sun"];
 const DESCRIPTIONS: [&str; 8] = [
@@ -111,12 +111,12 @@ fn life(
     let tech = TECHS[i % TECHS.len()];
     let id = OrderId::new(format!("00000000-0000-4000-8000-{i:012}"));
     let new = NewOrder {
-        kind: if i % 25 == 0 { OrderKind::Complaint } else { OrderKind::Repair },
+        kind: if i.is_multiple_of(25) { OrderKind::Complaint } else { OrderKind::Repair },
         unit: UnitRef { unit_id: UnitId::new(unit.clone()), label: unit.clone(), ..UnitRef::default() },
         reporter: Reporter { name: format!("业主{}", i % 997), phone: format!("138{:08}", i * 7919 % 100_000_000) },
         channel: Channel::Hotline,
         category: CATEGORIES[i % 8].into(),
-        urgency: if i % 17 == 0 { Urgency::Emergency } else { Urgency::Normal },
+        urgency: if i.is_multiple_of(17) { Urgency::Emergency } else { Urgency::Normal },
         description: format!("{} ({}号报修)", DESCRIPTIONS[i % 8], i),
         location: "主卫".into(),
         preferred_time: "工作日下午".into(),
@@ -255,7 +255,7 @@ fn life(
     );
     phone.step(&mut field, tech, ft(1), Edit::SignOff { statement: format!("st-{i}"), role: "owner".into() });
     doc.merge(&mut field).expect("merge");
-    if i % 7 == 0 {
+    if i.is_multiple_of(7) {
         let mut sup = doc.fork();
         supervisor.step(&mut sup, "zhou", ft(60), Edit::Note { text: "主管抽查:施工质量合格".into() });
         supervisor.step(

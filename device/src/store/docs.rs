@@ -2,26 +2,43 @@
 //!
 //! A change is appended in the same transaction as the index update. When the appended tail grows past
 //! half the snapshot (or 32 changes), the document is saved whole and the tail dropped, in the same
-//! transaction, so the store stays within ~1.5× of Automerge's own saved size. Documents that fail to
-//! load (damaged bytes, a panic inside Automerge, a newer schema) are quarantined: marked, reported and
-//! left alone, while every other order keeps working.
+//! transaction, so document storage stays within ~1.5× of Automerge's own saved size. Snapshots are
+//! stored in chunks of at most [`CHUNK`] bytes so they tile SQLite pages (see the migration).
+//!
+//! Documents that fail to load (damaged bytes, a panic inside Automerge, a newer schema) are
+//! quarantined: marked, reported and left alone, while every other order keeps working.
 
+use super::index::Indexed;
 use super::{Source, Store};
 use crate::error::{Error, Result};
 use automerge::{AutoCommit, ChangeHash};
 use rusqlite::{OptionalExtension, Transaction, params};
+use signoff_core::model::WorkOrder;
 use std::collections::HashMap;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 
 /// Compact when the tail holds this many changes.
 const COMPACT_CHANGES: i64 = 32;
+/// Largest snapshot chunk: four chunks and their keys fill a 4 KB page.
+const CHUNK: usize = 960;
+
+/// A loaded document with what was read from it and what the index holds for it, kept together so an
+/// edit reads the document once and rewrites only the index entries that changed.
+#[derive(Debug)]
+pub(crate) struct Loaded {
+    /// `documents.rowid`; 0 for a document not stored yet.
+    pub(crate) rowid: i64,
+    pub(crate) doc: AutoCommit,
+    pub(crate) order: WorkOrder,
+    pub(crate) indexed: Option<Indexed>,
+}
 
 /// A small most-recently-used cache of loaded documents.
 #[derive(Debug)]
 pub(crate) struct DocCache {
     cap: usize,
     tick: u64,
-    docs: HashMap<String, (AutoCommit, u64)>,
+    docs: HashMap<String, (Loaded, u64)>,
 }
 
 impl DocCache {
@@ -29,11 +46,11 @@ impl DocCache {
         DocCache { cap, tick: 0, docs: HashMap::new() }
     }
 
-    pub(crate) fn take(&mut self, id: &str) -> Option<AutoCommit> {
+    pub(crate) fn take(&mut self, id: &str) -> Option<Loaded> {
         self.docs.remove(id).map(|(d, _)| d)
     }
 
-    pub(crate) fn put(&mut self, id: &str, doc: AutoCommit) {
+    pub(crate) fn put(&mut self, id: &str, doc: Loaded) {
         self.tick += 1;
         if self.docs.len() >= self.cap
             && !self.docs.contains_key(id)
@@ -64,54 +81,66 @@ pub(crate) fn load_guarded(snapshot: &[u8], tail: &[Vec<u8>]) -> std::result::Re
     }
 }
 
-/// Stored state of one document row.
-struct Row {
-    snapshot_len: i64,
-    tail_changes: i64,
-    tail_bytes: i64,
-    next_seq: i64,
+fn write_snapshot(tx: &Transaction<'_>, rowid: i64, snapshot: &[u8]) -> Result<()> {
+    tx.prepare_cached("DELETE FROM snapshot_chunks WHERE doc = ?1")?.execute([rowid])?;
+    let mut insert = tx.prepare_cached("INSERT INTO snapshot_chunks(doc, n, bytes) VALUES (?1, ?2, ?3)")?;
+    for (n, chunk) in snapshot.chunks(CHUNK).enumerate() {
+        insert.execute(params![rowid, n as i64, chunk])?;
+    }
+    Ok(())
 }
 
 impl Store {
+    fn read_snapshot(&self, rowid: i64) -> Result<Vec<u8>> {
+        let mut out = Vec::new();
+        let mut stmt = self.conn.prepare_cached("SELECT bytes FROM snapshot_chunks WHERE doc = ?1 ORDER BY n")?;
+        let mut rows = stmt.query([rowid])?;
+        while let Some(r) = rows.next()? {
+            out.extend_from_slice(r.get_ref(0)?.as_blob().map_err(rusqlite::Error::from)?);
+        }
+        Ok(out)
+    }
+
     /// Take a document out of the cache or load it from disk. The caller puts it back on success, so a
     /// failed write never leaves an in-memory document ahead of the disk.
-    pub(crate) fn take_doc(&mut self, id: &str) -> Result<AutoCommit> {
+    pub(crate) fn take_doc(&mut self, id: &str) -> Result<Loaded> {
         if let Some(doc) = self.cache.take(id) {
             return Ok(doc);
         }
-        let row: Option<(Vec<u8>, Option<String>)> = self
+        let row: Option<(i64, Option<String>)> = self
             .conn
-            .query_row("SELECT snapshot, quarantined FROM documents WHERE id = ?1", [id], |r| {
-                Ok((r.get(0)?, r.get(1)?))
-            })
+            .prepare_cached("SELECT rowid, quarantined FROM documents WHERE id = ?1")?
+            .query_row([id], |r| Ok((r.get(0)?, r.get(1)?)))
             .optional()?;
-        let Some((snapshot, quarantined)) = row else {
+        let Some((rowid, quarantined)) = row else {
             return Err(Error::OrderNotFound(id.to_owned()));
         };
         if let Some(reason) = quarantined {
             return Err(Error::Quarantined { id: id.to_owned(), reason });
         }
+        let snapshot = self.read_snapshot(rowid)?;
         let tail: Vec<Vec<u8>> = self
             .conn
-            .prepare_cached("SELECT bytes FROM changes WHERE doc_id = ?1 ORDER BY seq")?
-            .query_map([id], |r| r.get(0))?
+            .prepare_cached("SELECT bytes FROM changes WHERE doc = ?1 ORDER BY seq")?
+            .query_map([rowid], |r| r.get(0))?
             .collect::<Result<_, _>>()?;
-        match load_guarded(&snapshot, &tail) {
-            Ok(doc) => {
-                let doc = doc.with_actor(self.device.actor());
-                // A document that loads but does not read as a work order is just as unusable.
-                if let Err(e) = signoff_core::doc::read(&doc) {
-                    return Err(self.quarantine(id, &e.to_string()));
-                }
-                Ok(doc)
-            }
-            Err(reason) => Err(self.quarantine(id, &reason)),
-        }
+        let doc = match load_guarded(&snapshot, &tail) {
+            Ok(doc) => doc.with_actor(self.device.actor()),
+            Err(reason) => return Err(self.quarantine(id, &reason)),
+        };
+        // A document that loads but does not read as a work order is just as unusable.
+        let order = match signoff_core::doc::read(&doc) {
+            Ok(order) => order,
+            Err(e) => return Err(self.quarantine(id, &e.to_string())),
+        };
+        let indexed = self.indexed(id)?;
+        Ok(Loaded { rowid, doc, order, indexed })
     }
 
     /// Set a document aside so it cannot break anything else; the error says why.
     pub(crate) fn quarantine(&mut self, id: &str, reason: &str) -> Error {
         tracing::warn!(order = id, reason, "quarantining a work order that cannot be read");
+        self.cache.take(id);
         if let Err(e) = self.conn.execute("UPDATE documents SET quarantined = ?2 WHERE id = ?1", params![id, reason]) {
             tracing::error!(order = id, error = %e, "could not record the quarantine");
         }
@@ -127,67 +156,64 @@ impl Store {
             .collect::<Result<_, _>>()?)
     }
 
-    /// Write a new document or append `change` (the bytes since the previous write) to an existing one,
-    /// compacting when the tail grows. Part of the caller's transaction.
+    /// Write a new document, or append `change` (the bytes since the previous write) to a stored one,
+    /// compacting when the tail grows. Part of the caller's transaction; returns the document's rowid.
     pub(crate) fn persist(
         tx: &Transaction<'_>,
+        rowid: i64,
         id: &str,
         doc: &mut AutoCommit,
         change: &[u8],
         source: Source,
-    ) -> Result<()> {
-        let row: Option<Row> = tx
-            .prepare_cached("SELECT length(snapshot), tail_changes, tail_bytes, next_seq FROM documents WHERE id = ?1")?
-            .query_row([id], |r| {
-                Ok(Row { snapshot_len: r.get(0)?, tail_changes: r.get(1)?, tail_bytes: r.get(2)?, next_seq: r.get(3)? })
-            })
-            .optional()?;
-        let len = change.len() as i64;
-        match row {
-            None => {
-                tx.prepare_cached("INSERT INTO documents(id, snapshot, created_source) VALUES (?1, ?2, ?3)")?
-                    .execute(params![id, doc.save(), source.code()])?;
-            }
-            Some(r) if r.tail_changes + 1 >= COMPACT_CHANGES || (r.tail_bytes + len) * 2 > r.snapshot_len => {
-                tx.prepare_cached(
-                    "UPDATE documents SET snapshot = ?2, tail_changes = 0, tail_bytes = 0, next_seq = next_seq + 1 \
-                     WHERE id = ?1",
-                )?
-                .execute(params![id, doc.save()])?;
-                tx.prepare_cached("DELETE FROM changes WHERE doc_id = ?1")?.execute([id])?;
-            }
-            Some(r) => {
-                tx.prepare_cached("INSERT INTO changes(doc_id, seq, bytes) VALUES (?1, ?2, ?3)")?
-                    .execute(params![id, r.next_seq, change])?;
-                tx.prepare_cached(
-                    "UPDATE documents SET tail_changes = tail_changes + 1, tail_bytes = tail_bytes + ?2, \
-                     next_seq = next_seq + 1 WHERE id = ?1",
-                )?
-                .execute(params![id, len])?;
-            }
+    ) -> Result<i64> {
+        if rowid == 0 {
+            let snapshot = doc.save();
+            tx.prepare_cached("INSERT INTO documents(id, snapshot_len, snapshot_source) VALUES (?1, ?2, ?3)")?
+                .execute(params![id, snapshot.len() as i64, source.code()])?;
+            let rowid = tx.last_insert_rowid();
+            write_snapshot(tx, rowid, &snapshot)?;
+            return Ok(rowid);
         }
-        Ok(())
+        let (snapshot_len, tail_changes, tail_bytes, last_seq): (i64, i64, i64, i64) = tx
+            .prepare_cached(
+                "SELECT d.snapshot_len, count(c.seq), coalesce(sum(length(c.bytes)), 0), coalesce(max(c.seq), 0) \
+                 FROM documents d LEFT JOIN changes c ON c.doc = d.rowid WHERE d.rowid = ?1",
+            )?
+            .query_row([rowid], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))?;
+        let len = change.len() as i64;
+        if tail_changes + 1 >= COMPACT_CHANGES || (tail_bytes + len) * 2 > snapshot_len {
+            let snapshot = doc.save();
+            write_snapshot(tx, rowid, &snapshot)?;
+            tx.prepare_cached("DELETE FROM changes WHERE doc = ?1")?.execute([rowid])?;
+            tx.prepare_cached("UPDATE documents SET snapshot_len = ?2, snapshot_source = ?3 WHERE rowid = ?1")?
+                .execute(params![rowid, snapshot.len() as i64, source.code()])?;
+        } else {
+            tx.prepare_cached("INSERT INTO changes(doc, seq, source, bytes) VALUES (?1, ?2, ?3, ?4)")?
+                .execute(params![rowid, last_seq + 1, source.code(), change])?;
+        }
+        Ok(rowid)
     }
 
     /// The document's current heads.
     pub fn heads(&mut self, id: &str) -> Result<Vec<ChangeHash>> {
-        let mut doc = self.take_doc(id)?;
-        let heads = doc.get_heads();
-        self.cache.put(id, doc);
+        let mut loaded = self.take_doc(id)?;
+        let heads = loaded.doc.get_heads();
+        self.cache.put(id, loaded);
         Ok(heads)
     }
 
     /// The changes after `heads` (all of them for empty heads), ready for [`Store::receive`] elsewhere.
     /// Heads this document does not have are refused: Automerge would silently return everything.
     pub fn changes_since(&mut self, id: &str, heads: &[ChangeHash]) -> Result<Vec<u8>> {
-        let mut doc = self.take_doc(id)?;
+        let mut loaded = self.take_doc(id)?;
+        let doc = &mut loaded.doc;
         let unknown = heads.iter().find(|h| doc.get_change_by_hash(h).is_none()).copied();
         let out = match unknown {
             Some(h) => Err(Error::Invalid(format!("order {id} has no change {h}"))),
             None if heads.is_empty() => Ok(doc.save()),
             None => Ok(doc.save_after(heads)),
         };
-        self.cache.put(id, doc);
+        self.cache.put(id, loaded);
         out
     }
 

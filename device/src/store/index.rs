@@ -5,7 +5,8 @@
 
 use super::Store;
 use crate::error::Result;
-use rusqlite::{Transaction, params};
+use rusqlite::types::Value;
+use rusqlite::{OptionalExtension, Transaction, params};
 use serde::{Deserialize, Serialize};
 use signoff_core::doc::code_of;
 use signoff_core::model::{Assignee, EventKind, ReferenceData, Urgency};
@@ -66,6 +67,54 @@ pub struct IndexRow {
     pub attention: i64,
     /// Time of the latest event.
     pub updated_ms: i64,
+    /// The largest HLC in the document (fixed-width text, sorts like the clock).
+    pub max_hlc: String,
+}
+
+/// What the index holds for one order: its row id, row and search text.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Indexed {
+    pub(crate) rid: i64,
+    pub(crate) row: IndexRow,
+    pub(crate) body: String,
+}
+
+impl IndexRow {
+    /// `(column, value)` pairs in table order, for writing only what changed.
+    fn columns(&self) -> [(&'static str, Value); 27] {
+        let t = |s: &str| Value::Text(s.to_owned());
+        let ot = |s: &Option<String>| s.as_ref().map_or(Value::Null, |v| Value::Text(v.clone()));
+        let oi = |i: Option<i64>| i.map_or(Value::Null, Value::Integer);
+        [
+            ("id", t(&self.id)),
+            ("provisional_no", t(&self.provisional_no)),
+            ("official_no", ot(&self.official_no)),
+            ("kind", t(&self.kind)),
+            ("status", t(&self.status)),
+            ("urgency", t(&self.urgency)),
+            ("urgency_rank", Value::Integer(self.urgency_rank)),
+            ("category", t(&self.category)),
+            ("assignee_kind", ot(&self.assignee_kind)),
+            ("assignee_id", ot(&self.assignee_id)),
+            ("unit_id", t(&self.unit_id)),
+            ("unit_label", t(&self.unit_label)),
+            ("project_id", t(&self.project_id)),
+            ("building_id", t(&self.building_id)),
+            ("reporter_name", t(&self.reporter_name)),
+            ("summary", t(&self.summary)),
+            ("reported_ms", oi(self.reported_ms)),
+            ("assigned_ms", oi(self.assigned_ms)),
+            ("appointment_ms", oi(self.appointment_ms)),
+            ("completed_ms", oi(self.completed_ms)),
+            ("closed_ms", oi(self.closed_ms)),
+            ("next_due_ms", oi(self.next_due_ms)),
+            ("next_due_start_ms", oi(self.next_due_start_ms)),
+            ("next_due_kind", ot(&self.next_due_kind)),
+            ("attention", Value::Integer(self.attention)),
+            ("updated_ms", Value::Integer(self.updated_ms)),
+            ("max_hlc", t(&self.max_hlc)),
+        ]
+    }
 }
 
 fn urgency_rank(u: Urgency) -> i64 {
@@ -102,7 +151,7 @@ pub fn derive(view: &OrderView) -> IndexRow {
         project_id: o.unit.project_id.to_string(),
         building_id: o.unit.building_id.to_string(),
         reporter_name: o.reporter.name.clone(),
-        summary: o.description.chars().take(80).collect(),
+        summary: o.description.chars().take(40).collect(),
         reported_ms: d.reported_ms,
         assigned_ms: d.assigned_ms,
         appointment_ms: d.appointment.map(|a| a.from_ms),
@@ -113,17 +162,20 @@ pub fn derive(view: &OrderView) -> IndexRow {
         next_due_kind: next.map(|n| n.kind.code().to_owned()),
         attention: (view.attention.len() + view.field_conflicts.len()) as i64,
         updated_ms: o.events.iter().map(|e| e.at_ms).max().unwrap_or(0),
+        max_hlc: o.events.iter().map(|e| e.hlc).max().unwrap_or_default().to_string(),
     }
 }
 
 /// The searchable text of an order: numbers, place, people, what is wrong and what was done.
 pub fn search_body(view: &OrderView, reference: &ReferenceData) -> String {
     let o = &view.order;
+    // The address usually contains the unit label; index the label separately only when it does not.
+    let label = if o.unit.address.contains(&o.unit.label) { "" } else { o.unit.label.as_str() };
     let mut parts: Vec<&str> = vec![
         &o.provisional_no,
         o.official_no.as_deref().unwrap_or(""),
-        &o.unit.label,
         &o.unit.address,
+        label,
         &o.reporter.name,
         &o.reporter.phone,
         &o.description,
@@ -134,7 +186,6 @@ pub fn search_body(view: &OrderView, reference: &ReferenceData) -> String {
     let category = reference.category(&o.category);
     if let Some(c) = category {
         parts.push(&c.name_zh);
-        parts.push(&c.name_en);
     }
     for m in &o.materials {
         parts.push(&m.name);
@@ -156,71 +207,59 @@ pub fn search_body(view: &OrderView, reference: &ReferenceData) -> String {
         body.push('\n');
         body.push_str(&assignee);
     }
-    body
+    // Searches are case-insensitive; the text is only searched, never shown.
+    body.to_lowercase()
 }
 
-/// Insert or replace an order's row and search body. Part of the caller's transaction.
-pub(crate) fn write(tx: &Transaction<'_>, row: &IndexRow, body: &str) -> Result<()> {
-    let rid: i64 = tx
-        .prepare_cached(
-            "INSERT INTO order_index(id, provisional_no, official_no, kind, status, urgency, urgency_rank, category, \
-             assignee_kind, assignee_id, unit_id, unit_label, project_id, building_id, reporter_name, summary, \
-             reported_ms, assigned_ms, appointment_ms, completed_ms, closed_ms, next_due_ms, next_due_start_ms, \
-             next_due_kind, attention, updated_ms) \
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, \
-             ?22, ?23, ?24, ?25, ?26) \
-             ON CONFLICT(id) DO UPDATE SET provisional_no = excluded.provisional_no, official_no = excluded.official_no, \
-             kind = excluded.kind, status = excluded.status, urgency = excluded.urgency, \
-             urgency_rank = excluded.urgency_rank, category = excluded.category, \
-             assignee_kind = excluded.assignee_kind, assignee_id = excluded.assignee_id, unit_id = excluded.unit_id, \
-             unit_label = excluded.unit_label, project_id = excluded.project_id, building_id = excluded.building_id, \
-             reporter_name = excluded.reporter_name, summary = excluded.summary, reported_ms = excluded.reported_ms, \
-             assigned_ms = excluded.assigned_ms, appointment_ms = excluded.appointment_ms, \
-             completed_ms = excluded.completed_ms, closed_ms = excluded.closed_ms, next_due_ms = excluded.next_due_ms, \
-             next_due_start_ms = excluded.next_due_start_ms, next_due_kind = excluded.next_due_kind, \
-             attention = excluded.attention, updated_ms = excluded.updated_ms \
-             RETURNING rid",
-        )?
-        .query_row(
-            params![
-                row.id,
-                row.provisional_no,
-                row.official_no,
-                row.kind,
-                row.status,
-                row.urgency,
-                row.urgency_rank,
-                row.category,
-                row.assignee_kind,
-                row.assignee_id,
-                row.unit_id,
-                row.unit_label,
-                row.project_id,
-                row.building_id,
-                row.reporter_name,
-                row.summary,
-                row.reported_ms,
-                row.assigned_ms,
-                row.appointment_ms,
-                row.completed_ms,
-                row.closed_ms,
-                row.next_due_ms,
-                row.next_due_start_ms,
-                row.next_due_kind,
-                row.attention,
-                row.updated_ms,
-            ],
-            |r| r.get(0),
-        )?;
-    tx.prepare_cached("DELETE FROM order_fts WHERE rowid = ?1")?.execute([rid])?;
-    tx.prepare_cached("INSERT INTO order_fts(rowid, body) VALUES (?1, ?2)")?.execute(params![rid, body])?;
-    Ok(())
+/// Write an order's row and search text, touching only what differs from what the index holds (an
+/// unchanged row or text is not rewritten, and an update sets only the changed columns, so indexes on
+/// other columns are left alone). Part of the caller's transaction.
+pub(crate) fn write(tx: &Transaction<'_>, old: Option<&Indexed>, row: IndexRow, body: String) -> Result<Indexed> {
+    let rid = match old {
+        Some(old) => {
+            let changed: Vec<(&'static str, Value)> = row
+                .columns()
+                .into_iter()
+                .zip(old.row.columns())
+                .filter(|((_, new), (_, was))| new != was)
+                .map(|(new, _)| new)
+                .collect();
+            if !changed.is_empty() {
+                let sets: Vec<String> =
+                    changed.iter().enumerate().map(|(i, (c, _))| format!("{c} = ?{}", i + 2)).collect();
+                let sql = format!("UPDATE order_index SET {} WHERE rid = ?1", sets.join(", "));
+                let mut values: Vec<Value> = vec![Value::Integer(old.rid)];
+                values.extend(changed.into_iter().map(|(_, v)| v));
+                tx.prepare_cached(&sql)?.execute(rusqlite::params_from_iter(values))?;
+            }
+            old.rid
+        }
+        None => {
+            let cols = row.columns();
+            let names: Vec<&str> = cols.iter().map(|(c, _)| *c).collect();
+            let marks: Vec<String> = (1..=cols.len()).map(|i| format!("?{i}")).collect();
+            let updates: Vec<String> = names.iter().skip(1).map(|c| format!("{c} = excluded.{c}")).collect();
+            let sql = format!(
+                "INSERT INTO order_index({}) VALUES ({}) ON CONFLICT(id) DO UPDATE SET {} RETURNING rid",
+                names.join(", "),
+                marks.join(", "),
+                updates.join(", ")
+            );
+            tx.prepare_cached(&sql)?
+                .query_row(rusqlite::params_from_iter(cols.into_iter().map(|(_, v)| v)), |r| r.get(0))?
+        }
+    };
+    if old.is_none_or(|o| o.body != body) {
+        tx.prepare_cached("DELETE FROM order_fts WHERE rowid = ?1")?.execute([rid])?;
+        tx.prepare_cached("INSERT INTO order_fts(rowid, body) VALUES (?1, ?2)")?.execute(params![rid, body])?;
+    }
+    Ok(Indexed { rid, row, body })
 }
 
 pub(crate) const ROW_COLUMNS: &str = "id, provisional_no, official_no, kind, status, urgency, urgency_rank, category, \
     assignee_kind, assignee_id, unit_id, unit_label, project_id, building_id, reporter_name, summary, reported_ms, \
     assigned_ms, appointment_ms, completed_ms, closed_ms, next_due_ms, next_due_start_ms, next_due_kind, attention, \
-    updated_ms";
+    updated_ms, max_hlc";
 
 pub(crate) fn read_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<IndexRow> {
     Ok(IndexRow {
@@ -250,6 +289,7 @@ pub(crate) fn read_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<IndexRow> {
         next_due_kind: r.get(23)?,
         attention: r.get(24)?,
         updated_ms: r.get(25)?,
+        max_hlc: r.get(26)?,
     })
 }
 
@@ -284,7 +324,7 @@ impl Store {
         tx.execute("DELETE FROM order_index", [])?;
         tx.execute("DELETE FROM order_fts", [])?;
         for v in &views {
-            write(&tx, &derive(v), &search_body(v, &self.reference))?;
+            write(&tx, None, derive(v), search_body(v, &self.reference))?;
         }
         tx.commit()?;
         report.indexed = views.len();
@@ -296,6 +336,18 @@ impl Store {
         Ok(report)
     }
 
+    /// What the index holds for one order, if anything.
+    pub(crate) fn indexed(&self, id: &str) -> Result<Option<Indexed>> {
+        let sql = format!(
+            "SELECT {ROW_COLUMNS}, i.rid, f.body FROM order_index i JOIN order_fts f ON f.rowid = i.rid WHERE i.id = ?1"
+        );
+        Ok(self
+            .conn
+            .prepare_cached(&sql)?
+            .query_row([id], |r| Ok(Indexed { row: read_row(r)?, rid: r.get(27)?, body: r.get(28)? }))
+            .optional()?)
+    }
+
     /// Every index row with its search body, ordered by id: what lists and searches see.
     pub fn materialised_view(&self) -> Result<Vec<(IndexRow, String)>> {
         let sql = format!(
@@ -304,7 +356,7 @@ impl Store {
         let rows = self
             .conn
             .prepare(&sql)?
-            .query_map([], |r| Ok((read_row(r)?, r.get::<_, String>(26)?)))?
+            .query_map([], |r| Ok((read_row(r)?, r.get::<_, String>(27)?)))?
             .collect::<Result<_, _>>()?;
         Ok(rows)
     }

@@ -99,6 +99,10 @@ fn configure(conn: &Connection) -> Result<()> {
     conn.pragma_update(None, "journal_mode", "wal")?;
     conn.pragma_update(None, "synchronous", "full")?;
     conn.pragma_update(None, "foreign_keys", "on")?;
+    // Checkpoints copy the WAL back into the file: rarer ones keep them out of almost every edit, and the
+    // app also runs them when idle (`Store::checkpoint`). The WAL file is cut back after each one.
+    conn.pragma_update(None, "wal_autocheckpoint", 4000)?;
+    conn.pragma_update(None, "journal_size_limit", 8 * 1024 * 1024)?;
     conn.busy_timeout(std::time::Duration::from_secs(5))?;
     Ok(())
 }
@@ -173,7 +177,9 @@ impl Store {
         let device = meta("device_id")?
             .and_then(|s| DeviceIdentity::from_hex(&s))
             .ok_or_else(|| corrupt(path, "no device identity"))?;
-        let hlc = meta("hlc")?.and_then(|s| s.parse().ok()).unwrap_or_default();
+        let saved: Hlc = meta("hlc")?.and_then(|s| s.parse().ok()).unwrap_or_default();
+        let indexed: Option<String> = conn.query_row("SELECT max(max_hlc) FROM order_index", [], |r| r.get(0))?;
+        let hlc = indexed.and_then(|s| s.parse().ok()).map_or(saved, |h: Hlc| h.max(saved));
         let me = meta("person")?.map(PersonId::new);
         let settings = reference::load_settings(&conn)?;
         let reference = reference::load_reference(&conn)?;
@@ -224,17 +230,25 @@ impl Store {
         }
     }
 
+    /// Copy the write-ahead log back into the store file now (for idle moments, so edits rarely pay for
+    /// it). Returns the pages that remain in the log (0 when all were copied).
+    pub fn checkpoint(&self) -> Result<i64> {
+        let (log, moved): (i64, i64) =
+            self.conn.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |r| Ok((r.get(1)?, r.get(2)?)))?;
+        Ok((log - moved).max(0))
+    }
+
     /// Limit the file to `pages` pages; writes past it fail with a full disk (for tests and quotas).
     pub fn set_max_pages(&self, pages: i64) -> Result<i64> {
         Ok(self.conn.pragma_update_and_check(None, "max_page_count", pages, |r| r.get(0))?)
     }
 
-    /// Record the device's HLC and the next provisional number in the open transaction.
-    fn save_counters(tx: &rusqlite::Transaction<'_>, hlc: Hlc, next_number: Option<u64>) -> Result<()> {
-        tx.execute("UPDATE meta SET value = ?1 WHERE key = 'hlc'", params![hlc.to_string()])?;
-        if let Some(n) = next_number {
-            tx.execute("UPDATE meta SET value = ?1 WHERE key = 'next_number'", params![n.to_string()])?;
-        }
+    /// Record the next provisional number (and the HLC with it) in the open transaction. Edits do not
+    /// write the HLC: it resumes at open from the largest clock value in the index (`max_hlc`).
+    fn save_counters(tx: &rusqlite::Transaction<'_>, hlc: Hlc, next_number: u64) -> Result<()> {
+        tx.prepare_cached("UPDATE meta SET value = ?1 WHERE key = 'hlc'")?.execute(params![hlc.to_string()])?;
+        tx.prepare_cached("UPDATE meta SET value = ?1 WHERE key = 'next_number'")?
+            .execute(params![next_number.to_string()])?;
         Ok(())
     }
 

@@ -4,6 +4,7 @@
 //! the device counters commit together or not at all. The in-memory document is only kept when the
 //! transaction committed, so a failed write (a full disk, say) leaves nothing half-done anywhere.
 
+use super::docs::Loaded;
 use super::{Ctx, Source, Store, index};
 use crate::error::{Error, Result};
 use automerge::AutoCommit;
@@ -13,7 +14,7 @@ use signoff_core::doc::{self, EventHeader};
 use signoff_core::edit::{self, Edit};
 use signoff_core::hlc::Hlc;
 use signoff_core::ids::{EventId, OrderId};
-use signoff_core::model::{Assignee, NewOrder};
+use signoff_core::model::{Assignee, NewOrder, WorkOrder};
 use signoff_core::rules::status;
 use signoff_core::view::{self, OrderView};
 
@@ -24,16 +25,16 @@ impl Store {
         EventHeader { hlc: base.tick(at_ms), device: self.device.id(), by: ctx.by.clone(), at_ms, prev }
     }
 
-    fn build_view(&self, doc: &AutoCommit, now_ms: i64) -> Result<OrderView> {
-        Ok(view::build(doc::read(doc)?, &self.reference, &self.settings, now_ms))
+    fn build_view(&self, order: WorkOrder, now_ms: i64) -> OrderView {
+        view::build(order, &self.reference, &self.settings, now_ms)
     }
 
     /// Read an order as it is now, with deadlines seen at `now_ms`.
     pub(crate) fn view_of(&mut self, id: &str, now_ms: i64) -> Result<OrderView> {
-        let doc = self.take_doc(id)?;
-        let v = self.build_view(&doc, now_ms);
-        self.cache.put(id, doc);
-        v
+        let loaded = self.take_doc(id)?;
+        let v = self.build_view(loaded.order.clone(), now_ms);
+        self.cache.put(id, loaded);
+        Ok(v)
     }
 
     /// An order with everything derived from it, deadlines seen at `now`.
@@ -109,55 +110,60 @@ impl Store {
         let mut doc = AutoCommit::new().with_actor(self.device.actor());
         doc::create(&mut doc, &id, &provisional_no, &new, &header)?;
         doc.commit_with(CommitOptions::default().with_message("reported").with_time(header.at_ms / 1000));
-        let view = self.build_view(&doc, header.at_ms)?;
+        let order = doc::read(&doc)?;
+        let view = self.build_view(order.clone(), header.at_ms);
+        let (row, body) = (index::derive(&view), index::search_body(&view, &self.reference));
         let tx = self.conn.transaction()?;
-        Store::persist(&tx, id.as_str(), &mut doc, &[], ctx.source)?;
-        index::write(&tx, &index::derive(&view), &index::search_body(&view, &self.reference))?;
+        let rowid = Store::persist(&tx, 0, id.as_str(), &mut doc, &[], ctx.source)?;
+        let indexed = index::write(&tx, None, row, body)?;
         log_write(&tx, id.as_str(), ctx, "reported")?;
-        Store::save_counters(&tx, header.hlc, Some(number + 1))?;
+        Store::save_counters(&tx, header.hlc, number + 1)?;
         tx.commit()?;
         self.hlc = header.hlc;
-        self.cache.put(id.as_str(), doc);
+        self.cache.put(id.as_str(), Loaded { rowid, doc, order, indexed: Some(indexed) });
         Ok(view)
     }
 
     /// Apply one typed edit. Validated against the order's status first; on any failure nothing changes.
     pub fn apply(&mut self, id: &OrderId, edit: Edit, ctx: &Ctx) -> Result<OrderView> {
         self.check_edit(&edit)?;
-        let mut doc = self.take_doc(id.as_str())?;
-        let order = match doc::read(&doc) {
-            Ok(o) => o,
-            Err(e) => return Err(self.quarantine(id.as_str(), &e.to_string())),
-        };
+        let Loaded { rowid, mut doc, order, indexed } = self.take_doc(id.as_str())?;
         let fold = status::fold(&order.events);
         let header = self.header(ctx, fold.head.clone(), order.events.iter().map(|e| e.hlc).max());
         let heads = doc.get_heads();
         if let Err(e) = edit::apply(&mut doc, &order, &fold, &header, &edit) {
             doc.rollback();
-            self.cache.put(id.as_str(), doc);
+            self.cache.put(id.as_str(), Loaded { rowid, doc, order, indexed });
             return Err(e.into());
         }
         let what = edit.event_kind(&header.event_id()).type_name().to_owned();
         doc.commit_with(CommitOptions::default().with_message(what.clone()).with_time(header.at_ms / 1000));
-        let change = doc.save_after(&heads);
-        let view = self.build_view(&doc, header.at_ms)?;
+        let change = match doc.get_last_local_change() {
+            Some(c) => c.raw_bytes().to_vec(),
+            None => doc.save_after(&heads),
+        };
+        let order = match doc::read(&doc) {
+            Ok(o) => o,
+            Err(e) => return Err(self.quarantine(id.as_str(), &e.to_string())),
+        };
+        let view = self.build_view(order.clone(), header.at_ms);
+        let (row, body) = (index::derive(&view), index::search_body(&view, &self.reference));
         let tx = self.conn.transaction()?;
-        Store::persist(&tx, id.as_str(), &mut doc, &change, ctx.source)?;
-        index::write(&tx, &index::derive(&view), &index::search_body(&view, &self.reference))?;
+        Store::persist(&tx, rowid, id.as_str(), &mut doc, &change, ctx.source)?;
+        let indexed = index::write(&tx, indexed.as_ref(), row, body)?;
         log_write(&tx, id.as_str(), ctx, &what)?;
-        Store::save_counters(&tx, header.hlc, None)?;
         tx.commit()?;
         self.hlc = header.hlc;
-        self.cache.put(id.as_str(), doc);
+        self.cache.put(id.as_str(), Loaded { rowid, doc, order, indexed: Some(indexed) });
         Ok(view)
     }
 
     /// Merge changes (or a whole saved document) that came from another replica. Bytes that do not load,
     /// or do not read as this work order, are refused and change nothing.
     pub fn receive(&mut self, id: &OrderId, bytes: &[u8], ctx: &Ctx) -> Result<OrderView> {
-        let existing = match self.take_doc(id.as_str()) {
-            Ok(d) => Some(d),
-            Err(Error::OrderNotFound(_)) => None,
+        let (rowid, existing, indexed) = match self.take_doc(id.as_str()) {
+            Ok(d) => (d.rowid, Some(d.doc), d.indexed),
+            Err(Error::OrderNotFound(_)) => (0, None, None),
             Err(e) => return Err(e),
         };
         let is_new = existing.is_none();
@@ -174,21 +180,22 @@ impl Store {
             return Err(Error::Invalid(format!("the changes are for order {}, not {id}", order.id)));
         }
         if !is_new && doc.get_heads() == before {
-            self.cache.put(id.as_str(), doc);
-            return self.view_of(id.as_str(), ctx.now.timestamp_millis());
+            let view = self.build_view(order.clone(), ctx.now.timestamp_millis());
+            self.cache.put(id.as_str(), Loaded { rowid, doc, order, indexed });
+            return Ok(view);
         }
         let change = doc.save_after(&before);
-        let view = view::build(order, &self.reference, &self.settings, ctx.now.timestamp_millis());
+        let view = self.build_view(order.clone(), ctx.now.timestamp_millis());
         let seen = view.order.events.iter().map(|e| e.hlc).max().unwrap_or_default();
         let hlc = self.hlc.max(seen);
+        let (row, body) = (index::derive(&view), index::search_body(&view, &self.reference));
         let tx = self.conn.transaction()?;
-        Store::persist(&tx, id.as_str(), &mut doc, &change, ctx.source)?;
-        index::write(&tx, &index::derive(&view), &index::search_body(&view, &self.reference))?;
+        let rowid = Store::persist(&tx, rowid, id.as_str(), &mut doc, &change, ctx.source)?;
+        let indexed = index::write(&tx, indexed.as_ref(), row, body)?;
         log_write(&tx, id.as_str(), ctx, "merged")?;
-        Store::save_counters(&tx, hlc, None)?;
         tx.commit()?;
         self.hlc = hlc;
-        self.cache.put(id.as_str(), doc);
+        self.cache.put(id.as_str(), Loaded { rowid, doc, order, indexed: Some(indexed) });
         Ok(view)
     }
 
@@ -245,7 +252,7 @@ fn log_write(tx: &rusqlite::Transaction<'_>, id: &str, ctx: &Ctx, what: &str) ->
 
 /// The source of each write to an order, oldest first (for the sync screen and audits).
 impl Store {
-    /// `(source, at_ms, what)` for every write to `id`.
+    /// `(source, at_ms, what)` for the recent writes to `id` (the newest 10,000 writes are kept).
     pub fn write_log(&self, id: &OrderId) -> Result<Vec<(Source, i64, String)>> {
         let rows = self
             .conn

@@ -176,28 +176,35 @@ impl Store {
         self.summaries(&sql, vec![Value::Text(person.to_string())], now_ms)
     }
 
-    /// Orders whose text contains every word of `query` (numbers, unit, names, description, notes…).
-    /// Words of three or more characters use the trigram index; shorter ones (漏水) are checked by
-    /// substring on the candidates, or on every row when the query has no long word.
+    /// Orders whose text contains every word of `query` (numbers, unit, names, description, notes…),
+    /// case-insensitively. Words of three or more characters narrow the candidates through the trigram
+    /// index; every word is then checked against the text itself, which is also how words shorter than
+    /// three characters (漏水) are found.
     pub fn search(&self, query: &str, limit: usize, now_ms: i64) -> Result<Vec<OrderSummary>> {
-        let words: Vec<&str> = query.split_whitespace().collect();
+        let words: Vec<String> = query.split_whitespace().map(str::to_lowercase).collect();
         if words.is_empty() {
             return Ok(Vec::new());
         }
+        let mut trigrams: Vec<String> = Vec::new();
+        for w in &words {
+            let chars: Vec<char> = w.chars().collect();
+            for t in chars.windows(3) {
+                let t: String = t.iter().collect();
+                let quoted = format!("\"{}\"", t.replace('"', "\"\""));
+                if !trigrams.contains(&quoted) {
+                    trigrams.push(quoted);
+                }
+            }
+        }
         let mut params: Vec<Value> = Vec::new();
         let mut clauses = Vec::new();
-        let long: Vec<String> = words
-            .iter()
-            .filter(|w| w.chars().count() >= 3)
-            .map(|w| format!("\"{}\"", w.replace('"', "\"\"")))
-            .collect();
-        if !long.is_empty() {
-            params.push(Value::Text(long.join(" AND ")));
+        if !trigrams.is_empty() {
+            params.push(Value::Text(trigrams.join(" AND ")));
             clauses.push(format!("order_fts MATCH ?{}", params.len()));
         }
-        for w in words.iter().filter(|w| w.chars().count() < 3) {
-            params.push(Value::Text((*w).to_owned()));
-            clauses.push(format!("instr(f.body, ?{}) > 0", params.len()));
+        for w in words {
+            params.push(Value::Text(w));
+            clauses.push(format!("instr(lower(f.body), ?{}) > 0", params.len()));
         }
         let cols: Vec<String> = ROW_COLUMNS.split(',').map(|c| format!("i.{}", c.trim())).collect();
         let sql = format!(
@@ -224,16 +231,28 @@ impl Store {
         s.overdue =
             self.conn.query_row("SELECT count(*) FROM order_index WHERE next_due_ms < ?1", [now_ms], |r| r.get(0))?;
         s.attention = self.conn.query_row("SELECT count(*) FROM order_index WHERE attention > 0", [], |r| r.get(0))?;
-        (s.quarantined, s.snapshot_bytes, s.tail_changes, s.tail_bytes) = self.conn.query_row(
-            "SELECT count(quarantined), coalesce(sum(length(snapshot)), 0), coalesce(sum(tail_changes), 0), \
-             coalesce(sum(tail_bytes), 0) FROM documents",
+        (s.quarantined, s.snapshot_bytes) = self.conn.query_row(
+            "SELECT count(quarantined), coalesce(sum(snapshot_len), 0) FROM documents",
             [],
-            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
+            |r| Ok((r.get(0)?, r.get(1)?)),
         )?;
+        (s.tail_changes, s.tail_bytes) =
+            self.conn.query_row("SELECT count(*), coalesce(sum(length(bytes)), 0) FROM changes", [], |r| {
+                Ok((r.get(0)?, r.get(1)?))
+            })?;
         let pages: i64 = self.conn.query_row("PRAGMA page_count", [], |r| r.get(0))?;
         let size: i64 = self.conn.query_row("PRAGMA page_size", [], |r| r.get(0))?;
         s.file_bytes = pages * size;
         Ok(s)
+    }
+
+    /// Bytes of file pages used by each table and index (from SQLite's `dbstat`), largest first.
+    pub fn space(&self) -> Result<Vec<(String, i64)>> {
+        Ok(self
+            .conn
+            .prepare("SELECT name, sum(pgsize) FROM dbstat GROUP BY name ORDER BY 2 DESC")?
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
+            .collect::<Result<_, _>>()?)
     }
 
     /// Each technician's last assignment, current on-site job and open job count.
