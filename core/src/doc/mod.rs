@@ -15,7 +15,7 @@
 //! | `events` | list of str | append-only; each entry one immutable event as JSON: `hlc` ([wall ms, counter]), `device`, `by`, `at` (ms), `prev` (status events), `type` and the fields of its [`EventKind`](crate::model::EventKind) |
 //! | `materials` | map id → map | `name`, `spec`, `qty` (int, thousandths), `unit`, `price` (int, fen) |
 //! | `labour` | map id → map | `person`, `minutes` (uint), `rate` (int, fen per hour), `note` |
-//! | `photos` | map id → map | `sha256`, `stage`, `caption`, `taken_at` (timestamp), `lat`/`lon`/`acc` (f64), `taken_by`, `removed` (bool) |
+//! | `photos` | map id → map | `sha256` (evidence), `original_sha256`, `thumbnail_sha256`, `width`/`height` (uint), `stamped` (bool), `stage`, `caption`, `taken_at` (timestamp), `lat`/`lon`/`acc` (f64), `taken_by`, `removed` (bool); keys added later are read as empty/0 from older documents |
 //!
 //! Hot paths use Automerge's raw API (a put or an insert per edit), not a whole-struct reconcile.
 //! Events are immutable once written, so each is one JSON string: one operation to append and a plain

@@ -298,6 +298,11 @@ fn read_with<D: ReadDoc>(r: Reader<'_, D>) -> Result<WorkOrder> {
         .into_iter()
         .map(|(id, f)| PhotoRef {
             sha256: f.str("sha256"),
+            original_sha256: f.str("original_sha256"),
+            thumbnail_sha256: f.str("thumbnail_sha256"),
+            width: f.int("width").and_then(|w| u32::try_from(w).ok()).unwrap_or(0),
+            height: f.int("height").and_then(|h| u32::try_from(h).ok()).unwrap_or(0),
+            stamped: f.bool("stamped"),
             stage: from_code(&f.str("stage")).unwrap_or(PhotoStage::Other),
             caption: f.str("caption"),
             taken_at_ms: f.int("taken_at"),

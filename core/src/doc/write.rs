@@ -154,6 +154,11 @@ pub(crate) fn put_photo(doc: &mut AutoCommit, p: &PhotoRef) -> Result<()> {
     let all = map_at(doc, &ROOT, keys::PHOTOS)?;
     let item = doc.put_object(&all, p.id.as_str(), ObjType::Map)?;
     doc.put(&item, "sha256", p.sha256.as_str())?;
+    doc.put(&item, "original_sha256", p.original_sha256.as_str())?;
+    doc.put(&item, "thumbnail_sha256", p.thumbnail_sha256.as_str())?;
+    doc.put(&item, "width", ScalarValue::Uint(u64::from(p.width)))?;
+    doc.put(&item, "height", ScalarValue::Uint(u64::from(p.height)))?;
+    doc.put(&item, "stamped", p.stamped)?;
     doc.put(&item, "stage", code_of(&p.stage))?;
     doc.put(&item, "caption", p.caption.as_str())?;
     if let Some(t) = p.taken_at_ms {

@@ -175,13 +175,24 @@ pub struct GeoPoint {
     pub accuracy_m: Option<f64>,
 }
 
-/// A reference to a photo blob (the pipeline that makes these is in `signoff-device`).
+/// A reference to a photo's blobs (the pipeline that makes these is in `signoff-device`). Every hash is
+/// SHA-256 in lowercase hex; the blobs themselves live in a content-addressed store, never in documents.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct PhotoRef {
     /// Stable id within the order.
     pub id: String,
-    /// SHA-256 (hex) of the evidence image.
+    /// The evidence image (JPEG, long edge ≤ 2048 px, stamped when the organisation stamps photos).
     pub sha256: String,
+    /// The file as it came from the camera or gallery (unstamped); empty in documents from before it was recorded.
+    pub original_sha256: String,
+    /// The thumbnail (JPEG, long edge ≈ 320 px).
+    pub thumbnail_sha256: String,
+    /// Evidence width in pixels (0 when unknown).
+    pub width: u32,
+    /// Evidence height in pixels (0 when unknown).
+    pub height: u32,
+    /// Whether the evidence carries the burned-in stamp (水印).
+    pub stamped: bool,
     /// Stage.
     pub stage: PhotoStage,
     /// Caption 说明.

@@ -128,6 +128,45 @@ impl WarrantyPolicy {
     }
 }
 
+/// How long a device keeps a photo's original file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "snake_case")]
+pub enum KeepOriginals {
+    /// Until the evidence copy is uploaded, then the original may be dropped to save space.
+    #[default]
+    UntilUploaded,
+    /// Always.
+    Always,
+}
+
+/// Photo evidence settings (照相取证).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct PhotoSettings {
+    /// Burn time, order number and unit into a band on the evidence copy (水印).
+    pub stamp: bool,
+    /// Long edge of the evidence copy in pixels (an upper bound; see the photo pipeline).
+    pub evidence_long_edge: u32,
+    /// JPEG quality of the evidence copy.
+    pub evidence_quality: u8,
+    /// Long edge of thumbnails.
+    pub thumbnail_long_edge: u32,
+    /// How long originals are kept on the device.
+    pub keep_originals: KeepOriginals,
+}
+
+impl Default for PhotoSettings {
+    fn default() -> Self {
+        PhotoSettings {
+            stamp: true,
+            evidence_long_edge: 2048,
+            evidence_quality: 82,
+            thumbnail_long_edge: 320,
+            keep_originals: KeepOriginals::UntilUploaded,
+        }
+    }
+}
+
 /// Everything an organisation configures for the rules.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(default)]
@@ -142,6 +181,8 @@ pub struct OrgSettings {
     pub warranty: WarrantyPolicy,
     /// Working days.
     pub calendar: WorkCalendar,
+    /// Photo evidence.
+    pub photos: PhotoSettings,
 }
 
 impl Default for OrgSettings {
@@ -152,6 +193,7 @@ impl Default for OrgSettings {
             sla: SlaPolicy::default(),
             warranty: WarrantyPolicy::default(),
             calendar: WorkCalendar::default(),
+            photos: PhotoSettings::default(),
         }
     }
 }

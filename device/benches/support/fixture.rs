@@ -82,6 +82,11 @@ impl Writer {
 fn photo(i: usize, k: usize, stage: PhotoStage, at: i64) -> Edit {
     Edit::AddPhoto(NewPhoto {
         sha256: format!("{:064x}", (i as u128) << 8 | k as u128),
+        original_sha256: format!("{:064x}", (i as u128) << 8 | k as u128 | 1 << 120),
+        thumbnail_sha256: format!("{:064x}", (i as u128) << 8 | k as u128 | 1 << 121),
+        width: 2016,
+        height: 1512,
+        stamped: true,
         stage,
         caption: format!("现场照片{k}"),
         taken_at_ms: Some(at),

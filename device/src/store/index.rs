@@ -320,11 +320,20 @@ impl Store {
                 Err(e) => return Err(e),
             }
         }
+        let rowids: std::collections::HashMap<String, i64> = self
+            .conn
+            .prepare("SELECT id, rowid FROM documents")?
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
+            .collect::<Result<_, _>>()?;
         let tx = self.conn.transaction()?;
         tx.execute("DELETE FROM order_index", [])?;
         tx.execute("DELETE FROM order_fts", [])?;
+        tx.execute("DELETE FROM blob_refs", [])?;
         for v in &views {
             write(&tx, None, derive(v), search_body(v, &self.reference))?;
+            if let Some(&rowid) = rowids.get(v.order.id.as_str()) {
+                super::photos::sync_refs(&tx, rowid, &Default::default(), &super::photos::photo_blobs(&v.order))?;
+            }
         }
         tx.commit()?;
         report.indexed = views.len();

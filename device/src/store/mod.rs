@@ -8,12 +8,14 @@
 //!
 //! Submodules: [`docs`] (documents, changes, compaction, quarantine), [`index`] (the materialised
 //! index and full-text search), [`orders`] (the typed API), [`query`] (lists, search, stats),
-//! [`reference`] (office reference data and settings), [`export`] (the 维修台帐 CSV).
+//! [`reference`] (office reference data and settings), [`export`] (the 维修台帐 CSV), [`photos`] (photo
+//! evidence: ingest, blobs, garbage collection).
 
 pub mod docs;
 pub mod export;
 pub mod index;
 pub mod orders;
+pub mod photos;
 pub mod query;
 pub mod reference;
 
@@ -68,10 +70,11 @@ impl Ctx {
 }
 
 /// Numbered migrations, applied in order inside a transaction.
-const MIGRATIONS: &[(i64, &str)] = &[(1, include_str!("migrations/0001_init.sql"))];
+const MIGRATIONS: &[(i64, &str)] =
+    &[(1, include_str!("migrations/0001_init.sql")), (2, include_str!("migrations/0002_photos.sql"))];
 
 /// The newest store schema this build knows.
-pub const STORE_SCHEMA: i64 = 1;
+pub const STORE_SCHEMA: i64 = 2;
 
 /// Options for a new store.
 #[derive(Debug, Clone, Default)]
@@ -93,6 +96,7 @@ pub struct Store {
     reference: ReferenceData,
     settings: OrgSettings,
     cache: docs::DocCache,
+    blobs: crate::blobs::BlobStore,
 }
 
 fn configure(conn: &Connection) -> Result<()> {
@@ -105,6 +109,11 @@ fn configure(conn: &Connection) -> Result<()> {
     conn.pragma_update(None, "journal_size_limit", 8 * 1024 * 1024)?;
     conn.busy_timeout(std::time::Duration::from_secs(5))?;
     Ok(())
+}
+
+/// Where a store keeps its photo files: `signoff.db` → `signoff.blobs/`.
+pub fn blob_dir(store: &Path) -> PathBuf {
+    store.with_extension("blobs")
 }
 
 fn corrupt(path: &Path, e: impl std::fmt::Display) -> Error {
@@ -183,7 +192,18 @@ impl Store {
         let me = meta("person")?.map(PersonId::new);
         let settings = reference::load_settings(&conn)?;
         let reference = reference::load_reference(&conn)?;
-        Ok(Store { conn, path: path.to_owned(), device, hlc, me, reference, settings, cache: docs::DocCache::new(64) })
+        let blobs = crate::blobs::BlobStore::open(blob_dir(path)).map_err(Error::Blob)?;
+        Ok(Store {
+            conn,
+            path: path.to_owned(),
+            device,
+            hlc,
+            me,
+            reference,
+            settings,
+            cache: docs::DocCache::new(64),
+            blobs,
+        })
     }
 
     /// Where the store lives.

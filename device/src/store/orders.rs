@@ -5,7 +5,7 @@
 //! transaction committed, so a failed write (a full disk, say) leaves nothing half-done anywhere.
 
 use super::docs::Loaded;
-use super::{Ctx, Source, Store, index};
+use super::{Ctx, Source, Store, index, photos};
 use crate::error::{Error, Result};
 use automerge::AutoCommit;
 use automerge::transaction::CommitOptions;
@@ -116,6 +116,7 @@ impl Store {
         let tx = self.conn.transaction()?;
         let rowid = Store::persist(&tx, 0, id.as_str(), &mut doc, &[], ctx.source)?;
         let indexed = index::write(&tx, None, row, body)?;
+        photos::sync_refs(&tx, rowid, &Default::default(), &photos::photo_blobs(&order))?;
         log_write(&tx, id.as_str(), ctx, "reported")?;
         Store::save_counters(&tx, header.hlc, number + 1)?;
         tx.commit()?;
@@ -131,6 +132,7 @@ impl Store {
         let fold = status::fold(&order.events);
         let header = self.header(ctx, fold.head.clone(), order.events.iter().map(|e| e.hlc).max());
         let heads = doc.get_heads();
+        let blobs_before = photos::photo_blobs(&order);
         if let Err(e) = edit::apply(&mut doc, &order, &fold, &header, &edit) {
             doc.rollback();
             self.cache.put(id.as_str(), Loaded { rowid, doc, order, indexed });
@@ -151,6 +153,7 @@ impl Store {
         let tx = self.conn.transaction()?;
         Store::persist(&tx, rowid, id.as_str(), &mut doc, &change, ctx.source)?;
         let indexed = index::write(&tx, indexed.as_ref(), row, body)?;
+        photos::sync_refs(&tx, rowid, &blobs_before, &photos::photo_blobs(&order))?;
         log_write(&tx, id.as_str(), ctx, &what)?;
         tx.commit()?;
         self.hlc = header.hlc;
@@ -161,9 +164,9 @@ impl Store {
     /// Merge changes (or a whole saved document) that came from another replica. Bytes that do not load,
     /// or do not read as this work order, are refused and change nothing.
     pub fn receive(&mut self, id: &OrderId, bytes: &[u8], ctx: &Ctx) -> Result<OrderView> {
-        let (rowid, existing, indexed) = match self.take_doc(id.as_str()) {
-            Ok(d) => (d.rowid, Some(d.doc), d.indexed),
-            Err(Error::OrderNotFound(_)) => (0, None, None),
+        let (rowid, existing, indexed, blobs_before) = match self.take_doc(id.as_str()) {
+            Ok(d) => (d.rowid, Some(d.doc), d.indexed, photos::photo_blobs(&d.order)),
+            Err(Error::OrderNotFound(_)) => (0, None, None, Default::default()),
             Err(e) => return Err(e),
         };
         let is_new = existing.is_none();
@@ -192,6 +195,7 @@ impl Store {
         let tx = self.conn.transaction()?;
         let rowid = Store::persist(&tx, rowid, id.as_str(), &mut doc, &change, ctx.source)?;
         let indexed = index::write(&tx, indexed.as_ref(), row, body)?;
+        photos::sync_refs(&tx, rowid, &blobs_before, &photos::photo_blobs(&order))?;
         log_write(&tx, id.as_str(), ctx, "merged")?;
         tx.commit()?;
         self.hlc = hlc;

@@ -101,6 +101,68 @@ pub struct FilterArgs {
     pub limit: Option<usize>,
 }
 
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum StageArg {
+    /// 维修前.
+    Before,
+    /// 维修中.
+    During,
+    /// 维修后.
+    After,
+    /// 其他.
+    Other,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum PhotoCommand {
+    /// Attach photos to an order (several files are processed on both cores, with progress).
+    Add {
+        order: String,
+        #[arg(required = true, num_args = 1..)]
+        files: Vec<PathBuf>,
+        #[arg(long, value_enum, default_value = "during")]
+        stage: StageArg,
+        #[arg(long, default_value = "")]
+        caption: String,
+    },
+    /// List an order's photos.
+    Ls { order: String },
+    /// Write an order's evidence photos to a folder.
+    Export {
+        order: String,
+        #[arg(long, default_value = ".")]
+        out: PathBuf,
+    },
+    /// Remove a photo from an order (a photo the owner signed for cannot be removed).
+    Rm {
+        order: String,
+        /// The photo id (shown by `photo ls`).
+        photo: String,
+        #[arg(long)]
+        reason: String,
+    },
+    /// Make the evidence copy and thumbnail of a file without a store, to check a photo or a camera.
+    Prepare {
+        file: PathBuf,
+        /// Write evidence.jpg and thumbnail.jpg here.
+        #[arg(long)]
+        out: Option<PathBuf>,
+        /// Burn in a stamp with these lines (after the capture time).
+        #[arg(long)]
+        stamp: Vec<String>,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum BlobsCommand {
+    /// Re-hash every photo file and compare with what the orders need.
+    Check,
+    /// Delete photo files no order references.
+    Gc,
+    /// Space used by originals, evidence copies and thumbnails.
+    Space,
+}
+
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Create a new store on this device.
@@ -361,6 +423,16 @@ pub enum Command {
         full_phone: bool,
         #[command(flatten)]
         filter: FilterArgs,
+    },
+    /// Photo evidence (照片): add, list, export, remove; prepare a file without a store.
+    Photo {
+        #[command(subcommand)]
+        command: PhotoCommand,
+    },
+    /// Photo files on this device: integrity check, garbage collection, space used.
+    Blobs {
+        #[command(subcommand)]
+        command: BlobsCommand,
     },
     /// Recreate the index from the documents.
     RebuildIndex,

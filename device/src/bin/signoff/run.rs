@@ -1,13 +1,15 @@
 //! Running one command against the store.
 
-use crate::args::{CauseArg, ChannelArg, Cli, Command, FilterArgs, KeepArg, Lang, UrgencyArg};
+use crate::args::{
+    BlobsCommand, CauseArg, ChannelArg, Cli, Command, FilterArgs, KeepArg, Lang, PhotoCommand, StageArg, UrgencyArg,
+};
 use crate::{render, time};
 use anyhow::{Context, Result, anyhow, bail};
 use chrono::{DateTime, Utc};
 use signoff_core::edit::{Edit, FieldEdit, NewMaterial};
 use signoff_core::ids::{ContractorId, EventId, OrderId, PersonId, UnitId};
 use signoff_core::model::{
-    Assignee, Callback, Cause, Channel, KeepSide, NewOrder, OrderKind, Reporter, UnitRef, Urgency,
+    Assignee, Callback, Cause, Channel, KeepSide, NewOrder, OrderKind, PhotoStage, Reporter, UnitRef, Urgency,
 };
 use signoff_core::money::{Money, Quantity};
 use signoff_core::rules::status::Status;
@@ -102,6 +104,9 @@ fn words(w: &[String]) -> String {
 
 pub fn run(cli: Cli) -> Result<()> {
     let Cli { store: path, json, now, as_person, lang, command } = cli;
+    if let Command::Photo { command: PhotoCommand::Prepare { file, out, stamp } } = &command {
+        return prepare_only(file, out.as_deref(), stamp, json);
+    }
     if let Command::Init { person } = &command {
         let store = Store::init(&path, InitOptions { person: person.clone().map(PersonId::new), settings: None })?;
         return render::initialised(&store, json, lang);
@@ -309,6 +314,19 @@ pub fn run(cli: Cli) -> Result<()> {
             }
             Ok(())
         }
+        Command::Photo { command } => photo(&mut env, command),
+        Command::Blobs { command } => match command {
+            BlobsCommand::Check => {
+                let check = env.store.check_blobs()?;
+                render::blob_check(&check, json, lang)?;
+                if !check.ok() {
+                    bail!("photo files are damaged or missing (see above)");
+                }
+                Ok(())
+            }
+            BlobsCommand::Gc => render::gc(&env.store.collect_garbage(env.now_ms())?, json, lang),
+            BlobsCommand::Space => render::space(&env.store.photo_space()?, json, lang),
+        },
         Command::RebuildIndex => {
             let report = env.store.rebuild_index()?;
             render::rebuilt(&report, json, lang)
@@ -318,4 +336,66 @@ pub fn run(cli: Cli) -> Result<()> {
             render::stats(&s, json, lang)
         }
     }
+}
+
+fn stage(s: StageArg) -> PhotoStage {
+    match s {
+        StageArg::Before => PhotoStage::Before,
+        StageArg::During => PhotoStage::During,
+        StageArg::After => PhotoStage::After,
+        StageArg::Other => PhotoStage::Other,
+    }
+}
+
+fn photo(env: &mut Env, command: PhotoCommand) -> Result<()> {
+    match command {
+        PhotoCommand::Add { order, files, stage: st, caption } => {
+            let id = env.find(&order)?;
+            let ctx = env.ctx()?;
+            let (json, lang) = (env.json, env.lang);
+            let workers = std::thread::available_parallelism().map_or(2, |n| n.get()).min(2);
+            let outcomes = env.store.attach_photos(&id, &files, stage(st), &caption, &ctx, workers, &mut |p| {
+                if !json {
+                    render::photo_progress(p, lang);
+                }
+            })?;
+            let failed = outcomes.iter().filter(|o| o.is_err()).count();
+            render::photos_added(&outcomes, json)?;
+            if failed > 0 {
+                bail!("{failed} of {} photos were not attached (see above)", outcomes.len());
+            }
+            Ok(())
+        }
+        PhotoCommand::Ls { order } => {
+            let id = env.find(&order)?;
+            let view = env.store.get(&id, env.now)?;
+            render::photo_list(&view, &env.store, env.json, env.lang)
+        }
+        PhotoCommand::Export { order, out } => {
+            let id = env.find(&order)?;
+            let files = env.store.export_photos(&id, &out)?;
+            render::photo_export(&files, env.json, env.lang)
+        }
+        PhotoCommand::Rm { order, photo, reason } => env.edit(&order, Edit::RemovePhoto { item: photo, reason }),
+        PhotoCommand::Prepare { .. } => Ok(()),
+    }
+}
+
+/// `signoff photo prepare`: the pipeline alone, no store (also what the photo benchmark times).
+fn prepare_only(file: &std::path::Path, out: Option<&std::path::Path>, stamp: &[String], json: bool) -> Result<()> {
+    let mut options = signoff_device::photo::PrepareOptions::default();
+    if !stamp.is_empty() {
+        options.stamp = Some(signoff_device::photo::Stamp {
+            lines: stamp.to_vec(),
+            fallback_ms: Utc::now().timestamp_millis(),
+            tz: chrono::FixedOffset::east_opt(8 * 3600).context("time zone")?,
+        });
+    }
+    let (_, prepared) = signoff_device::photo::prepare_file(file, &options)?;
+    if let Some(dir) = out {
+        std::fs::create_dir_all(dir)?;
+        std::fs::write(dir.join("evidence.jpg"), &prepared.evidence.bytes)?;
+        std::fs::write(dir.join("thumbnail.jpg"), &prepared.thumbnail.bytes)?;
+    }
+    render::prepared(&prepared, json)
 }
