@@ -38,7 +38,13 @@ fn median(mut v: Vec<Duration>) -> Duration {
 
 fn make(dir: &Path, src: &Path, name: &str, scale: &str, opts: &str) -> PathBuf {
     let out = dir.join(name);
-    let status = Command::new("vips").arg("resize").arg(src).arg(format!("{}[{opts}]", out.display())).arg(scale).status().unwrap();
+    let status = Command::new("vips")
+        .arg("resize")
+        .arg(src)
+        .arg(format!("{}[{opts}]", out.display()))
+        .arg(scale)
+        .status()
+        .unwrap();
     assert!(status.success());
     out
 }
@@ -50,7 +56,8 @@ fn main() {
     }
     let signoff = env!("CARGO_BIN_EXE_signoff");
     let dir = tempfile::tempdir().unwrap();
-    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared/testdata/photos/derived__iphone8plus_arrow_orient6_12mp.jpg");
+    let src = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../shared/testdata/photos/derived__iphone8plus_arrow_orient6_12mp.jpg");
     let images = [
         ("12 MP phone JPEG (4032×3024, baseline, orientation 6)", src.clone()),
         ("24 MP baseline JPEG (5702×4276)", make(dir.path(), &src, "24mp.jpg", "1.41421", "Q=90")),
@@ -85,10 +92,23 @@ fn main() {
         );
     }
     // How fast hostile files are refused, in a process of their own like any CLI call.
-    for name in ["generated__bomb_40000x40000_1bit.png", "generated__bomb_jpeg_sof_65500x65500.jpg", "pypi-pillow__png_ztxt_decompression_dos.png"] {
+    for name in [
+        "generated__bomb_40000x40000_1bit.png",
+        "generated__bomb_jpeg_sof_65500x65500.jpg",
+        "pypi-pillow__png_ztxt_decompression_dos.png",
+    ] {
         let f = src.with_file_name(name);
         let start = Instant::now();
-        let status = Command::new(signoff).args(["photo", "prepare"]).arg(&f).stderr(std::process::Stdio::null()).status().unwrap();
-        println!("refused {name}: exit {:?} in {:.1} ms (whole process)", status.code(), start.elapsed().as_secs_f64() * 1e3);
+        let status = Command::new(signoff)
+            .args(["photo", "prepare"])
+            .arg(&f)
+            .stderr(std::process::Stdio::null())
+            .status()
+            .unwrap();
+        println!(
+            "refused {name}: exit {:?} in {:.1} ms (whole process)",
+            status.code(),
+            start.elapsed().as_secs_f64() * 1e3
+        );
     }
 }
