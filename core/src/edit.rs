@@ -160,12 +160,10 @@ pub enum Edit {
         /// 维修内容.
         work_done: Option<String>,
     },
-    /// A party signed off (statement stored beside the document).
+    /// A party signed off: the signed statement is stored in the document with the event.
     SignOff {
-        /// Statement id.
-        statement: String,
-        /// Role.
-        role: String,
+        /// The statement with its signature and strokes.
+        statement: crate::signoff::SignedStatement,
     },
     /// The owner refused to sign.
     RefuseSignoff {
@@ -290,9 +288,10 @@ impl Edit {
                 EventKind::Paused { reason: reason.trim().to_owned(), next_visit_ms: *next_visit_ms }
             }
             Edit::Complete { .. } => EventKind::Completed,
-            Edit::SignOff { statement, role } => {
-                EventKind::SignedOff { statement: statement.clone(), role: role.clone() }
-            }
+            Edit::SignOff { statement } => EventKind::SignedOff {
+                statement: statement.id.clone(),
+                role: statement.statement().map(|s| s.signer.role.code().to_owned()).unwrap_or_default(),
+            },
             Edit::RefuseSignoff { reason } => EventKind::SignoffRefused { reason: reason.trim().to_owned() },
             Edit::Callback(c) => EventKind::Callback(c.clone()),
             Edit::Reply { plan } => EventKind::Replied { plan: plan.clone() },
@@ -369,7 +368,31 @@ pub fn validate(order: &WorkOrder, fold: &StatusFold, edit: &Edit) -> Result<(),
             bounded("findings", findings.as_deref().unwrap_or(""))?;
             bounded("work_done", work_done.as_deref().unwrap_or(""))
         }
-        Edit::SignOff { statement, role } => non_empty("statement", statement).and(non_empty("role", role)),
+        Edit::SignOff { statement } => {
+            let s =
+                statement.statement().map_err(|e| Rejection::Invalid { field: "statement", reason: e.to_string() })?;
+            if s.order != order.id.as_str() {
+                return Err(Rejection::Invalid { field: "statement", reason: "it is for another order".into() });
+            }
+            if crate::signoff::sha256_hex(statement.canonical.as_bytes()) != statement.id {
+                return Err(Rejection::Invalid { field: "statement", reason: "its id is not its hash".into() });
+            }
+            if crate::signoff::sha256_hex(&statement.strokes) != s.strokes_sha256 {
+                return Err(Rejection::Invalid { field: "strokes", reason: "they are not the signed strokes".into() });
+            }
+            if s.signer.name.trim().is_empty() {
+                return Err(Rejection::Empty { field: "name" });
+            }
+            if let Some(r) = s.rating
+                && !(1..=5).contains(&r)
+            {
+                return Err(Rejection::Invalid { field: "rating", reason: format!("{r} is not between 1 and 5") });
+            }
+            if order.statements.iter().any(|x| x.id == statement.id) {
+                return Err(Rejection::Invalid { field: "statement", reason: "already recorded".into() });
+            }
+            Ok(())
+        }
         Edit::Callback(c) => {
             if let Some(r) = c.rating
                 && !(1..=5).contains(&r)
@@ -535,6 +558,7 @@ pub fn apply(
         )?,
         Edit::RemovePhoto { item, .. } => doc::write::mark_photo_removed(doc, item)?,
         Edit::AssignNumber { official_no } => doc::write::put_official_no(doc, official_no)?,
+        Edit::SignOff { statement } => doc::write::put_statement(doc, statement)?,
         _ => {}
     }
     doc::write::append_event(doc, header, &edit.event_kind(&event_id))

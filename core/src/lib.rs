@@ -19,6 +19,7 @@ pub mod ids;
 pub mod model;
 pub mod money;
 pub mod rules;
+pub mod signoff;
 pub mod view;
 
 pub use error::{Error, Rejection, Result};

@@ -69,6 +69,12 @@ pub enum Error {
     /// A photo was refused; nothing was stored for it.
     #[error(transparent)]
     Photo(#[from] crate::photo::PhotoError),
+    /// The device key could not be loaded or made.
+    #[error(transparent)]
+    Key(#[from] crate::keys::KeyError),
+    /// A signature could not be read.
+    #[error(transparent)]
+    Strokes(#[from] signoff_core::signoff::strokes::StrokesError),
     /// The blob store failed.
     #[error(transparent)]
     Blob(#[from] crate::blobs::BlobError),
@@ -113,6 +119,8 @@ impl Error {
             Error::Document(_) => "document",
             Error::Photo(_) => "photo",
             Error::Blob(_) => "blob",
+            Error::Key(_) => "device_key",
+            Error::Strokes(_) => "signature",
             Error::Invalid(_) => "invalid",
         }
     }

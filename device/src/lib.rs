@@ -7,6 +7,7 @@
 pub mod blobs;
 mod error;
 pub mod identity;
+pub mod keys;
 pub mod photo;
 pub mod store;
 

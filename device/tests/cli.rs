@@ -338,3 +338,91 @@ fn photos_through_the_cli() {
     assert_eq!(prepared["evidence"]["width"], 1512);
     assert_eq!(prepared["meta"]["model"], "iPhone 8 Plus");
 }
+
+#[test]
+fn owner_signs_through_the_cli_and_anyone_can_verify() {
+    let (cli, _, _) = setup();
+    let new = cli.json(
+        "2026-11-17 09:00",
+        &["new", "--unit", "CH-1-201", "--reporter", "王女士", "--category", "leak", "卫生间漏水"],
+    );
+    let no = new["number"].as_str().unwrap().to_owned();
+    for (now, args) in [
+        ("2026-11-17 09:05", vec!["assign", &no, "--to", "wang"]),
+        ("2026-11-17 10:00", vec!["--as", "wang", "arrive", &no]),
+        ("2026-11-17 11:00", vec!["--as", "wang", "complete", &no, "--work", "重做防水"]),
+    ] {
+        cli.ok(now, &args);
+    }
+    // signature_pad's toData(): point groups with x, y, time, pressure.
+    let dir = tempfile::tempdir().unwrap();
+    let pad = dir.path().join("sig.json");
+    let strokes: Vec<Value> = (0..3)
+        .map(|s| {
+            let points: Vec<Value> = (0..30)
+                .map(|i| serde_json::json!({"x": 20.0 + f64::from(s) * 60.0 + f64::from(i) * 1.5, "y": 50.0 + f64::from(i % 7) * 3.0, "time": 1_763_000_000_000_i64 + i64::from(s * 1000 + i * 16), "pressure": 0.5}))
+                .collect();
+            serde_json::json!({"penColor": "black", "dotSize": 0, "points": points})
+        })
+        .collect();
+    std::fs::write(&pad, serde_json::to_vec(&strokes).unwrap()).unwrap();
+    let pad = pad.to_str().unwrap();
+
+    // Refusing first flags it; signing later settles it.
+    cli.ok("2026-11-17 11:05", &["--as", "wang", "refuse", &no, "--reason", "墙面还湿"]);
+    let signed = cli.json(
+        "2026-11-17 11:30",
+        &[
+            "--as",
+            "wang",
+            "sign",
+            &no,
+            "--name",
+            "王女士",
+            "--role",
+            "owner",
+            "--rating",
+            "5",
+            "--opinion",
+            "满意",
+            "--strokes",
+            pad,
+            "--lat",
+            "30.274100",
+            "--lon",
+            "120.155100",
+        ],
+    );
+    assert_eq!(signed["status"], "signed_off");
+    let v = cli.json("2026-11-17 11:31", &["verify", &no]);
+    assert_eq!(v["statements"][0]["verdict"]["verdict"], "valid");
+    assert_eq!(v["progress"]["missing"].as_array().unwrap().len(), 0);
+
+    // An office correction afterwards shows on the order with old and new values.
+    cli.ok("2026-11-17 12:00", &["edit", &no, "--work", "重做防水,更换地漏"]);
+    let v = cli.json("2026-11-17 12:01", &["verify", &no]);
+    assert_eq!(v["statements"][0]["verdict"]["verdict"], "changed_after_signoff");
+    assert_eq!(v["statements"][0]["verdict"]["fields"][0]["field"], "work_done");
+    assert_eq!(v["progress"]["missing"][0], "owner", "a new sign-off is needed");
+    let shown = cli.ok("2026-11-17 12:02", &["show", &no]);
+    assert!(shown.contains("签认后内容有改动") && shown.contains("重做防水,更换地漏"), "{shown}");
+    let en = cli.ok("2026-11-17 12:02", &["--lang", "en", "verify", &no]);
+    assert!(en.contains("changed after sign-off") && en.contains("still to sign"), "{en}");
+
+    let png = dir.path().join("sig.png");
+    cli.ok("2026-11-17 12:03", &["render-signature", &no, "--out", png.to_str().unwrap()]);
+    assert!(std::fs::read(&png).unwrap().starts_with(b"\x89PNG"));
+    let svg = dir.path().join("sig.svg");
+    cli.ok("2026-11-17 12:03", &["render-signature", "--strokes", pad, "--out", svg.to_str().unwrap()]);
+    assert!(std::fs::read_to_string(&svg).unwrap().starts_with("<svg"));
+
+    // Bad input: an empty signature, an unknown role, a missing order.
+    let empty = dir.path().join("empty.json");
+    std::fs::write(&empty, "[]").unwrap();
+    let out = cli
+        .run("2026-11-17 12:04", &["--as", "wang", "sign", &no, "--name", "x", "--strokes", empty.to_str().unwrap()]);
+    assert!(!out.status.success() && String::from_utf8_lossy(&out.stderr).contains("empty"));
+    let out = cli
+        .run("2026-11-17 12:04", &["--as", "wang", "sign", &no, "--name", "x", "--role", "landlord", "--strokes", pad]);
+    assert!(!out.status.success());
+}

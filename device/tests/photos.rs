@@ -417,10 +417,10 @@ fn signed_evidence_cannot_be_removed() {
         ),
         (signoff_core::edit::Edit::Arrive, 3),
         (signoff_core::edit::Edit::Complete { findings: None, work_done: None }, 4),
-        (signoff_core::edit::Edit::SignOff { statement: "s1".into(), role: "owner".into() }, 5),
     ] {
         t.store.apply(&id, e, &ctx("wang", m)).unwrap();
     }
+    sign(&mut t.store, &id, signoff_core::signoff::SignerRole::Owner, "王女士", 5).unwrap();
     let err = t
         .store
         .apply(&id, signoff_core::edit::Edit::RemovePhoto { item: p.photo, reason: "x".into() }, &ctx("wang", 6))

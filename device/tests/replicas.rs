@@ -72,7 +72,7 @@ fn edit_for(s: &mut Store, id: &OrderId, kind: u8, n: u8, now_ms: i64) -> Edit {
         },
         15 => Edit::Close { reason: "三次未接通".into() },
         16 => Edit::Contact { note: String::new() },
-        _ => Edit::SignOff { statement: format!("st-{n}"), role: "owner".into() },
+        _ => Edit::Note { text: format!("签字前备注{n}") },
     }
 }
 
@@ -98,6 +98,16 @@ fn run(ops: Vec<Op>) -> Vec<signoff_core::view::OrderView> {
     for op in ops {
         minutes += 1;
         match op {
+            Op::Edit { replica, order, kind: 17, .. } => {
+                // The owner signs on this replica's device (refused unless the order is completed there).
+                let _ = sign(
+                    &mut stores[replica].store,
+                    &ids[order],
+                    signoff_core::signoff::SignerRole::Owner,
+                    PEOPLE[replica],
+                    minutes,
+                );
+            }
             Op::Edit { replica, order, kind, n } => {
                 let now = at(minutes);
                 let edit = edit_for(&mut stores[replica].store, &ids[order], kind, n, now.timestamp_millis());

@@ -15,6 +15,7 @@
 //! | `events` | list of str | append-only; each entry one immutable event as JSON: `hlc` ([wall ms, counter]), `device`, `by`, `at` (ms), `prev` (status events), `type` and the fields of its [`EventKind`](crate::model::EventKind) |
 //! | `materials` | map id → map | `name`, `spec`, `qty` (int, thousandths), `unit`, `price` (int, fen) |
 //! | `labour` | map id → map | `person`, `minutes` (uint), `rate` (int, fen per hour), `note` |
+//! | `statements` | map id → map | `canonical` (str: the statement's RFC 8785 JSON as signed), `signature` (str, hex), `strokes` (bytes); id = SHA-256 of `canonical` |
 //! | `photos` | map id → map | `sha256` (evidence), `original_sha256`, `thumbnail_sha256`, `width`/`height` (uint), `stamped` (bool), `stage`, `caption`, `taken_at` (timestamp), `lat`/`lon`/`acc` (f64), `taken_by`, `removed` (bool); keys added later are read as empty/0 from older documents |
 //!
 //! Hot paths use Automerge's raw API (a put or an insert per edit), not a whole-struct reconcile.
@@ -55,6 +56,7 @@ pub(crate) mod keys {
     pub const MATERIALS: &str = "materials";
     pub const LABOUR: &str = "labour";
     pub const PHOTOS: &str = "photos";
+    pub const STATEMENTS: &str = "statements";
     /// Root text fields where concurrent values are surfaced as conflicts.
     pub const CONFLICT_CHECKED: [&str; 8] =
         [DESCRIPTION, LOCATION, PREFERRED_TIME, FINDINGS, WORK_DONE, CATEGORY, URGENCY, CAUSE];

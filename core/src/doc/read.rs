@@ -18,6 +18,7 @@ use automerge::{ChangeHash, ObjId, ObjType, ReadDoc, ScalarValueRef, ValueRef};
 #[derive(Debug, Clone)]
 enum Field {
     Str(String),
+    Bytes(Vec<u8>),
     Int(i64),
     F64(f64),
     Bool(bool),
@@ -63,6 +64,13 @@ impl Fields {
         }
     }
 
+    fn bytes(&self, key: &str) -> Vec<u8> {
+        match self.get(key) {
+            Some(Field::Bytes(b)) => b.clone(),
+            _ => Vec::new(),
+        }
+    }
+
     fn bool(&self, key: &str) -> bool {
         matches!(self.get(key), Some(Field::Bool(true)))
     }
@@ -86,6 +94,7 @@ fn field(v: ValueRef<'_>, id: impl FnOnce() -> ObjId) -> Field {
         ValueRef::Object(t) => Field::Obj(t, id()),
         ValueRef::Scalar(s) => match s {
             ScalarValueRef::Str(s) => Field::Str(s.into_owned()),
+            ScalarValueRef::Bytes(b) => Field::Bytes(b.into_owned()),
             ScalarValueRef::Int(i) | ScalarValueRef::Timestamp(i) | ScalarValueRef::Counter(i) => Field::Int(i),
             ScalarValueRef::Uint(u) => i64::try_from(u).map_or(Field::Other, Field::Int),
             ScalarValueRef::F64(f) => Field::F64(f),
@@ -316,6 +325,17 @@ fn read_with<D: ReadDoc>(r: Reader<'_, D>) -> Result<WorkOrder> {
         })
         .collect();
 
+    let statements = r
+        .collection(&root, keys::STATEMENTS)?
+        .into_iter()
+        .map(|(id, f)| crate::signoff::SignedStatement {
+            canonical: f.str("canonical"),
+            signature: f.str("signature"),
+            strokes: f.bytes("strokes"),
+            id,
+        })
+        .collect();
+
     Ok(WorkOrder {
         id: OrderId::new(id),
         schema,
@@ -337,6 +357,7 @@ fn read_with<D: ReadDoc>(r: Reader<'_, D>) -> Result<WorkOrder> {
         labour,
         photos,
         events,
+        statements,
         field_conflicts,
     })
 }

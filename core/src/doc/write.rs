@@ -176,6 +176,15 @@ pub(crate) fn put_photo(doc: &mut AutoCommit, p: &PhotoRef) -> Result<()> {
     Ok(())
 }
 
+pub(crate) fn put_statement(doc: &mut AutoCommit, s: &crate::signoff::SignedStatement) -> Result<()> {
+    let all = map_at(doc, &ROOT, keys::STATEMENTS)?;
+    let item = doc.put_object(&all, s.id.as_str(), ObjType::Map)?;
+    doc.put(&item, "canonical", s.canonical.as_str())?;
+    doc.put(&item, "signature", s.signature.as_str())?;
+    doc.put(&item, "strokes", ScalarValue::Bytes(s.strokes.clone()))?;
+    Ok(())
+}
+
 pub(crate) fn mark_photo_removed(doc: &mut AutoCommit, id: &str) -> Result<()> {
     let all = map_at(doc, &ROOT, keys::PHOTOS)?;
     match doc.get(&all, id)? {

@@ -251,6 +251,8 @@ pub struct WorkOrder {
     pub photos: Vec<PhotoRef>,
     /// The append-only event log, in HLC order.
     pub events: Vec<Event>,
+    /// Signed statements (sign-offs, quantity confirmations), by id.
+    pub statements: Vec<crate::signoff::SignedStatement>,
     /// Fields with concurrent conflicting values (field name → all values), shown for a person to pick.
     pub field_conflicts: Vec<FieldConflict>,
 }

@@ -167,6 +167,26 @@ impl Default for PhotoSettings {
     }
 }
 
+/// Who must sign before an order counts as accepted (验收).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct SignoffSettings {
+    /// For ordinary jobs.
+    pub roles: Vec<crate::signoff::SignerRole>,
+    /// For warranty jobs done by a contractor (维修部, 业主, 监理, 项目部 sign the 维修单).
+    pub warranty_roles: Vec<crate::signoff::SignerRole>,
+}
+
+impl Default for SignoffSettings {
+    fn default() -> Self {
+        use crate::signoff::SignerRole as R;
+        SignoffSettings {
+            roles: vec![R::Owner],
+            warranty_roles: vec![R::Owner, R::Supervisor, R::Project, R::Contractor],
+        }
+    }
+}
+
 /// Everything an organisation configures for the rules.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(default)]
@@ -183,6 +203,8 @@ pub struct OrgSettings {
     pub calendar: WorkCalendar,
     /// Photo evidence.
     pub photos: PhotoSettings,
+    /// Sign-off roles.
+    pub signoff: SignoffSettings,
 }
 
 impl Default for OrgSettings {
@@ -194,6 +216,7 @@ impl Default for OrgSettings {
             warranty: WarrantyPolicy::default(),
             calendar: WorkCalendar::default(),
             photos: PhotoSettings::default(),
+            signoff: SignoffSettings::default(),
         }
     }
 }

@@ -117,6 +117,7 @@ pub fn order(events: Vec<Event>, urgency: Urgency, kind: OrderKind, category: &s
         labour: vec![],
         photos: vec![],
         events,
+        statements: vec![],
         field_conflicts: vec![],
     }
 }

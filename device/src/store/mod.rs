@@ -9,7 +9,7 @@
 //! Submodules: [`docs`] (documents, changes, compaction, quarantine), [`index`] (the materialised
 //! index and full-text search), [`orders`] (the typed API), [`query`] (lists, search, stats),
 //! [`reference`] (office reference data and settings), [`export`] (the 维修台帐 CSV), [`photos`] (photo
-//! evidence: ingest, blobs, garbage collection).
+//! evidence: ingest, blobs, garbage collection), [`signoff`] (sign, refuse, verify).
 
 pub mod docs;
 pub mod export;
@@ -18,6 +18,7 @@ pub mod orders;
 pub mod photos;
 pub mod query;
 pub mod reference;
+pub mod signoff;
 
 use crate::error::{Error, Result};
 use crate::identity::DeviceIdentity;
@@ -70,11 +71,14 @@ impl Ctx {
 }
 
 /// Numbered migrations, applied in order inside a transaction.
-const MIGRATIONS: &[(i64, &str)] =
-    &[(1, include_str!("migrations/0001_init.sql")), (2, include_str!("migrations/0002_photos.sql"))];
+const MIGRATIONS: &[(i64, &str)] = &[
+    (1, include_str!("migrations/0001_init.sql")),
+    (2, include_str!("migrations/0002_photos.sql")),
+    (3, include_str!("migrations/0003_devices.sql")),
+];
 
 /// The newest store schema this build knows.
-pub const STORE_SCHEMA: i64 = 2;
+pub const STORE_SCHEMA: i64 = 3;
 
 /// Options for a new store.
 #[derive(Debug, Clone, Default)]
@@ -97,6 +101,7 @@ pub struct Store {
     settings: OrgSettings,
     cache: docs::DocCache,
     blobs: crate::blobs::BlobStore,
+    signing_key: ed25519_dalek::SigningKey,
 }
 
 fn configure(conn: &Connection) -> Result<()> {
@@ -163,8 +168,14 @@ impl Store {
         Store::open(path)
     }
 
-    /// Open an existing store, applying any pending migrations.
+    /// Open an existing store, applying any pending migrations; the device key is a file beside it.
     pub fn open(path: impl AsRef<Path>) -> Result<Store> {
+        let keys = crate::keys::FileKeyStore::for_store(path.as_ref());
+        Store::open_with_keys(path, &keys)
+    }
+
+    /// Open with the device key in `keys` (the OS keystore on phones).
+    pub fn open_with_keys(path: impl AsRef<Path>, keys: &dyn crate::keys::KeyStore) -> Result<Store> {
         let path = path.as_ref();
         if !path.exists() {
             return Err(Error::NoStore(path.to_owned()));
@@ -193,6 +204,13 @@ impl Store {
         let settings = reference::load_settings(&conn)?;
         let reference = reference::load_reference(&conn)?;
         let blobs = crate::blobs::BlobStore::open(blob_dir(path)).map_err(Error::Blob)?;
+        let signing_key = keys.load_or_create()?;
+        // This device can always verify its own statements.
+        conn.execute(
+            "INSERT INTO devices(id, public_key, name) VALUES (?1, ?2, 'this device') \
+             ON CONFLICT(id) DO UPDATE SET public_key = excluded.public_key",
+            params![device.id().as_str(), data_encoding::HEXLOWER.encode(signing_key.verifying_key().as_bytes())],
+        )?;
         Ok(Store {
             conn,
             path: path.to_owned(),
@@ -203,6 +221,7 @@ impl Store {
             settings,
             cache: docs::DocCache::new(64),
             blobs,
+            signing_key,
         })
     }
 

@@ -32,6 +32,20 @@ pub struct ReferenceImport {
     pub contractors: Vec<Contractor>,
     /// Categories.
     pub categories: Vec<Category>,
+    /// Devices whose sign-offs this device should be able to verify.
+    pub devices: Vec<KnownDevice>,
+}
+
+/// A device and its Ed25519 public key (hex).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct KnownDevice {
+    /// Device id (16 hex digits).
+    pub id: String,
+    /// Public key, 64 hex digits.
+    pub public_key: String,
+    /// A name for people (e.g. 王建国's phone).
+    #[serde(default)]
+    pub name: String,
 }
 
 /// How many records an import wrote.
@@ -51,6 +65,8 @@ pub struct ImportReport {
     pub categories: usize,
     /// Whether the organisation settings were replaced.
     pub settings: bool,
+    /// Devices.
+    pub devices: usize,
     /// Orders re-indexed afterwards.
     pub reindexed: usize,
 }
@@ -169,6 +185,16 @@ impl Store {
     /// Import reference data (all-or-nothing), then rebuild the index.
     pub fn import_reference(&mut self, import: &ReferenceImport) -> Result<ImportReport> {
         check(import, &self.reference)?;
+        for d in &import.devices {
+            let ok = data_encoding::HEXLOWER_PERMISSIVE
+                .decode(d.public_key.as_bytes())
+                .ok()
+                .and_then(|b| <[u8; 32]>::try_from(b).ok())
+                .is_some_and(|b| ed25519_dalek::VerifyingKey::from_bytes(&b).is_ok());
+            if !ok || d.id.trim().is_empty() {
+                return Err(Error::Invalid(format!("device {:?}: not an Ed25519 public key", d.id)));
+            }
+        }
         let tx = self.conn.transaction()?;
         for p in &import.projects {
             put(&tx, "project", p.id.as_str(), p)?;
@@ -191,6 +217,13 @@ impl Store {
         if let Some(o) = &import.organisation {
             save_settings(&tx, o)?;
         }
+        for d in &import.devices {
+            tx.execute(
+                "INSERT INTO devices(id, public_key, name) VALUES (?1, lower(?2), ?3) \
+                 ON CONFLICT(id) DO UPDATE SET public_key = excluded.public_key, name = excluded.name",
+                params![d.id, d.public_key, d.name],
+            )?;
+        }
         tx.commit()?;
         self.reference = load_reference(&self.conn)?;
         self.settings = load_settings(&self.conn)?;
@@ -203,6 +236,7 @@ impl Store {
             contractors: import.contractors.len(),
             categories: import.categories.len(),
             settings: import.organisation.is_some(),
+            devices: import.devices.len(),
             reindexed,
         })
     }

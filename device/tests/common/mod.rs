@@ -69,3 +69,45 @@ pub fn new_order(unit: &str, category: &str, description: &str) -> NewOrder {
 pub fn create(s: &mut Store, unit: &str, category: &str, description: &str, minutes: i64) -> OrderId {
     s.create_order(new_order(unit, category, description), &ctx("chen", minutes)).unwrap().order.id
 }
+
+/// A plausible handwritten signature: a few strokes of a few dozen points each.
+pub fn signature() -> signoff_core::signoff::strokes::Signature {
+    use signoff_core::signoff::strokes::{Point, Signature, Stroke};
+    let strokes: Vec<Stroke> = (0..5)
+        .map(|s| Stroke {
+            points: (0..40)
+                .map(|i| {
+                    let f = f64::from(i);
+                    Point {
+                        x: 20.0 + f64::from(s) * 55.0 + f * 1.2,
+                        y: 60.0 + (f * 0.35 + f64::from(s)).sin() * 25.0,
+                        time: f64::from(s) * 900.0 + f * 16.0,
+                        pressure: Some(0.4 + (f * 0.2).sin().abs() * 0.4),
+                    }
+                })
+                .collect(),
+        })
+        .collect();
+    Signature::from_strokes(&strokes, Some((360, 160))).unwrap()
+}
+
+/// The owner signs the order as it is now.
+pub fn sign(
+    s: &mut Store,
+    id: &OrderId,
+    role: signoff_core::signoff::SignerRole,
+    name: &str,
+    minutes: i64,
+) -> signoff_device::Result<signoff_core::signoff::SignedStatement> {
+    let request = signoff_device::store::signoff::SignRequest {
+        heads: None,
+        kind: signoff_core::signoff::StatementKind::Signoff,
+        name: name.into(),
+        role,
+        rating: Some(5),
+        opinion: "维修及时,满意".into(),
+        strokes: signature(),
+        place: None,
+    };
+    s.sign(id, request, &ctx(name, minutes)).map(|(_, st)| st)
+}

@@ -113,6 +113,30 @@ pub enum StageArg {
     Other,
 }
 
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum RoleArg {
+    /// 业主.
+    Owner,
+    /// 授权住户.
+    AuthorisedTenant,
+    /// 监理.
+    Supervisor,
+    /// 项目部.
+    Project,
+    /// 施工单位.
+    Contractor,
+    /// 维修部.
+    Repairer,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum KindArg {
+    /// 验收签字.
+    Signoff,
+    /// 工程量确认单.
+    Quantity,
+}
+
 #[derive(Debug, Subcommand)]
 pub enum PhotoCommand {
     /// Attach photos to an order (several files are processed on both cores, with progress).
@@ -423,6 +447,58 @@ pub enum Command {
         full_phone: bool,
         #[command(flatten)]
         filter: FilterArgs,
+    },
+    /// The owner (or another party) signs the completed order (验收签字) on this device.
+    Sign {
+        order: String,
+        /// Signer's name as written.
+        #[arg(long)]
+        name: String,
+        #[arg(long, value_enum, default_value = "owner")]
+        role: RoleArg,
+        /// Satisfaction 1–5.
+        #[arg(long)]
+        rating: Option<u8>,
+        /// 签署意见.
+        #[arg(long, default_value = "")]
+        opinion: String,
+        /// The handwritten signature: signature_pad JSON (`toData()`, or {width, height, strokes}) or the
+        /// binary strokes format.
+        #[arg(long)]
+        strokes: PathBuf,
+        /// What is signed.
+        #[arg(long, value_enum, default_value = "signoff")]
+        kind: KindArg,
+        /// Where it was signed.
+        #[arg(long, requires = "lon", allow_hyphen_values = true)]
+        lat: Option<f64>,
+        #[arg(long, requires = "lat", allow_hyphen_values = true)]
+        lon: Option<f64>,
+    },
+    /// The owner refuses to sign (拒签); the order stays open and is flagged for the office.
+    Refuse {
+        order: String,
+        #[arg(long)]
+        reason: String,
+    },
+    /// Verify every sign-off of an order: valid, or changed after sign-off (with the fields), or forged.
+    Verify { order: String },
+    /// Render a handwritten signature to PNG or SVG (by the output's extension).
+    RenderSignature {
+        /// The order whose statement to render.
+        order: Option<String>,
+        /// Which statement (default: the latest).
+        #[arg(long)]
+        statement: Option<String>,
+        /// Or a strokes file instead of an order.
+        #[arg(long, conflicts_with = "order")]
+        strokes: Option<PathBuf>,
+        /// Output file (.png or .svg).
+        #[arg(long)]
+        out: PathBuf,
+        /// Pixels per CSS pixel for PNG.
+        #[arg(long, default_value_t = 2)]
+        scale: u32,
     },
     /// Photo evidence (照片): add, list, export, remove; prepare a file without a store.
     Photo {

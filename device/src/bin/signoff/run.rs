@@ -3,6 +3,7 @@
 use crate::args::{
     BlobsCommand, CauseArg, ChannelArg, Cli, Command, FilterArgs, KeepArg, Lang, PhotoCommand, StageArg, UrgencyArg,
 };
+use crate::args::{KindArg, RoleArg};
 use crate::{render, time};
 use anyhow::{Context, Result, anyhow, bail};
 use chrono::{DateTime, Utc};
@@ -13,6 +14,8 @@ use signoff_core::model::{
 };
 use signoff_core::money::{Money, Quantity};
 use signoff_core::rules::status::Status;
+use signoff_core::signoff::strokes::{Signature, Stroke};
+use signoff_core::signoff::{Place, SignerRole, StatementKind};
 use signoff_device::store::query::ListFilter;
 use signoff_device::store::reference::{CsvKind, read_csv, read_json};
 use signoff_device::{Ctx, InitOptions, Source, Store};
@@ -107,6 +110,10 @@ pub fn run(cli: Cli) -> Result<()> {
     if let Command::Photo { command: PhotoCommand::Prepare { file, out, stamp } } = &command {
         return prepare_only(file, out.as_deref(), stamp, json);
     }
+    if let Command::RenderSignature { order: None, strokes: Some(file), out, scale, .. } = &command {
+        let sig = read_strokes(file)?;
+        return write_signature(&sig, out, *scale, json);
+    }
     if let Command::Init { person } = &command {
         let store = Store::init(&path, InitOptions { person: person.clone().map(PersonId::new), settings: None })?;
         return render::initialised(&store, json, lang);
@@ -179,7 +186,8 @@ pub fn run(cli: Cli) -> Result<()> {
             let view = env.store.get(&id, env.now)?;
             let suggestion =
                 if view.status == Status::Reported { Some(env.store.dispatch_suggestion(&id)?) } else { None };
-            render::show(&view, suggestion.as_ref(), env.store.reference(), env.store.settings(), json, lang)
+            let signoffs = env.store.verify_statements(&id)?;
+            render::show(&view, suggestion.as_ref(), &signoffs, env.store.reference(), env.store.settings(), json, lang)
         }
         Command::Suggest { order } => {
             let id = env.find(&order)?;
@@ -314,6 +322,44 @@ pub fn run(cli: Cli) -> Result<()> {
             }
             Ok(())
         }
+        Command::Sign { order, name, role, rating, opinion, strokes, kind, lat, lon } => {
+            let id = env.find(&order)?;
+            let ctx = env.ctx()?;
+            let request = signoff_device::store::signoff::SignRequest {
+                heads: None,
+                kind: match kind {
+                    KindArg::Signoff => StatementKind::Signoff,
+                    KindArg::Quantity => StatementKind::QuantityConfirmation,
+                },
+                name,
+                role: signer_role(role),
+                rating,
+                opinion,
+                strokes: read_strokes(&strokes)?,
+                place: lat.zip(lon).map(|(lat, lon)| Place::new(lat, lon)),
+            };
+            let (view, _) = env.store.sign(&id, request, &ctx)?;
+            render::edited(&view, json, lang)
+        }
+        Command::Refuse { order, reason } => env.edit(&order, Edit::RefuseSignoff { reason }),
+        Command::Verify { order } => {
+            let id = env.find(&order)?;
+            let reports = env.store.verify_statements(&id)?;
+            let progress = env.store.signoff_progress(&id)?;
+            render::verification(&reports, &progress, env.store.settings().tz(), json, lang)
+        }
+        Command::RenderSignature { order, statement, out, scale, .. } => {
+            let Some(order) = order else { bail!("give an order or --strokes FILE") };
+            let id = env.find(&order)?;
+            let view = env.store.get(&id, env.now)?;
+            let chosen = match &statement {
+                Some(s) => view.order.statements.iter().find(|x| x.id.starts_with(s.as_str())),
+                None => view.order.statements.iter().max_by_key(|x| x.statement().map(|s| s.signed_at_ms).unwrap_or(0)),
+            };
+            let chosen = chosen.ok_or_else(|| anyhow!("order {order} has no such sign-off"))?;
+            let sig = Signature::decode(&chosen.strokes)?;
+            write_signature(&sig, &out, scale, json)
+        }
         Command::Photo { command } => photo(&mut env, command),
         Command::Blobs { command } => match command {
             BlobsCommand::Check => {
@@ -398,4 +444,42 @@ fn prepare_only(file: &std::path::Path, out: Option<&std::path::Path>, stamp: &[
         std::fs::write(dir.join("thumbnail.jpg"), &prepared.thumbnail.bytes)?;
     }
     render::prepared(&prepared, json)
+}
+
+fn signer_role(r: RoleArg) -> SignerRole {
+    match r {
+        RoleArg::Owner => SignerRole::Owner,
+        RoleArg::AuthorisedTenant => SignerRole::AuthorisedTenant,
+        RoleArg::Supervisor => SignerRole::Supervisor,
+        RoleArg::Project => SignerRole::Project,
+        RoleArg::Contractor => SignerRole::Contractor,
+        RoleArg::Repairer => SignerRole::Repairer,
+    }
+}
+
+/// signature_pad's `toData()` JSON, `{width, height, strokes}`, or the binary strokes format.
+fn read_strokes(path: &std::path::Path) -> Result<Signature> {
+    let data = std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))?;
+    if data.starts_with(b"SGS1") {
+        return Ok(Signature::decode(&data)?);
+    }
+    #[derive(serde::Deserialize)]
+    #[serde(untagged)]
+    enum Input {
+        Pad(Vec<Stroke>),
+        Sized { width: u16, height: u16, strokes: Vec<Stroke> },
+    }
+    let input: Input = serde_json::from_slice(&data)
+        .with_context(|| format!("{} is not signature_pad JSON or a strokes file", path.display()))?;
+    Ok(match input {
+        Input::Pad(strokes) => Signature::from_strokes(&strokes, None)?,
+        Input::Sized { width, height, strokes } => Signature::from_strokes(&strokes, Some((width, height)))?,
+    })
+}
+
+fn write_signature(sig: &Signature, out: &std::path::Path, scale: u32, json: bool) -> Result<()> {
+    let svg = out.extension().is_some_and(|e| e.eq_ignore_ascii_case("svg"));
+    let bytes = if svg { sig.to_svg().into_bytes() } else { sig.to_png(scale) };
+    std::fs::write(out, &bytes).with_context(|| format!("cannot write {}", out.display()))?;
+    render::rendered(out, sig, json)
 }
