@@ -45,13 +45,29 @@ pub(crate) fn sync_refs(
     if before == after {
         return Ok(());
     }
-    for gone in before.difference(after) {
-        tx.prepare_cached("DELETE FROM blob_refs WHERE sha = ?1 AND doc = ?2")?.execute(params![gone, doc])?;
+    if after.is_empty() {
+        tx.prepare_cached("DELETE FROM blob_refs WHERE doc = ?1")?.execute([doc])?;
+        return Ok(());
     }
-    for new in after.difference(before) {
-        tx.prepare_cached("INSERT OR IGNORE INTO blob_refs(sha, doc) VALUES (?1, ?2)")?.execute(params![new, doc])?;
-    }
+    let packed: Vec<u8> =
+        after.iter().filter_map(|h| data_encoding::HEXLOWER_PERMISSIVE.decode(h.as_bytes()).ok()).flatten().collect();
+    tx.prepare_cached("INSERT OR REPLACE INTO blob_refs(doc, hashes) VALUES (?1, ?2)")?
+        .execute(params![doc, packed])?;
     Ok(())
+}
+
+impl Store {
+    /// Every blob some document references.
+    fn referenced_blobs(&self) -> Result<BTreeSet<String>> {
+        let mut out = BTreeSet::new();
+        let mut stmt = self.conn.prepare("SELECT hashes FROM blob_refs")?;
+        let mut rows = stmt.query([])?;
+        while let Some(r) = rows.next()? {
+            let packed = r.get_ref(0)?.as_blob().map_err(rusqlite::Error::from)?;
+            out.extend(packed.chunks_exact(32).map(|h| data_encoding::HEXLOWER.encode(h)));
+        }
+        Ok(out)
+    }
 }
 
 /// A photo attached to an order.
@@ -336,11 +352,7 @@ impl Store {
 
     /// Delete blob files no document references, older than the grace period.
     pub fn collect_garbage(&mut self, now_ms: i64) -> Result<GcReport> {
-        let referenced: BTreeSet<String> = self
-            .conn
-            .prepare("SELECT DISTINCT sha FROM blob_refs")?
-            .query_map([], |r| r.get(0))?
-            .collect::<Result<_, _>>()?;
+        let referenced = self.referenced_blobs()?;
         let mut report = GcReport::default();
         let rows: Vec<(String, i64, i64)> = self
             .conn
@@ -396,15 +408,16 @@ impl Store {
             }
         }
         let present: BTreeSet<&str> = files.iter().map(|(s, _)| s.as_str()).collect();
-        let needed: Vec<String> = self
+        let dropped: BTreeSet<String> = self
             .conn
-            .prepare(
-                "SELECT DISTINCT r.sha FROM blob_refs r LEFT JOIN blobs b ON b.sha = r.sha \
-                 WHERE b.dropped IS NULL OR b.dropped = 0",
-            )?
+            .prepare("SELECT sha FROM blobs WHERE dropped = 1")?
             .query_map([], |r| r.get(0))?
             .collect::<Result<_, _>>()?;
-        check.missing = needed.into_iter().filter(|s| !present.contains(s.as_str())).collect();
+        check.missing = self
+            .referenced_blobs()?
+            .into_iter()
+            .filter(|s| !present.contains(s.as_str()) && !dropped.contains(s))
+            .collect();
         Ok(check)
     }
 
