@@ -1,4 +1,11 @@
-//! Human-readable and JSON output, in Chinese (default) or English.
+//! Human-readable and JSON output, in Chinese (default) or English: orders here, photos and sign-offs
+//! in their own modules.
+
+mod photos;
+mod signoffs;
+
+pub use photos::*;
+pub use signoffs::*;
 
 use crate::args::Lang;
 use anyhow::Result;
@@ -16,34 +23,34 @@ use signoff_device::store::reference::ImportReport;
 use std::path::Path;
 
 #[allow(clippy::print_stdout)]
-fn out(s: &str) {
+pub(crate) fn out(s: &str) {
     println!("{s}");
 }
 
-fn json<T: serde::Serialize + ?Sized>(v: &T) -> Result<()> {
+pub(crate) fn json<T: serde::Serialize + ?Sized>(v: &T) -> Result<()> {
     out(&serde_json::to_string_pretty(v)?);
     Ok(())
 }
 
-fn t(lang: Lang, zh: &'static str, en: &'static str) -> &'static str {
+pub(crate) fn t(lang: Lang, zh: &'static str, en: &'static str) -> &'static str {
     match lang {
         Lang::Zh => zh,
         Lang::En => en,
     }
 }
 
-fn t_dyn<'a>(lang: Lang, zh: &'a str, en: &'a str) -> &'a str {
+pub(crate) fn t_dyn<'a>(lang: Lang, zh: &'a str, en: &'a str) -> &'a str {
     match lang {
         Lang::Zh => zh,
         Lang::En => en,
     }
 }
 
-fn status_label(s: Status, lang: Lang) -> &'static str {
+pub(crate) fn status_label(s: Status, lang: Lang) -> &'static str {
     t(lang, s.label_zh(), s.label_en())
 }
 
-fn when(ms: Option<i64>, tz: FixedOffset) -> String {
+pub(crate) fn when(ms: Option<i64>, tz: FixedOffset) -> String {
     ms.and_then(DateTime::from_timestamp_millis)
         .map(|d| d.with_timezone(&tz).format("%m-%d %H:%M").to_string())
         .unwrap_or_default()
@@ -74,7 +81,7 @@ fn deadline_label(code: &str, lang: Lang) -> &'static str {
     }
 }
 
-fn table(header: Vec<&str>) -> Table {
+pub(crate) fn table(header: Vec<&str>) -> Table {
     let mut tbl = Table::new();
     tbl.load_preset(UTF8_FULL_CONDENSED).set_content_arrangement(ContentArrangement::Dynamic).set_header(header);
     tbl
@@ -532,253 +539,4 @@ pub fn error_message(e: &anyhow::Error, lang: Lang) -> (u8, String) {
         return (1, format!("{prefix}: {e:#}"));
     }
     (2, format!("{prefix}: {e:#}"))
-}
-
-pub fn photo_progress(p: &signoff_device::store::photos::Progress<'_>, lang: Lang) {
-    let name = p.file.file_name().map_or_else(|| p.file.display().to_string(), |n| n.to_string_lossy().into_owned());
-    let line = match p.outcome {
-        Ok(a) => format!(
-            "[{}/{}] ✓ {name}  {}×{}{}",
-            p.done,
-            p.total,
-            a.prepared.evidence.width,
-            a.prepared.evidence.height,
-            if a.prepared.stamped { t(lang, "  已加水印", "  stamped") } else { "" }
-        ),
-        Err(e) => format!("[{}/{}] ✗ {name}  {e}", p.done, p.total),
-    };
-    #[allow(clippy::print_stderr)]
-    {
-        eprintln!("{line}");
-    }
-}
-
-pub fn photos_added(
-    outcomes: &[signoff_device::Result<signoff_device::store::photos::Attached>],
-    as_json: bool,
-) -> Result<()> {
-    if as_json {
-        let items: Vec<serde_json::Value> = outcomes
-            .iter()
-            .map(|o| match o {
-                Ok(a) => serde_json::json!({ "ok": true, "photo": a.photo, "prepared": a.prepared }),
-                Err(e) => serde_json::json!({ "ok": false, "code": e.code(), "error": e.to_string() }),
-            })
-            .collect();
-        return json(&items);
-    }
-    Ok(())
-}
-
-pub fn photo_list(v: &OrderView, store: &Store, as_json: bool, lang: Lang) -> Result<()> {
-    let photos: Vec<_> = v.order.photos.iter().filter(|p| !p.removed).collect();
-    if as_json {
-        return json(&photos);
-    }
-    if photos.is_empty() {
-        out(t(lang, "(没有照片)", "(no photos)"));
-        return Ok(());
-    }
-    let mut tbl = table(vec![
-        t(lang, "阶段", "Stage"),
-        t(lang, "说明", "Caption"),
-        t(lang, "尺寸", "Size"),
-        t(lang, "拍摄时间", "Taken"),
-        t(lang, "本机", "On device"),
-        "id",
-    ]);
-    for p in photos {
-        let stage = match (p.stage, lang) {
-            (signoff_core::model::PhotoStage::Before, Lang::Zh) => "维修前",
-            (signoff_core::model::PhotoStage::During, Lang::Zh) => "维修中",
-            (signoff_core::model::PhotoStage::After, Lang::Zh) => "维修后",
-            (signoff_core::model::PhotoStage::Other, Lang::Zh) => "其他",
-            (s, Lang::En) => match s {
-                signoff_core::model::PhotoStage::Before => "before",
-                signoff_core::model::PhotoStage::During => "during",
-                signoff_core::model::PhotoStage::After => "after",
-                signoff_core::model::PhotoStage::Other => "other",
-            },
-        };
-        let here = store.blobs().contains(&p.sha256);
-        let taken = p
-            .taken_at_ms
-            .and_then(DateTime::from_timestamp_millis)
-            .map(|d| d.with_timezone(&store.settings().tz()).format("%Y-%m-%d %H:%M").to_string())
-            .unwrap_or_default();
-        tbl.add_row(vec![
-            stage.to_owned(),
-            p.caption.clone(),
-            format!("{}×{}", p.width, p.height),
-            taken,
-            if here { "✓".into() } else { "—".into() },
-            p.id.clone(),
-        ]);
-    }
-    out(&tbl.to_string());
-    Ok(())
-}
-
-pub fn photo_export(files: &[std::path::PathBuf], as_json: bool, lang: Lang) -> Result<()> {
-    if as_json {
-        return json(files);
-    }
-    for f in files {
-        out(&f.display().to_string());
-    }
-    out(&format!("{} {}", files.len(), t(lang, "张照片已导出", "photos exported")));
-    Ok(())
-}
-
-pub fn prepared(p: &signoff_device::photo::Prepared, as_json: bool) -> Result<()> {
-    if as_json {
-        return json(p);
-    }
-    out(&format!(
-        "{} {}×{} ({} bytes) sha256 {}\nevidence {}×{} sha256 {}\nthumbnail {}×{} sha256 {}\ntaken {} gps {} camera {} {}",
-        p.format.name(),
-        p.width,
-        p.height,
-        p.original_bytes,
-        p.original_sha256,
-        p.evidence.width,
-        p.evidence.height,
-        p.evidence.sha256,
-        p.thumbnail.width,
-        p.thumbnail.height,
-        p.thumbnail.sha256,
-        p.meta.taken_local.as_deref().unwrap_or("—"),
-        p.meta.gps.map_or("—".to_owned(), |g| format!("{:.6},{:.6}", g.lat, g.lon)),
-        p.meta.make.as_deref().unwrap_or(""),
-        p.meta.model.as_deref().unwrap_or(""),
-    ));
-    Ok(())
-}
-
-pub fn blob_check(c: &signoff_device::store::photos::BlobCheck, as_json: bool, lang: Lang) -> Result<()> {
-    if as_json {
-        return json(c);
-    }
-    out(&format!(
-        "{} {}; {} {}, {} {}, {} {}",
-        t(lang, "已校验文件", "files checked"),
-        c.checked,
-        t(lang, "损坏", "corrupt"),
-        c.corrupt.len(),
-        t(lang, "缺失", "missing"),
-        c.missing.len(),
-        t(lang, "无主文件", "orphans"),
-        c.orphans.len()
-    ));
-    for s in &c.corrupt {
-        out(&format!("  ✗ {} {s}", t(lang, "损坏", "corrupt")));
-    }
-    for s in &c.missing {
-        out(&format!("  ✗ {} {s}", t(lang, "缺失", "missing")));
-    }
-    Ok(())
-}
-
-pub fn gc(r: &signoff_device::store::photos::GcReport, as_json: bool, lang: Lang) -> Result<()> {
-    if as_json {
-        return json(r);
-    }
-    out(&format!(
-        "{} {} ({} bytes), {} {}",
-        t(lang, "已删除无引用文件", "deleted unreferenced files"),
-        r.deleted,
-        r.bytes,
-        t(lang, "保留", "kept"),
-        r.kept
-    ));
-    Ok(())
-}
-
-pub fn space(s: &[signoff_device::store::photos::Space], as_json: bool, lang: Lang) -> Result<()> {
-    if as_json {
-        return json(s);
-    }
-    let mut tbl = table(vec![
-        t(lang, "类别", "Kind"),
-        t(lang, "文件", "Files"),
-        t(lang, "字节", "Bytes"),
-        t(lang, "已释放原图", "Originals dropped"),
-    ]);
-    for k in s {
-        let kind = match (k.kind.as_str(), lang) {
-            ("original", Lang::Zh) => "原图",
-            ("evidence", Lang::Zh) => "取证照片",
-            ("thumbnail", Lang::Zh) => "缩略图",
-            (other, _) => other,
-        };
-        tbl.add_row(vec![kind.to_owned(), k.files.to_string(), k.bytes.to_string(), k.dropped.to_string()]);
-    }
-    out(&tbl.to_string());
-    Ok(())
-}
-
-pub fn verification(
-    reports: &[signoff_device::store::signoff::StatementReport],
-    progress: &signoff_device::store::signoff::SignoffProgress,
-    tz: FixedOffset,
-    as_json: bool,
-    lang: Lang,
-) -> Result<()> {
-    if as_json {
-        return json(&serde_json::json!({ "statements": reports, "progress": progress }));
-    }
-    if reports.is_empty() {
-        out(t(lang, "(尚无签认)", "(no sign-offs yet)"));
-    } else {
-        let mut tbl = table(vec![
-            t(lang, "角色", "Role"),
-            t(lang, "签署人", "Signer"),
-            t(lang, "时间", "Signed"),
-            t(lang, "评分", "Rating"),
-            t(lang, "意见", "Opinion"),
-            t(lang, "结论", "Verdict"),
-        ]);
-        for r in reports {
-            let (role, name) = r.signer.as_ref().map_or(("?".to_owned(), String::new()), |s| {
-                (t_dyn(lang, s.role.label_zh(), s.role.code()).to_owned(), s.name.clone())
-            });
-            let counted = if r.counted { "" } else { t(lang, " (未计入)", " (not counted)") };
-            tbl.add_row(vec![
-                role,
-                name,
-                when(r.signed_at_ms, tz),
-                r.rating.map_or(String::new(), |x| x.to_string()),
-                r.opinion.clone(),
-                format!("{}{counted}", t(lang, r.verdict.label_zh(), r.verdict.label_en())),
-            ]);
-        }
-        out(&tbl.to_string());
-        for r in reports {
-            if let signoff_core::signoff::Verdict::ChangedAfterSignoff { fields } = &r.verdict {
-                out(&format!("{} {}:", t(lang, "签认后改动", "changed after sign-off"), &r.id[..12]));
-                for f in fields {
-                    out(&format!("  {}: {:?} → {:?}", f.field, f.old, f.new));
-                }
-            }
-        }
-    }
-    let roles = |v: &[signoff_core::signoff::SignerRole]| {
-        v.iter().map(|r| t_dyn(lang, r.label_zh(), r.code())).collect::<Vec<_>>().join("、")
-    };
-    if progress.missing.is_empty() {
-        out(&format!("{}: {}", t(lang, "验收签字已齐", "all required parties signed"), roles(&progress.signed)));
-    } else {
-        out(&format!("{}: {}", t(lang, "尚需签字", "still to sign"), roles(&progress.missing)));
-    }
-    Ok(())
-}
-
-pub fn rendered(path: &Path, sig: &signoff_core::signoff::strokes::Signature, as_json: bool) -> Result<()> {
-    if as_json {
-        return json(
-            &serde_json::json!({ "file": path, "strokes": sig.stroke_count(), "size": sig.size(), "sha256": sig.sha256() }),
-        );
-    }
-    out(&format!("{} ({} strokes)", path.display(), sig.stroke_count()));
-    Ok(())
 }
