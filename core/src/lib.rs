@@ -6,7 +6,8 @@
 //! - [`doc`]: the one module that maps the model to and from Automerge documents (schema versioned);
 //! - [`edit`]: typed edits, each appending an event, validated before anything is written;
 //! - [`rules`]: the status fold, deadlines, warranty routing and dispatch, all pure;
-//! - [`view`]: an order with everything derived from it, as lists and screens show it.
+//! - [`view`]: an order with everything derived from it, as lists and screens show it;
+//! - [`wire`]: the sync protocol's messages (CBOR), shared by the device and the server.
 //!
 //! Shells (the device store and CLI, the app, the server) convert at their edges.
 
@@ -21,5 +22,6 @@ pub mod money;
 pub mod rules;
 pub mod signoff;
 pub mod view;
+pub mod wire;
 
 pub use error::{Error, Rejection, Result};

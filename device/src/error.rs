@@ -81,6 +81,25 @@ pub enum Error {
     /// Input (import file, argument) is invalid; nothing was changed.
     #[error("{0}")]
     Invalid(String),
+    /// The server could not be reached, or the connection broke; nothing local was lost.
+    #[error("cannot reach the server: {0}")]
+    Network(#[source] reqwest::Error),
+    /// The server refused the request.
+    #[error("the server refused the request ({status} {code}): {message}")]
+    Server {
+        /// HTTP status.
+        status: u16,
+        /// The server's error code (`unauthorized`, `too_large`, …).
+        code: String,
+        /// The server's message.
+        message: String,
+    },
+    /// This device has no server account yet.
+    #[error("this device is not enrolled with a server: run `signoff enroll URL CODE`")]
+    NotEnrolled,
+    /// A sync message could not be read.
+    #[error(transparent)]
+    Wire(#[from] signoff_core::wire::WireError),
 }
 
 impl From<signoff_core::Error> for Error {
@@ -122,6 +141,10 @@ impl Error {
             Error::Key(_) => "device_key",
             Error::Strokes(_) => "signature",
             Error::Invalid(_) => "invalid",
+            Error::Network(_) => "network",
+            Error::Server { .. } => "server",
+            Error::NotEnrolled => "not_enrolled",
+            Error::Wire(_) => "wire",
         }
     }
 }

@@ -10,6 +10,7 @@ pub mod identity;
 pub mod keys;
 pub mod photo;
 pub mod store;
+pub mod sync;
 
 pub use error::{Error, Result};
 pub use store::{Ctx, InitOptions, Source, Store};

@@ -27,7 +27,7 @@ mod read;
 pub(crate) mod write;
 
 pub use read::{read, read_at};
-pub use write::{EventHeader, apply_event, create};
+pub use write::{EventHeader, apply_event, create, set_official_number};
 
 /// The schema version this build writes.
 pub const SCHEMA_VERSION: u64 = 1;

@@ -195,3 +195,14 @@ pub(crate) fn mark_photo_removed(doc: &mut AutoCommit, id: &str) -> Result<()> {
         _ => Err(Error::Malformed(format!("photo {id} missing"))),
     }
 }
+
+/// Write the official number (assigned once by the server, with the server's own actor). A number
+/// already present is kept: it is never changed once given.
+pub fn set_official_number(doc: &mut AutoCommit, number: &str) -> Result<bool> {
+    let numbers = map_at(doc, &ROOT, keys::NUMBERS)?;
+    if doc.get(&numbers, keys::OFFICIAL)?.is_some() {
+        return Ok(false);
+    }
+    doc.put(&numbers, keys::OFFICIAL, number)?;
+    Ok(true)
+}

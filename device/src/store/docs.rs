@@ -9,7 +9,7 @@
 //! quarantined: marked, reported and left alone, while every other order keeps working.
 
 use super::index::Indexed;
-use super::{Source, Store};
+use super::{Source, Store, sync_state};
 use crate::error::{Error, Result};
 use automerge::{AutoCommit, ChangeHash};
 use rusqlite::{OptionalExtension, Transaction, params};
@@ -166,6 +166,9 @@ impl Store {
         change: &[u8],
         source: Source,
     ) -> Result<i64> {
+        if source != Source::Sync {
+            sync_state::bump_local(tx, id)?;
+        }
         if rowid == 0 {
             let snapshot = doc.save();
             tx.prepare_cached("INSERT INTO documents(id, snapshot_len, snapshot_source) VALUES (?1, ?2, ?3)")?

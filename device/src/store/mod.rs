@@ -9,7 +9,8 @@
 //! Submodules: [`docs`] (documents, changes, compaction, quarantine), [`index`] (the materialised
 //! index and full-text search), [`orders`] (the typed API), [`query`] (lists, search, stats),
 //! [`reference`] (office reference data and settings), [`export`] (the 维修台帐 CSV), [`photos`] (photo
-//! evidence: ingest, blobs, garbage collection), [`signoff`] (sign, refuse, verify).
+//! evidence: ingest, blobs, garbage collection), [`signoff`] (sign, refuse, verify),
+//! [`sync_state`] (what waits to upload, enrolment, per-order sync state).
 
 pub mod docs;
 pub mod export;
@@ -19,6 +20,7 @@ pub mod photos;
 pub mod query;
 pub mod reference;
 pub mod signoff;
+pub mod sync_state;
 
 use crate::error::{Error, Result};
 use crate::identity::DeviceIdentity;
@@ -75,10 +77,11 @@ const MIGRATIONS: &[(i64, &str)] = &[
     (1, include_str!("migrations/0001_init.sql")),
     (2, include_str!("migrations/0002_photos.sql")),
     (3, include_str!("migrations/0003_devices.sql")),
+    (4, include_str!("migrations/0004_sync.sql")),
 ];
 
 /// The newest store schema this build knows.
-pub const STORE_SCHEMA: i64 = 3;
+pub const STORE_SCHEMA: i64 = 4;
 
 /// Options for a new store.
 #[derive(Debug, Clone, Default)]

@@ -9,44 +9,12 @@ use super::Store;
 use crate::error::{Error, Result};
 use chrono::NaiveDate;
 use rusqlite::{Connection, OptionalExtension, Transaction, params};
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 use signoff_core::ids::{BuildingId, ContractorId, PersonId, ProjectId, UnitId};
-use signoff_core::model::{Building, Category, Contractor, OrgSettings, Person, Project, ReferenceData, Role, Unit};
+use signoff_core::model::{Building, Contractor, OrgSettings, Person, Project, ReferenceData, Role, Unit};
 use std::path::Path;
 
-/// A bundle of reference data, as in a JSON import file. Missing parts are left as they are.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(default, deny_unknown_fields)]
-pub struct ReferenceImport {
-    /// Organisation settings (replaces the current ones).
-    pub organisation: Option<OrgSettings>,
-    /// Projects.
-    pub projects: Vec<Project>,
-    /// Buildings.
-    pub buildings: Vec<Building>,
-    /// Units.
-    pub units: Vec<Unit>,
-    /// People.
-    pub people: Vec<Person>,
-    /// Contractors.
-    pub contractors: Vec<Contractor>,
-    /// Categories.
-    pub categories: Vec<Category>,
-    /// Devices whose sign-offs this device should be able to verify.
-    pub devices: Vec<KnownDevice>,
-}
-
-/// A device and its Ed25519 public key (hex).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct KnownDevice {
-    /// Device id (16 hex digits).
-    pub id: String,
-    /// Public key, 64 hex digits.
-    pub public_key: String,
-    /// A name for people (e.g. 王建国's phone).
-    #[serde(default)]
-    pub name: String,
-}
+pub use signoff_core::model::{KnownDevice, ReferenceImport};
 
 /// How many records an import wrote.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]

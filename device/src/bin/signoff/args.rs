@@ -514,4 +514,28 @@ pub enum Command {
     RebuildIndex,
     /// Counts by status, overdue, attention and storage.
     Stats,
+    /// Enrol this device with the office server using a one-time code (登记设备).
+    Enroll {
+        /// Server address, e.g. https://office.example.com
+        url: String,
+        /// The one-time code from the office.
+        code: String,
+        /// A name for this device ("王建国的手机").
+        #[arg(long, default_value = "")]
+        name: String,
+    },
+    /// Sync with the server now (同步): send local changes and photos, receive assigned orders.
+    Sync {
+        /// Keep syncing: every --interval seconds, backing off after failures.
+        #[arg(long)]
+        watch: bool,
+        /// Seconds between syncs with --watch.
+        #[arg(long, default_value_t = 60)]
+        interval: u64,
+        /// Also fetch the evidence photos of every order (not only thumbnails).
+        #[arg(long)]
+        photos: bool,
+    },
+    /// Sync status: the server account and each order's sync state (同步状态).
+    Status,
 }

@@ -5,6 +5,7 @@
 mod args;
 mod render;
 mod run;
+mod sync_cmd;
 mod time;
 
 use clap::Parser;

@@ -373,6 +373,11 @@ pub fn run(cli: Cli) -> Result<()> {
             BlobsCommand::Gc => render::gc(&env.store.collect_garbage(env.now_ms())?, json, lang),
             BlobsCommand::Space => render::space(&env.store.photo_space()?, json, lang),
         },
+        Command::Enroll { url, code, name } => crate::sync_cmd::enroll(&mut env.store, &url, &code, &name, json, lang),
+        Command::Sync { watch, interval, photos } => {
+            crate::sync_cmd::sync(&mut env.store, watch, interval, photos, json, lang)
+        }
+        Command::Status => crate::sync_cmd::status(&mut env.store, json, lang),
         Command::RebuildIndex => {
             let report = env.store.rebuild_index()?;
             render::rebuilt(&report, json, lang)

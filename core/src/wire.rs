@@ -1,0 +1,280 @@
+//! The sync wire protocol between a device and the server (version [`WIRE_VERSION`]).
+//!
+//! One `POST /v1/sync` carries many documents: the device sends its feed cursor and, per document it
+//! changed, the heads it last saw from the server (`base`), its current heads and the changes since
+//! `base`; the server answers with what it accepted, what it refused and why, and the changes the
+//! device lacks for the documents it may see, since the cursor. A device that has never had a
+//! document gets it whole (`full`). Answers are cut by size (`more` says another page follows), and
+//! replaying a request changes nothing, so a dropped connection is retried as it is.
+//!
+//! Encoding: CBOR (RFC 8949) via `ciborium`, with field names kept short and byte strings used for
+//! ids (16-byte UUIDs), head lists (32 bytes per hash, concatenated) and Automerge bytes, which are
+//! already compressed. Why not Automerge's own sync protocol: it needs 2–4 round trips per document,
+//! per-peer sync state, and feeds device bytes to its bloom-filter code (a crafted 52-byte message
+//! aborts the process); see ARCHITECTURE.md. Enrolment uses JSON ([`EnrolRequest`]).
+
+use crate::model::ReferenceImport;
+use automerge::ChangeHash;
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+/// The wire version this build speaks. A request with another version is refused with 400.
+pub const WIRE_VERSION: u32 = 1;
+
+/// Media type of sync requests and responses.
+pub const SYNC_MEDIA_TYPE: &str = "application/vnd.signoff.sync.v1+cbor";
+
+/// A work-order id on the wire: the 16 bytes of its UUID.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct WireId(pub [u8; 16]);
+
+impl WireId {
+    /// Parse an order id (a UUID in text form).
+    pub fn parse(id: &str) -> Option<WireId> {
+        uuid::Uuid::parse_str(id).ok().map(|u| WireId(*u.as_bytes()))
+    }
+
+    /// The id as text (lowercase hyphenated UUID, as orders are created).
+    pub fn to_text(self) -> String {
+        uuid::Uuid::from_bytes(self.0).hyphenated().to_string()
+    }
+}
+
+impl std::fmt::Display for WireId {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.to_text())
+    }
+}
+
+impl Serialize for WireId {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_bytes(&self.0)
+    }
+}
+
+impl<'de> Deserialize<'de> for WireId {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let b: serde_bytes::ByteBuf = Deserialize::deserialize(d)?;
+        let arr: [u8; 16] =
+            b.as_slice().try_into().map_err(|_| serde::de::Error::invalid_length(b.len(), &"16 bytes"))?;
+        Ok(WireId(arr))
+    }
+}
+
+/// A set of document heads on the wire: 32 bytes per change hash, concatenated.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Heads(pub Vec<ChangeHash>);
+
+impl Serialize for Heads {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut out = Vec::with_capacity(self.0.len() * 32);
+        for h in &self.0 {
+            out.extend_from_slice(&h.0);
+        }
+        s.serialize_bytes(&out)
+    }
+}
+
+impl<'de> Deserialize<'de> for Heads {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let b: serde_bytes::ByteBuf = Deserialize::deserialize(d)?;
+        if !b.len().is_multiple_of(32) {
+            return Err(serde::de::Error::invalid_length(b.len(), &"a multiple of 32 bytes"));
+        }
+        let mut heads: Vec<ChangeHash> = b
+            .chunks_exact(32)
+            .map(|c| {
+                let mut a = [0u8; 32];
+                a.copy_from_slice(c);
+                ChangeHash(a)
+            })
+            .collect();
+        heads.sort();
+        heads.dedup();
+        Ok(Heads(heads))
+    }
+}
+
+/// `POST /v1/sync` body.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SyncRequest {
+    /// [`WIRE_VERSION`].
+    pub v: u32,
+    /// The feed position of the last response the device fully stored (0 at first).
+    pub cursor: u64,
+    /// Documents the device changed.
+    #[serde(default)]
+    pub push: Vec<DocPush>,
+    /// The largest response body the device wants (the server may send less, never much more).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_bytes: Option<u64>,
+}
+
+/// One document the device changed.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct DocPush {
+    /// Order id.
+    pub id: WireId,
+    /// The heads the device last saw from the server (empty if it never synced this document).
+    pub base: Heads,
+    /// The device's heads now.
+    pub heads: Heads,
+    /// Automerge changes after `base` (a whole saved document when `base` is empty).
+    #[serde(with = "serde_bytes")]
+    pub changes: Vec<u8>,
+}
+
+/// The answer to a [`SyncRequest`].
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SyncResponse {
+    /// [`WIRE_VERSION`].
+    pub v: u32,
+    /// The cursor to send next time, once everything below is stored.
+    pub cursor: u64,
+    /// Another page follows: sync again at once with the new cursor.
+    pub more: bool,
+    /// Pushed documents the server now holds, with its heads after merging.
+    pub accepted: Vec<DocAccepted>,
+    /// Pushed documents the server refused; the device keeps its edits and shows the reason.
+    pub rejected: Vec<DocRejected>,
+    /// Changes the device lacks.
+    pub docs: Vec<DocPull>,
+    /// Documents the device may no longer see (e.g. reassigned); it keeps what it has not sent yet.
+    pub gone: Vec<WireId>,
+    /// The organisation's reference data and device keys, when changed since the cursor.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reference: Option<ReferenceImport>,
+}
+
+/// A pushed document the server accepted.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct DocAccepted {
+    /// Order id.
+    pub id: WireId,
+    /// The server's heads after merging (the device's next `base`).
+    pub heads: Heads,
+    /// The official number, when the server has assigned one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub official: Option<String>,
+}
+
+/// Why a pushed document was refused.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RejectCode {
+    /// The device may not write this document (not assigned to its person, another organisation).
+    Forbidden,
+    /// A change names an Automerge actor other than the device's own.
+    ForgedActor,
+    /// The bytes do not load as Automerge changes, or the result is not a valid work order.
+    Invalid,
+    /// The server lacks changes the pushed ones depend on: send the whole document (empty `base`).
+    MissingChanges,
+    /// The document or the changes exceed the server's size limits.
+    TooLarge,
+}
+
+/// A refused document.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct DocRejected {
+    /// Order id.
+    pub id: WireId,
+    /// Machine-readable reason.
+    pub code: RejectCode,
+    /// For people (English; the app translates the code).
+    pub reason: String,
+}
+
+/// Changes for one document.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct DocPull {
+    /// Order id.
+    pub id: WireId,
+    /// The server's heads, which the device has once it stored `bytes`.
+    pub heads: Heads,
+    /// `bytes` is the whole saved document (the device never had it).
+    pub full: bool,
+    /// Automerge bytes.
+    #[serde(with = "serde_bytes")]
+    pub bytes: Vec<u8>,
+}
+
+/// `POST /v1/enrol` body (JSON).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EnrolRequest {
+    /// The one-time code the office issued.
+    pub code: String,
+    /// The device's id (16 hex digits; also its Automerge actor).
+    pub device_id: String,
+    /// The device's Ed25519 public key (64 hex digits).
+    pub public_key: String,
+    /// A name for people ("王建国's phone").
+    #[serde(default)]
+    pub name: String,
+}
+
+/// The answer to an enrolment.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EnrolResponse {
+    /// The device id the server recorded.
+    pub device_id: String,
+    /// Bearer token for every later request (the server keeps only its hash).
+    pub token: String,
+    /// The person this device belongs to.
+    pub person: String,
+    /// Their role.
+    pub role: String,
+    /// The organisation.
+    pub org: String,
+}
+
+/// An error body (JSON) for every 4xx/5xx.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ApiError {
+    /// Machine-readable code (`unauthorized`, `too_large`, `rate_limited`, …).
+    pub code: String,
+    /// For people.
+    pub message: String,
+}
+
+/// Encoding or decoding a wire message failed.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum WireError {
+    /// The bytes are not a message of this version.
+    #[error("not a sync message: {0}")]
+    Decode(String),
+    /// The message has another wire version.
+    #[error("wire version {found} is not supported (this side speaks {WIRE_VERSION})")]
+    Version {
+        /// The version in the message.
+        found: u32,
+    },
+    /// Encoding failed.
+    #[error("cannot encode a sync message: {0}")]
+    Encode(String),
+}
+
+/// Encode a message as CBOR.
+pub fn encode<T: Serialize>(msg: &T) -> Result<Vec<u8>, WireError> {
+    let mut out = Vec::new();
+    ciborium::into_writer(msg, &mut out).map_err(|e| WireError::Encode(e.to_string()))?;
+    Ok(out)
+}
+
+/// Decode a sync request, checking its version.
+pub fn decode_request(bytes: &[u8]) -> Result<SyncRequest, WireError> {
+    let req: SyncRequest = ciborium::from_reader(bytes).map_err(|e| WireError::Decode(e.to_string()))?;
+    if req.v != WIRE_VERSION {
+        return Err(WireError::Version { found: req.v });
+    }
+    Ok(req)
+}
+
+/// Decode a sync response, checking its version.
+pub fn decode_response(bytes: &[u8]) -> Result<SyncResponse, WireError> {
+    let resp: SyncResponse = ciborium::from_reader(bytes).map_err(|e| WireError::Decode(e.to_string()))?;
+    if resp.v != WIRE_VERSION {
+        return Err(WireError::Version { found: resp.v });
+    }
+    Ok(resp)
+}

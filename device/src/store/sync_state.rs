@@ -1,0 +1,395 @@
+//! What the sync engine needs from the store: the server account (after enrolment), the feed cursor,
+//! which orders wait to upload and from which base, and applying a server response.
+//!
+//! Applying a response is idempotent and ordered so a crash at any point loses nothing: documents
+//! first (each merge is its own transaction), then acknowledgements, refusals and `gone` marks, then
+//! reference data, and the cursor last. A crash before the cursor is saved means the next sync asks
+//! again from the old cursor, and merging the same changes twice changes nothing.
+
+use super::{Ctx, Source, Store};
+use crate::error::{Error, Result};
+use automerge::ChangeHash;
+use rusqlite::{OptionalExtension, Transaction, params};
+use signoff_core::ids::{OrderId, PersonId};
+use signoff_core::wire::{DocPush, EnrolResponse, Heads, RejectCode, SyncResponse, WireId};
+
+/// Count a local write to `doc` (part of the write's transaction).
+pub(crate) fn bump_local(tx: &Transaction<'_>, doc: &str) -> Result<()> {
+    tx.prepare_cached(
+        "INSERT INTO sync_docs(doc, local_seq) VALUES (?1, 1) ON CONFLICT(doc) DO UPDATE SET local_seq = local_seq + 1",
+    )?
+    .execute([doc])?;
+    Ok(())
+}
+
+fn pack(heads: &[ChangeHash]) -> Vec<u8> {
+    let mut sorted = heads.to_vec();
+    sorted.sort();
+    sorted.iter().flat_map(|h| h.0).collect()
+}
+
+fn unpack(raw: &[u8]) -> Vec<ChangeHash> {
+    raw.chunks_exact(32)
+        .map(|c| {
+            let mut a = [0u8; 32];
+            a.copy_from_slice(c);
+            ChangeHash(a)
+        })
+        .collect()
+}
+
+/// `sync_docs` columns: base, local_seq, pushed_seq, rejected_seq, reject_code, reject_reason.
+type SyncRow = (Vec<u8>, i64, i64, Option<i64>, Option<String>, Option<String>);
+
+/// The server this device is enrolled with.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Account {
+    /// Base URL (`https://office.example.com`).
+    pub url: String,
+    /// Access token (a secret: never logged).
+    pub token: String,
+    /// Organisation.
+    pub org: String,
+    /// The person's role on the server.
+    pub role: String,
+}
+
+/// Where an order stands with the server.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[serde(tag = "state", rename_all = "snake_case")]
+pub enum SyncState {
+    /// Never accepted by the server (new on this device).
+    LocalOnly,
+    /// Changed here since the server last accepted it; goes up with the next sync.
+    Uploading,
+    /// The server has everything this device has.
+    Synced,
+    /// The server refused the latest changes; they stay on this device.
+    Rejected {
+        /// Machine-readable reason.
+        code: String,
+        /// For people.
+        reason: String,
+    },
+}
+
+impl SyncState {
+    /// Chinese label for lists.
+    pub fn label_zh(&self) -> &'static str {
+        match self {
+            SyncState::LocalOnly => "仅本机",
+            SyncState::Uploading => "待上传",
+            SyncState::Synced => "已同步",
+            SyncState::Rejected { .. } => "被拒绝",
+        }
+    }
+
+    /// English label.
+    pub fn label_en(&self) -> &'static str {
+        match self {
+            SyncState::LocalOnly => "Local only",
+            SyncState::Uploading => "Uploading",
+            SyncState::Synced => "Synced",
+            SyncState::Rejected { .. } => "Rejected",
+        }
+    }
+}
+
+/// A document to push and the local write count it covers.
+#[derive(Debug, Clone)]
+pub struct Outgoing {
+    /// The wire message.
+    pub push: DocPush,
+    /// `local_seq` when the changes were taken: the server's acceptance covers writes up to here.
+    pub covers: i64,
+}
+
+/// What applying a response did.
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
+pub struct Applied {
+    /// Documents merged from the server.
+    pub received: usize,
+    /// Pushed documents accepted.
+    pub accepted: usize,
+    /// Pushed documents refused, with reasons.
+    pub rejected: Vec<(String, String)>,
+    /// Orders this device may no longer see.
+    pub gone: usize,
+    /// Documents that could not be merged (kept for the next sync, cursor not advanced).
+    pub failed: Vec<(String, String)>,
+    /// Reference data arrived.
+    pub reference: bool,
+}
+
+impl Store {
+    fn meta_get(&self, key: &str) -> Result<Option<String>> {
+        Ok(self.conn.query_row("SELECT value FROM meta WHERE key = ?1", [key], |r| r.get(0)).optional()?)
+    }
+
+    /// Record the server account after enrolment (and the person, if the store has none yet).
+    pub fn set_account(&mut self, url: &str, resp: &EnrolResponse) -> Result<()> {
+        let tx = self.conn.transaction()?;
+        for (k, v) in
+            [("server_url", url), ("server_token", resp.token.as_str()), ("org", &resp.org), ("role", &resp.role)]
+        {
+            tx.execute(
+                "INSERT INTO meta(key, value) VALUES (?1, ?2) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+                params![k, v],
+            )?;
+        }
+        tx.execute("INSERT OR IGNORE INTO meta(key, value) VALUES ('person', ?1)", [&resp.person])?;
+        tx.execute("INSERT OR REPLACE INTO meta(key, value) VALUES ('sync_cursor', '0')", [])?;
+        tx.commit()?;
+        if self.me.is_none() {
+            self.me = Some(PersonId::new(resp.person.clone()));
+        }
+        Ok(())
+    }
+
+    /// The server account, once enrolled.
+    pub fn account(&self) -> Result<Option<Account>> {
+        let (Some(url), Some(token)) = (self.meta_get("server_url")?, self.meta_get("server_token")?) else {
+            return Ok(None);
+        };
+        Ok(Some(Account {
+            url,
+            token,
+            org: self.meta_get("org")?.unwrap_or_default(),
+            role: self.meta_get("role")?.unwrap_or_default(),
+        }))
+    }
+
+    /// The feed cursor of the last response fully stored.
+    pub fn sync_cursor(&self) -> Result<u64> {
+        Ok(self.meta_get("sync_cursor")?.and_then(|s| s.parse().ok()).unwrap_or(0))
+    }
+
+    /// When the last sync finished (ms), if ever.
+    pub fn last_sync_ms(&self) -> Result<Option<i64>> {
+        Ok(self.meta_get("last_sync_ms")?.and_then(|s| s.parse().ok()))
+    }
+
+    /// Orders waiting to upload, with the changes since their base, up to `max_docs` and about
+    /// `max_bytes`. Orders refused at their current state wait for a new edit.
+    pub fn outgoing(&mut self, max_docs: usize, max_bytes: usize) -> Result<Vec<Outgoing>> {
+        let rows: Vec<(String, Vec<u8>, i64)> = self
+            .conn
+            .prepare(
+                "SELECT s.doc, s.base, s.local_seq FROM sync_docs s JOIN documents d ON d.id = s.doc \
+                 WHERE s.local_seq > s.pushed_seq AND (s.rejected_seq IS NULL OR s.rejected_seq < s.local_seq) \
+                 AND d.quarantined IS NULL ORDER BY s.doc",
+            )?
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?
+            .collect::<Result<_, _>>()?;
+        let mut out = Vec::new();
+        let mut bytes = 0usize;
+        for (doc, base, covers) in rows {
+            if out.len() >= max_docs || (bytes >= max_bytes && !out.is_empty()) {
+                break;
+            }
+            let Some(id) = WireId::parse(&doc) else { continue };
+            let mut base = unpack(&base);
+            let changes = match self.changes_since(&doc, &base) {
+                Ok(c) => c,
+                // The base is unknown here (a restored store): send the whole document.
+                Err(Error::Invalid(_)) => {
+                    base.clear();
+                    self.changes_since(&doc, &[])?
+                }
+                Err(e) => return Err(e),
+            };
+            let heads = self.heads(&doc)?;
+            bytes += changes.len();
+            out.push(Outgoing { push: DocPush { id, base: Heads(base), heads: Heads(heads), changes }, covers });
+        }
+        Ok(out)
+    }
+
+    /// Does the stored document have every one of `heads`?
+    fn has_all(&mut self, id: &str, heads: &[ChangeHash]) -> Result<bool> {
+        let mut loaded = self.take_doc(id)?;
+        let ok = heads.iter().all(|h| loaded.doc.get_change_by_hash(h).is_some());
+        self.cache.put(id, loaded);
+        Ok(ok)
+    }
+
+    fn set_base(&mut self, id: &str, heads: &[ChangeHash]) -> Result<()> {
+        self.conn
+            .prepare_cached(
+                "INSERT INTO sync_docs(doc, base) VALUES (?1, ?2) ON CONFLICT(doc) DO UPDATE SET base = excluded.base, gone = 0",
+            )?
+            .execute(params![id, pack(heads)])?;
+        Ok(())
+    }
+
+    /// Store a server response. `sent` is what the request pushed.
+    pub fn apply_sync(
+        &mut self,
+        resp: &SyncResponse,
+        sent: &[Outgoing],
+        now: chrono::DateTime<chrono::Utc>,
+    ) -> Result<Applied> {
+        let mut report = Applied::default();
+        let by = self.me.clone().unwrap_or_else(|| PersonId::new("sync"));
+        let ctx = Ctx { source: Source::Sync, by, now };
+        for pull in &resp.docs {
+            let id = pull.id.to_text();
+            match self.receive(&OrderId::new(id.clone()), &pull.bytes, &ctx) {
+                Ok(_) if self.has_all(&id, &pull.heads.0)? => {
+                    self.set_base(&id, &pull.heads.0)?;
+                    report.received += 1;
+                }
+                Ok(_) => report.failed.push((id, "the server's changes were incomplete".into())),
+                Err(e) => {
+                    tracing::warn!(order = %id, error = %e, "could not merge an order from the server");
+                    report.failed.push((id, e.to_string()));
+                }
+            }
+        }
+        for ack in &resp.accepted {
+            let id = ack.id.to_text();
+            let Some(out) = sent.iter().find(|o| o.push.id == ack.id) else { continue };
+            let base = if self.has_all(&id, &ack.heads.0)? { pack(&ack.heads.0) } else { pack(&out.push.heads.0) };
+            self.conn
+                .prepare_cached(
+                    "UPDATE sync_docs SET base = ?2, pushed_seq = max(pushed_seq, ?3), rejected_seq = NULL, \
+                     reject_code = NULL, reject_reason = NULL WHERE doc = ?1",
+                )?
+                .execute(params![id, base, out.covers])?;
+            report.accepted += 1;
+        }
+        for rej in &resp.rejected {
+            let id = rej.id.to_text();
+            let Some(out) = sent.iter().find(|o| o.push.id == rej.id) else { continue };
+            if rej.code == RejectCode::MissingChanges {
+                // Send the whole document next time.
+                self.conn.execute("UPDATE sync_docs SET base = x'' WHERE doc = ?1", [&id])?;
+                continue;
+            }
+            let code = signoff_core::doc::code_of(&rej.code);
+            self.conn.execute(
+                "UPDATE sync_docs SET rejected_seq = ?2, reject_code = ?3, reject_reason = ?4 WHERE doc = ?1",
+                params![id, out.covers, code, rej.reason],
+            )?;
+            report.rejected.push((id, rej.reason.clone()));
+        }
+        for gone in &resp.gone {
+            self.conn.execute("UPDATE sync_docs SET gone = 1 WHERE doc = ?1", [gone.to_text()])?;
+            report.gone += 1;
+        }
+        if let Some(reference) = &resp.reference {
+            self.import_reference(reference)?;
+            report.reference = true;
+        }
+        if report.failed.is_empty() {
+            let tx = self.conn.transaction()?;
+            tx.execute(
+                "INSERT OR REPLACE INTO meta(key, value) VALUES ('sync_cursor', ?1)",
+                [resp.cursor.to_string()],
+            )?;
+            tx.execute(
+                "INSERT OR REPLACE INTO meta(key, value) VALUES ('last_sync_ms', ?1)",
+                [now.timestamp_millis().to_string()],
+            )?;
+            tx.commit()?;
+        }
+        Ok(report)
+    }
+
+    /// Where an order stands with the server.
+    pub fn sync_state(&self, id: &OrderId) -> Result<SyncState> {
+        let row: Option<SyncRow> = self
+            .conn
+            .prepare_cached(
+                "SELECT base, local_seq, pushed_seq, rejected_seq, reject_code, reject_reason FROM sync_docs WHERE doc = ?1",
+            )?
+            .query_row([id.as_str()], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?)))
+            .optional()?;
+        Ok(match row {
+            None => SyncState::LocalOnly,
+            Some((_, local, pushed, Some(rej), code, reason)) if rej >= local && local > pushed => {
+                SyncState::Rejected { code: code.unwrap_or_default(), reason: reason.unwrap_or_default() }
+            }
+            Some((base, local, pushed, ..)) if local > pushed => {
+                if base.is_empty() && pushed == 0 {
+                    SyncState::LocalOnly
+                } else {
+                    SyncState::Uploading
+                }
+            }
+            Some(_) => SyncState::Synced,
+        })
+    }
+
+    /// Orders the server no longer shows to this device (kept here).
+    pub fn gone_orders(&self) -> Result<Vec<String>> {
+        Ok(self
+            .conn
+            .prepare("SELECT doc FROM sync_docs WHERE gone = 1 ORDER BY doc")?
+            .query_map([], |r| r.get(0))?
+            .collect::<Result<_, _>>()?)
+    }
+
+    /// Blobs to upload: photo files named by orders the server has accepted, not uploaded yet.
+    pub fn blobs_to_upload(&self) -> Result<Vec<(String, u64)>> {
+        let accepted: Vec<Vec<u8>> = self
+            .conn
+            .prepare(
+                "SELECT r.hashes FROM blob_refs r JOIN documents d ON d.rowid = r.doc \
+                 JOIN sync_docs s ON s.doc = d.id WHERE s.pushed_seq > 0 OR length(s.base) > 0",
+            )?
+            .query_map([], |r| r.get(0))?
+            .collect::<Result<_, _>>()?;
+        let mut wanted: std::collections::BTreeSet<String> = std::collections::BTreeSet::new();
+        for packed in accepted {
+            for h in packed.chunks_exact(32) {
+                wanted.insert(data_encoding::HEXLOWER.encode(h));
+            }
+        }
+        let mut out = Vec::new();
+        let mut stmt = self
+            .conn
+            .prepare_cached("SELECT bytes FROM blobs WHERE sha = ?1 AND uploaded_ms IS NULL AND dropped = 0")?;
+        for sha in wanted {
+            if let Some(bytes) = stmt.query_row([&sha], |r| r.get::<_, i64>(0)).optional()?
+                && self.blobs.contains(&sha)
+            {
+                out.push((sha, bytes as u64));
+            }
+        }
+        Ok(out)
+    }
+
+    /// Keep a blob downloaded from the server (checked against its name); it counts as uploaded.
+    pub fn store_downloaded_blob(&mut self, sha: &str, kind: &str, bytes: &[u8], now_ms: i64) -> Result<()> {
+        self.blobs.put_verified(sha, bytes)?;
+        self.conn.execute(
+            "INSERT INTO blobs(sha, kind, bytes, added_ms, uploaded_ms) VALUES (?1, ?2, ?3, ?4, ?4) \
+             ON CONFLICT(sha) DO UPDATE SET dropped = 0",
+            params![sha, kind, bytes.len() as i64, now_ms],
+        )?;
+        Ok(())
+    }
+
+    /// Photos (thumbnails or evidence) that orders here name but this device does not hold.
+    pub fn missing_photos(&mut self, thumbnails: bool) -> Result<Vec<String>> {
+        let mut out = Vec::new();
+        for id in self.document_ids()? {
+            let loaded = match self.take_doc(&id) {
+                Ok(l) => l,
+                Err(Error::Quarantined { .. }) => continue,
+                Err(e) => return Err(e),
+            };
+            for p in loaded.order.photos.iter().filter(|p| !p.removed) {
+                let sha = if thumbnails { &p.thumbnail_sha256 } else { &p.sha256 };
+                if !sha.is_empty() && !self.blobs.contains(sha) {
+                    out.push(sha.clone());
+                }
+            }
+            self.cache.put(&id, loaded);
+        }
+        out.sort();
+        out.dedup();
+        Ok(out)
+    }
+}

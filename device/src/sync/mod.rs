@@ -1,0 +1,352 @@
+//! The sync engine: enrol with the office server, exchange documents in batches, upload photos
+//! resumably and fetch the ones this device lacks (thumbnails first, evidence on demand).
+//!
+//! A sync never blocks local edits: it takes the changes waiting at the start of each round, and
+//! an edit made meanwhile stays waiting (its write count is past what the server acknowledged) and
+//! goes up with the next round — never lost, never sent twice. Rounds repeat while the server says
+//! more follows. Every step is idempotent, so a broken connection is simply retried later; see
+//! [`backoff`] for the schedule. Blocking (reqwest's blocking client): call it from a worker thread.
+
+pub mod backoff;
+
+use crate::error::{Error, Result};
+use crate::store::Store;
+use crate::store::sync_state::Outgoing;
+use reqwest::StatusCode;
+use reqwest::blocking::{Client as Http, Response};
+use signoff_core::wire::{
+    self, ApiError, EnrolRequest, EnrolResponse, RejectCode, SYNC_MEDIA_TYPE, SyncRequest, WIRE_VERSION,
+};
+use std::time::Duration;
+
+/// Documents pushed per round.
+pub const PUSH_DOCS: usize = 200;
+/// About this many bytes of changes per round.
+pub const PUSH_BYTES: usize = 4 << 20;
+/// Rounds in one sync before giving up (a server that always says `more`).
+const MAX_ROUNDS: usize = 1000;
+/// Attempts per blob in one sync.
+const BLOB_ATTEMPTS: usize = 8;
+const UPLOAD_OFFSET: &str = "upload-offset";
+const UPLOAD_LENGTH: &str = "upload-length";
+
+/// What a sync is doing, for progress bars.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[serde(tag = "event", rename_all = "snake_case")]
+pub enum Progress {
+    /// A round trip finished.
+    Round {
+        /// Documents pushed in it.
+        pushed: usize,
+        /// Documents received in it.
+        received: usize,
+        /// More follows.
+        more: bool,
+    },
+    /// Photo bytes uploaded so far of one photo.
+    BlobUp {
+        /// The photo.
+        sha: String,
+        /// Bytes the server has.
+        done: u64,
+        /// Its size.
+        total: u64,
+    },
+    /// A photo arrived.
+    BlobDown {
+        /// The photo.
+        sha: String,
+        /// Its size.
+        bytes: u64,
+    },
+}
+
+/// What a sync did.
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
+pub struct SyncReport {
+    /// Sync requests made.
+    pub round_trips: usize,
+    /// Documents pushed.
+    pub pushed: usize,
+    /// Pushed documents accepted.
+    pub accepted: usize,
+    /// Documents merged from the server.
+    pub received: usize,
+    /// Refused documents with reasons (kept on this device).
+    pub rejected: Vec<(String, String)>,
+    /// Orders this device may no longer see.
+    pub gone: usize,
+    /// Photos uploaded.
+    pub blobs_uploaded: usize,
+    /// Photo bytes sent.
+    pub blob_bytes_sent: u64,
+    /// Photos that could not be uploaded yet (retried next time).
+    pub blobs_waiting: usize,
+    /// Thumbnails fetched.
+    pub thumbnails: usize,
+}
+
+/// An HTTP client for one server.
+#[derive(Debug, Clone)]
+pub struct Client {
+    http: Http,
+    url: String,
+    token: Option<String>,
+}
+
+fn network(e: reqwest::Error) -> Error {
+    Error::Network(e)
+}
+
+fn refused(resp: Response) -> Error {
+    let status = resp.status().as_u16();
+    match resp.json::<ApiError>() {
+        Ok(e) => Error::Server { status, code: e.code, message: e.message },
+        Err(_) => Error::Server { status, code: "http".into(), message: format!("HTTP {status}") },
+    }
+}
+
+impl Client {
+    /// A client for the server at `url` (`http://` or `https://`).
+    pub fn new(url: &str, token: Option<String>) -> Result<Client> {
+        let _ = rustls::crypto::ring::default_provider().install_default();
+        let http = Http::builder()
+            .connect_timeout(Duration::from_secs(10))
+            .timeout(Duration::from_secs(120))
+            .user_agent(concat!("signoff-device/", env!("CARGO_PKG_VERSION")))
+            .build()
+            .map_err(network)?;
+        let url = url.trim_end_matches('/').to_owned();
+        if !(url.starts_with("http://") || url.starts_with("https://")) {
+            return Err(Error::Invalid(format!("{url} is not an http(s) address")));
+        }
+        Ok(Client { http, url, token })
+    }
+
+    /// A client for the account of `store`.
+    pub fn for_store(store: &Store) -> Result<Client> {
+        let account = store.account()?.ok_or(Error::NotEnrolled)?;
+        Client::new(&account.url, Some(account.token))
+    }
+
+    fn auth(&self, req: reqwest::blocking::RequestBuilder) -> reqwest::blocking::RequestBuilder {
+        match &self.token {
+            Some(t) => req.bearer_auth(t),
+            None => req,
+        }
+    }
+
+    /// Redeem an enrolment code for this device.
+    pub fn enrol(&self, req: &EnrolRequest) -> Result<EnrolResponse> {
+        let resp = self.http.post(format!("{}/v1/enrol", self.url)).json(req).send().map_err(network)?;
+        if !resp.status().is_success() {
+            return Err(refused(resp));
+        }
+        resp.json().map_err(network)
+    }
+
+    /// One sync round trip.
+    pub fn sync(&self, req: &SyncRequest) -> Result<wire::SyncResponse> {
+        let body = wire::encode(req)?;
+        let resp = self
+            .auth(self.http.post(format!("{}/v1/sync", self.url)))
+            .header(reqwest::header::CONTENT_TYPE, SYNC_MEDIA_TYPE)
+            .body(body)
+            .send()
+            .map_err(network)?;
+        if !resp.status().is_success() {
+            return Err(refused(resp));
+        }
+        let bytes = resp.bytes().map_err(network)?;
+        Ok(wire::decode_response(&bytes)?)
+    }
+
+    /// Upload one blob, resuming from what the server has. Returns the bytes sent, or `None` if the
+    /// server does not (yet) accept it from this device.
+    pub fn upload_blob(&self, sha: &str, bytes: &[u8], progress: &mut dyn FnMut(Progress)) -> Result<Option<u64>> {
+        let total = bytes.len() as u64;
+        let url = format!("{}/v1/blobs/{sha}", self.url);
+        let mut sent = 0u64;
+        let mut last_err = None;
+        for attempt in 0..BLOB_ATTEMPTS {
+            if attempt > 0 {
+                std::thread::sleep(Duration::from_millis(50 * attempt as u64));
+            }
+            let head = match self.auth(self.http.head(&url)).send() {
+                Ok(r) => r,
+                Err(e) => {
+                    last_err = Some(network(e));
+                    continue;
+                }
+            };
+            let offset =
+                head.headers().get(UPLOAD_OFFSET).and_then(|v| v.to_str().ok()).and_then(|v| v.parse::<u64>().ok());
+            match (head.status(), offset) {
+                (StatusCode::OK, _) => return Ok(Some(sent)),
+                (StatusCode::NOT_FOUND, Some(offset)) if offset <= total => {
+                    let rest = bytes[offset as usize..].to_vec();
+                    let len = rest.len() as u64;
+                    let put = self
+                        .auth(self.http.put(&url))
+                        .header(UPLOAD_OFFSET, offset)
+                        .header(UPLOAD_LENGTH, total)
+                        .body(rest)
+                        .send();
+                    sent += len;
+                    match put {
+                        Ok(r) if r.status() == StatusCode::CREATED || r.status() == StatusCode::OK => {
+                            progress(Progress::BlobUp { sha: sha.into(), done: total, total });
+                            return Ok(Some(sent));
+                        }
+                        Ok(r) if r.status() == StatusCode::NO_CONTENT || r.status() == StatusCode::CONFLICT => {
+                            continue;
+                        }
+                        Ok(r) if r.status() == StatusCode::NOT_FOUND => return Ok(None),
+                        Ok(r) => last_err = Some(refused(r)),
+                        Err(e) => last_err = Some(network(e)),
+                    }
+                }
+                (StatusCode::NOT_FOUND, _) => return Ok(None),
+                (_, _) => last_err = Some(refused(head)),
+            }
+        }
+        Err(last_err.unwrap_or_else(|| Error::Invalid(format!("photo {sha} could not be uploaded"))))
+    }
+
+    /// Download a blob, resuming with `Range` after a broken connection.
+    pub fn download_blob(&self, sha: &str) -> Result<Vec<u8>> {
+        let url = format!("{}/v1/blobs/{sha}", self.url);
+        let mut got: Vec<u8> = Vec::new();
+        let mut last_err = None;
+        for attempt in 0..BLOB_ATTEMPTS {
+            if attempt > 0 {
+                std::thread::sleep(Duration::from_millis(50 * attempt as u64));
+            }
+            let mut req = self.auth(self.http.get(&url));
+            if !got.is_empty() {
+                req = req.header(reqwest::header::RANGE, format!("bytes={}-", got.len()));
+            }
+            let mut resp = match req.send() {
+                Ok(r) => r,
+                Err(e) => {
+                    last_err = Some(network(e));
+                    continue;
+                }
+            };
+            match resp.status() {
+                StatusCode::OK => got.clear(),
+                StatusCode::PARTIAL_CONTENT => {}
+                _ => return Err(refused(resp)),
+            }
+            match std::io::copy(&mut resp, &mut got) {
+                Ok(_) => return Ok(got),
+                Err(e) => last_err = Some(Error::Invalid(format!("photo {sha}: {e}"))),
+            }
+        }
+        Err(last_err.unwrap_or_else(|| Error::Invalid(format!("photo {sha} could not be downloaded"))))
+    }
+}
+
+/// Enrol this device with the server at `url` using a one-time `code`.
+pub fn enroll(store: &mut Store, url: &str, code: &str, name: &str) -> Result<EnrolResponse> {
+    let client = Client::new(url, None)?;
+    let resp = client.enrol(&EnrolRequest {
+        code: code.trim().to_owned(),
+        device_id: store.device().id().as_str().to_owned(),
+        public_key: store.public_key_hex(),
+        name: name.to_owned(),
+    })?;
+    store.set_account(url.trim_end_matches('/'), &resp)?;
+    tracing::info!(device = %resp.device_id, org = %resp.org, "enrolled");
+    Ok(resp)
+}
+
+/// Exchange documents until the server has everything this device had at the start and the device
+/// has everything it may see; then upload photos and fetch missing thumbnails.
+pub fn sync(store: &mut Store, progress: &mut dyn FnMut(Progress)) -> Result<SyncReport> {
+    let client = Client::for_store(store)?;
+    let mut report = sync_documents(store, &client, progress)?;
+    upload_photos(store, &client, &mut report, progress)?;
+    report.thumbnails = fetch_missing(store, &client, true, progress)?;
+    Ok(report)
+}
+
+/// The document rounds only.
+pub fn sync_documents(store: &mut Store, client: &Client, progress: &mut dyn FnMut(Progress)) -> Result<SyncReport> {
+    let mut report = SyncReport::default();
+    for _ in 0..MAX_ROUNDS {
+        let out: Vec<Outgoing> = store.outgoing(PUSH_DOCS, PUSH_BYTES)?;
+        let req = SyncRequest {
+            v: WIRE_VERSION,
+            cursor: store.sync_cursor()?,
+            push: out.iter().map(|o| o.push.clone()).collect(),
+            max_bytes: None,
+        };
+        let resp = client.sync(&req)?;
+        report.round_trips += 1;
+        report.pushed += out.len();
+        let applied = store.apply_sync(&resp, &out, chrono::Utc::now())?;
+        report.accepted += applied.accepted;
+        report.received += applied.received;
+        report.gone += applied.gone;
+        report.rejected.extend(applied.rejected);
+        progress(Progress::Round { pushed: out.len(), received: applied.received, more: resp.more });
+        if let Some((id, why)) = applied.failed.first() {
+            return Err(Error::Invalid(format!("order {id} from the server could not be stored: {why}")));
+        }
+        let resend = resp.rejected.iter().any(|r| r.code == RejectCode::MissingChanges);
+        if !resp.more && !resend && out.len() < PUSH_DOCS {
+            break;
+        }
+    }
+    Ok(report)
+}
+
+fn upload_photos(
+    store: &mut Store,
+    client: &Client,
+    report: &mut SyncReport,
+    progress: &mut dyn FnMut(Progress),
+) -> Result<()> {
+    for (sha, _) in store.blobs_to_upload()? {
+        let bytes = store.blob_bytes(&sha)?;
+        match client.upload_blob(&sha, &bytes, progress) {
+            Ok(Some(sent)) => {
+                store.mark_uploaded(&sha, chrono::Utc::now().timestamp_millis())?;
+                report.blobs_uploaded += 1;
+                report.blob_bytes_sent += sent;
+            }
+            Ok(None) => report.blobs_waiting += 1,
+            Err(e @ Error::Network(_)) => {
+                tracing::info!(error = %e, "photo upload interrupted; it resumes next sync");
+                report.blobs_waiting += 1;
+            }
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(())
+}
+
+/// Fetch photos orders here name but this device lacks: thumbnails (for lists) or evidence copies.
+pub fn fetch_missing(
+    store: &mut Store,
+    client: &Client,
+    thumbnails: bool,
+    progress: &mut dyn FnMut(Progress),
+) -> Result<usize> {
+    let mut n = 0;
+    for sha in store.missing_photos(thumbnails)? {
+        match client.download_blob(&sha) {
+            Ok(bytes) => {
+                let kind = if thumbnails { "thumbnail" } else { "evidence" };
+                store.store_downloaded_blob(&sha, kind, &bytes, chrono::Utc::now().timestamp_millis())?;
+                progress(Progress::BlobDown { sha, bytes: bytes.len() as u64 });
+                n += 1;
+            }
+            // Not uploaded yet by the device that took it: next time.
+            Err(Error::Server { status: 404, .. }) => {}
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(n)
+}

@@ -1,0 +1,196 @@
+//! `signoff-server`: run the sync server and administer it.
+//!
+//! ```text
+//! signoff-server serve --data DIR [--listen 127.0.0.1:8080] [--config FILE]
+//! signoff-server org create --data DIR ID NAME
+//! signoff-server person add --data DIR --org ORG ID NAME --role technician [--skill plumbing]...
+//! signoff-server enrol-code --data DIR --org ORG PERSON [--hours 72]
+//! signoff-server revoke --data DIR DEVICE
+//! signoff-server devices --data DIR --org ORG
+//! signoff-server import --data DIR --org ORG reference.json
+//! signoff-server export --data DIR --org ORG OUT_DIR
+//! ```
+
+#![allow(clippy::print_stdout)]
+
+use anyhow::{Context, Result, bail};
+use clap::{Parser, Subcommand};
+use signoff_server::admin;
+use signoff_server::config::Config;
+use signoff_server::serve::{open_store, serve};
+use signoff_server::store::{Role, Store};
+use std::io::Write;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+#[derive(Parser, Debug)]
+#[command(name = "signoff-server", version, about = "Signoff sync server (报修 work orders, photos, sign-offs)")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+enum Command {
+    /// Run the server (SQLite file and blob folder under --data; migrations applied at start).
+    Serve {
+        #[arg(long, env = "SIGNOFF_DATA")]
+        data: PathBuf,
+        /// Address to listen on (port 0: a free port, printed at start).
+        #[arg(long)]
+        listen: Option<SocketAddr>,
+        /// TOML configuration (limits, TLS, number prefix).
+        #[arg(long, env = "SIGNOFF_CONFIG")]
+        config: Option<PathBuf>,
+    },
+    /// Organisations.
+    Org {
+        #[command(subcommand)]
+        command: OrgCommand,
+    },
+    /// People who may enrol devices.
+    Person {
+        #[command(subcommand)]
+        command: PersonCommand,
+    },
+    /// Issue a one-time enrolment code for a person's device.
+    EnrolCode {
+        #[arg(long, env = "SIGNOFF_DATA")]
+        data: PathBuf,
+        #[arg(long)]
+        org: String,
+        /// Person id.
+        person: String,
+        /// Hours until the code expires.
+        #[arg(long, default_value_t = 72)]
+        hours: u32,
+    },
+    /// Revoke a device: its token stops working at once.
+    Revoke {
+        #[arg(long, env = "SIGNOFF_DATA")]
+        data: PathBuf,
+        device: String,
+    },
+    /// List an organisation's devices.
+    Devices {
+        #[arg(long, env = "SIGNOFF_DATA")]
+        data: PathBuf,
+        #[arg(long)]
+        org: String,
+    },
+    /// Import reference data (projects, buildings, units with handover dates, categories, settings).
+    Import {
+        #[arg(long, env = "SIGNOFF_DATA")]
+        data: PathBuf,
+        #[arg(long)]
+        org: String,
+        file: PathBuf,
+    },
+    /// Export an organisation's reference data and orders.
+    Export {
+        #[arg(long, env = "SIGNOFF_DATA")]
+        data: PathBuf,
+        #[arg(long)]
+        org: String,
+        out: PathBuf,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+enum OrgCommand {
+    /// Create an organisation.
+    Create {
+        #[arg(long, env = "SIGNOFF_DATA")]
+        data: PathBuf,
+        id: String,
+        name: String,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+enum PersonCommand {
+    /// Add or update a person.
+    Add {
+        #[arg(long, env = "SIGNOFF_DATA")]
+        data: PathBuf,
+        #[arg(long)]
+        org: String,
+        id: String,
+        name: String,
+        #[arg(long, value_parser = parse_role)]
+        role: Role,
+        #[arg(long = "skill")]
+        skills: Vec<String>,
+    },
+}
+
+fn parse_role(s: &str) -> Result<Role, String> {
+    Role::parse(s).ok_or_else(|| "role must be technician, dispatcher, supervisor or admin".into())
+}
+
+fn now_ms() -> i64 {
+    chrono::Utc::now().timestamp_millis()
+}
+
+#[tokio::main]
+async fn main() -> Result<()> {
+    tracing_subscriber::fmt()
+        .with_env_filter(tracing_subscriber::EnvFilter::try_from_env("SIGNOFF_LOG").unwrap_or_else(|_| "info".into()))
+        .with_writer(std::io::stderr)
+        .init();
+    let cli = Cli::parse();
+    match cli.command {
+        Command::Serve { data, listen, config } => {
+            let mut cfg = Config::load(config.as_deref(), |k| std::env::var(k).ok())?;
+            if let Some(l) = listen {
+                cfg.listen = l;
+            }
+            serve(&data, cfg, |addr, tls| {
+                let scheme = if tls { "https" } else { "http" };
+                println!("signoff-server listening on {scheme}://{addr}");
+                let _ = std::io::stdout().flush();
+            })
+            .await?;
+        }
+        Command::Org { command: OrgCommand::Create { data, id, name } } => {
+            let (store, _) = open_store(&data)?;
+            store.create_org(&id, &name, now_ms()).await?;
+            println!("organisation {id} created");
+        }
+        Command::Person { command: PersonCommand::Add { data, org, id, name, role, skills } } => {
+            let (store, _) = open_store(&data)?;
+            admin::add_person(&store, &org, &id, &name, role, skills).await?;
+            println!("{id} ({name}) is a {} of {org}", role.code());
+        }
+        Command::EnrolCode { data, org, person, hours } => {
+            let (store, _) = open_store(&data)?;
+            let code = admin::issue_code(&store, &org, &person, hours, now_ms()).await?;
+            println!("{code}");
+        }
+        Command::Revoke { data, device } => {
+            let (store, _) = open_store(&data)?;
+            if !store.revoke_device(&device, now_ms()).await? {
+                bail!("no device {device}");
+            }
+            println!("device {device} revoked");
+        }
+        Command::Devices { data, org } => {
+            let (store, _) = open_store(&data)?;
+            for d in store.devices(&org).await? {
+                let state = if d.revoked_ms.is_some() { "revoked" } else { "active" };
+                println!("{}\t{}\t{}\t{}\t{state}", d.id, d.person, d.role.code(), d.name);
+            }
+        }
+        Command::Import { data, org, file } => {
+            let (store, _) = open_store(&data)?;
+            let n = admin::import_reference(&store, &org, &file).await.context("import")?;
+            println!("{n} reference records imported for {org}");
+        }
+        Command::Export { data, org, out } => {
+            let (store, _) = open_store(&data)?;
+            let n = admin::export(&store, &org, &out).await.context("export")?;
+            println!("{n} orders exported to {}", out.display());
+        }
+    }
+    Ok(())
+}

