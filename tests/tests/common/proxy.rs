@@ -33,20 +33,21 @@ pub struct Proxy {
     pub url: String,
     pub stats: Arc<Stats>,
     faults: Arc<Mutex<Faults>>,
+    target: Arc<Mutex<SocketAddr>>,
     stop: Arc<AtomicBool>,
 }
 
 impl Proxy {
     /// Forward to `upstream` (an `http://host:port` URL).
     pub fn start(upstream: &str) -> Proxy {
-        let target: SocketAddr = upstream.trim_start_matches("http://").parse().unwrap();
+        let target = Arc::new(Mutex::new(upstream.trim_start_matches("http://").parse::<SocketAddr>().unwrap()));
         let std_listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
         std_listener.set_nonblocking(true).unwrap();
         let addr = std_listener.local_addr().unwrap();
         let stats = Arc::new(Stats::default());
         let faults = Arc::new(Mutex::new(Faults::default()));
         let stop = Arc::new(AtomicBool::new(false));
-        let (s, f, st) = (stats.clone(), faults.clone(), stop.clone());
+        let (s, f, st, tg) = (stats.clone(), faults.clone(), stop.clone(), target.clone());
         std::thread::spawn(move || {
             let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
             rt.block_on(async move {
@@ -57,12 +58,17 @@ impl Proxy {
                     else {
                         continue;
                     };
-                    let faults = *f.lock().unwrap();
-                    tokio::spawn(handle(client, target, faults, s.clone()));
+                    let target = *tg.lock().unwrap();
+                    tokio::spawn(handle(client, target, f.clone(), s.clone()));
                 }
             });
         });
-        Proxy { url: format!("http://{addr}"), stats, faults, stop }
+        Proxy { url: format!("http://{addr}"), stats, faults, target, stop }
+    }
+
+    /// Forward new connections to another server (after a restart on a new port).
+    pub fn retarget(&self, upstream: &str) {
+        *self.target.lock().unwrap() = upstream.trim_start_matches("http://").parse().unwrap();
     }
 
     pub fn set(&self, faults: Faults) {
@@ -88,15 +94,11 @@ impl Drop for Proxy {
     }
 }
 
-async fn handle(client: TcpStream, target: SocketAddr, faults: Faults, stats: Arc<Stats>) {
+async fn handle(client: TcpStream, target: SocketAddr, faults: Arc<Mutex<Faults>>, stats: Arc<Stats>) {
     stats.connections.fetch_add(1, Ordering::Relaxed);
-    let (cut_up, cut_down, delay) = {
-        let mut rng = rand::rng();
-        let cut = rng.random_bool(faults.cut.clamp(0.0, 1.0));
-        let at = if faults.cut_within > 0 { rng.random_range(0..faults.cut_within) } else { 0 };
-        let up = rng.random_bool(0.5);
-        let delay = if faults.max_delay_ms > 0 { rng.random_range(0..faults.max_delay_ms) } else { 0 };
-        (cut.then_some(at).filter(|_| up), cut.then_some(at).filter(|_| !up), delay)
+    let delay = {
+        let max = faults.lock().unwrap().max_delay_ms;
+        if max > 0 { rand::rng().random_range(0..max) } else { 0 }
     };
     if delay > 0 {
         tokio::time::sleep(std::time::Duration::from_millis(delay)).await;
@@ -104,8 +106,8 @@ async fn handle(client: TcpStream, target: SocketAddr, faults: Faults, stats: Ar
     let Ok(server) = TcpStream::connect(target).await else { return };
     let (cr, cw) = client.into_split();
     let (sr, sw) = server.into_split();
-    let mut up = tokio::spawn(pump(cr, sw, cut_up, stats.clone(), true));
-    let mut down = tokio::spawn(pump(sr, cw, cut_down, stats, false));
+    let mut up = tokio::spawn(pump(cr, sw, faults.clone(), stats.clone(), true));
+    let mut down = tokio::spawn(pump(sr, cw, faults, stats, false));
     // A cut in either direction takes the whole connection down; a normal close lets the other side finish.
     tokio::select! {
         r = &mut up => {
@@ -117,16 +119,20 @@ async fn handle(client: TcpStream, target: SocketAddr, faults: Faults, stats: Ar
     }
 }
 
-/// Copy until EOF or the cut; returns true if the connection was cut.
+/// Copy until EOF or a cut; returns true if the connection was cut. Faults are read as bytes pass
+/// (connections are kept alive across requests): every `cut_within` bytes the dice decide whether the
+/// next stretch is cut, and where.
 async fn pump(
     mut from: tokio::net::tcp::OwnedReadHalf,
     mut to: tokio::net::tcp::OwnedWriteHalf,
-    cut: Option<u64>,
+    faults: Arc<Mutex<Faults>>,
     stats: Arc<Stats>,
     up: bool,
 ) -> bool {
     let mut buf = vec![0u8; 16 << 10];
     let mut passed = 0u64;
+    let mut next_roll = 0u64;
+    let mut cut: Option<u64> = None;
     loop {
         let n = match from.read(&mut buf).await {
             Ok(0) | Err(_) => {
@@ -137,6 +143,16 @@ async fn pump(
         };
         let counter = if up { &stats.up } else { &stats.down };
         counter.fetch_add(n as u64, Ordering::Relaxed);
+        if cut.is_none() && passed >= next_roll {
+            let f = *faults.lock().unwrap();
+            if f.cut > 0.0 && f.cut_within > 0 {
+                let mut rng = rand::rng();
+                if rng.random_bool(f.cut.clamp(0.0, 1.0)) {
+                    cut = Some(passed + rng.random_range(0..f.cut_within));
+                }
+                next_roll = passed + f.cut_within;
+            }
+        }
         if let Some(limit) = cut
             && passed + n as u64 > limit
         {

