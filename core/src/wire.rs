@@ -7,7 +7,8 @@
 //! document gets it whole (`full`). Answers are cut by size (`more` says another page follows), and
 //! replaying a request changes nothing, so a dropped connection is retried as it is.
 //!
-//! Encoding: CBOR (RFC 8949) via `ciborium`, with field names kept short and byte strings used for
+//! Encoding: CBOR (RFC 8949) via `ciborium`, with one-letter field names (listed in
+//! docs/sync-protocol.md; they are part of the contract) and byte strings used for
 //! ids (16-byte UUIDs), head lists (32 bytes per hash, concatenated) and Automerge bytes, which are
 //! already compressed. Why not Automerge's own sync protocol: it needs 2–4 round trips per document,
 //! per-peer sync state, and feeds device bytes to its bloom-filter code (a crafted 52-byte message
@@ -64,6 +65,13 @@ impl<'de> Deserialize<'de> for WireId {
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Heads(pub Vec<ChangeHash>);
 
+impl Heads {
+    /// No heads.
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+}
+
 impl Serialize for Heads {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         let mut out = Vec::with_capacity(self.0.len() * 32);
@@ -100,12 +108,15 @@ pub struct SyncRequest {
     /// [`WIRE_VERSION`].
     pub v: u32,
     /// The feed position of the last response the device fully stored (0 at first).
+    #[serde(rename = "c")]
     pub cursor: u64,
     /// Documents the device changed.
     #[serde(default)]
+    #[serde(rename = "p")]
     pub push: Vec<DocPush>,
     /// The largest response body the device wants (the server may send less, never much more).
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "m")]
     pub max_bytes: Option<u64>,
 }
 
@@ -113,13 +124,17 @@ pub struct SyncRequest {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct DocPush {
     /// Order id.
+    #[serde(rename = "i")]
     pub id: WireId,
     /// The heads the device last saw from the server (empty if it never synced this document).
+    #[serde(rename = "b")]
     pub base: Heads,
     /// The device's heads now.
+    #[serde(rename = "h")]
     pub heads: Heads,
     /// Automerge changes after `base` (a whole saved document when `base` is empty).
     #[serde(with = "serde_bytes")]
+    #[serde(rename = "c")]
     pub changes: Vec<u8>,
 }
 
@@ -129,19 +144,26 @@ pub struct SyncResponse {
     /// [`WIRE_VERSION`].
     pub v: u32,
     /// The cursor to send next time, once everything below is stored.
+    #[serde(rename = "c")]
     pub cursor: u64,
     /// Another page follows: sync again at once with the new cursor.
+    #[serde(rename = "m")]
     pub more: bool,
     /// Pushed documents the server now holds, with its heads after merging.
+    #[serde(rename = "a")]
     pub accepted: Vec<DocAccepted>,
     /// Pushed documents the server refused; the device keeps its edits and shows the reason.
+    #[serde(rename = "r")]
     pub rejected: Vec<DocRejected>,
     /// Changes the device lacks.
+    #[serde(rename = "d")]
     pub docs: Vec<DocPull>,
     /// Documents the device may no longer see (e.g. reassigned); it keeps what it has not sent yet.
+    #[serde(rename = "g")]
     pub gone: Vec<WireId>,
     /// The organisation's reference data and device keys, when changed since the cursor.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "ref")]
     pub reference: Option<ReferenceImport>,
 }
 
@@ -149,11 +171,15 @@ pub struct SyncResponse {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct DocAccepted {
     /// Order id.
+    #[serde(rename = "i")]
     pub id: WireId,
-    /// The server's heads after merging (the device's next `base`).
+    /// The server's heads after merging (the device's next `base`); empty when they are exactly the
+    /// heads the device pushed (the usual case: nobody else changed the order).
+    #[serde(rename = "h", default, skip_serializing_if = "Heads::is_empty")]
     pub heads: Heads,
     /// The official number, when the server has assigned one.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "o")]
     pub official: Option<String>,
 }
 
@@ -177,10 +203,13 @@ pub enum RejectCode {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct DocRejected {
     /// Order id.
+    #[serde(rename = "i")]
     pub id: WireId,
     /// Machine-readable reason.
+    #[serde(rename = "c")]
     pub code: RejectCode,
     /// For people (English; the app translates the code).
+    #[serde(rename = "r")]
     pub reason: String,
 }
 
@@ -188,13 +217,17 @@ pub struct DocRejected {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct DocPull {
     /// Order id.
+    #[serde(rename = "i")]
     pub id: WireId,
     /// The server's heads, which the device has once it stored `bytes`.
+    #[serde(rename = "h")]
     pub heads: Heads,
     /// `bytes` is the whole saved document (the device never had it).
+    #[serde(rename = "f")]
     pub full: bool,
     /// Automerge bytes.
     #[serde(with = "serde_bytes")]
+    #[serde(rename = "b")]
     pub bytes: Vec<u8>,
 }
 

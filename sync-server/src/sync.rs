@@ -11,7 +11,7 @@
 use crate::error::ServerError;
 use crate::merge::{self, Refusal, pack_heads, unpack_heads};
 use crate::state::AppState;
-use crate::store::{DeviceRecord, DocMeta, DocWrite, FeedItem, Store, StoreError};
+use crate::store::{DeviceRecord, DocMeta, DocWrite, FeedItem, Store, StoreError, Viewer};
 use automerge::ActorId;
 use chrono::{Datelike, FixedOffset, TimeZone, Utc};
 use signoff_core::model::{KnownDevice, ReferenceImport};
@@ -48,102 +48,219 @@ enum Applied {
     Rejected(Refusal),
 }
 
-async fn apply_push<S: Store>(
+/// A push merged in memory, not yet written.
+struct Merging {
+    stored: Option<crate::store::StoredDoc>,
+    merged: merge::Merged,
+    creator: String,
+    pushed_heads: Vec<automerge::ChangeHash>,
+}
+
+impl Merging {
+    fn needs_number(&self) -> bool {
+        self.stored.is_none() && self.merged.order.official_no.is_none()
+    }
+}
+
+/// What to write for a merged push, and what to answer once written.
+struct Finished {
+    write: Option<DocWrite>,
+    answer: Applied,
+}
+
+fn task_failed(e: tokio::task::JoinError) -> ServerError {
+    ServerError::Store(StoreError::Task(e.to_string()))
+}
+
+/// Check access and merge the push into the stored document (call on a blocking thread: Automerge work,
+/// inside the panic boundary of [`merge::merge`]).
+fn merge_push(
+    limits: &crate::config::Limits,
+    dev: &DeviceRecord,
+    actor: &ActorId,
+    push: &DocPush,
+    stored: Option<crate::store::StoredDoc>,
+) -> Result<Merging, Refusal> {
+    if push.changes.len() > limits.max_change_bytes {
+        return Err((
+            RejectCode::TooLarge,
+            format!("{} bytes of changes exceed the limit of {}", push.changes.len(), limits.max_change_bytes),
+        ));
+    }
+    if let Some(s) = &stored
+        && !can_see(dev, &s.org, &s.meta)
+    {
+        return Err((RejectCode::Forbidden, "this device may not change this order".into()));
+    }
+    let creator = stored.as_ref().map_or_else(|| dev.id.clone(), |s| s.meta.creator.clone());
+    let merged = merge::merge(stored.as_ref(), push, actor, limits.max_doc_bytes)?;
+    Ok(Merging { stored, merged, creator, pushed_heads: push.heads.0.clone() })
+}
+
+/// Give the document its official number (if it needs one), and work out the write and the answer.
+fn finish(m: Merging, number: Option<String>, dev: &DeviceRecord, id: &str) -> Finished {
+    let Merging { stored, mut merged, creator, pushed_heads } = m;
+    if let Some(n) = &number
+        && merged.order.official_no.is_none()
+    {
+        if let Err(e) = signoff_core::doc::set_official_number(&mut merged.doc, n) {
+            return Finished { write: None, answer: Applied::Rejected((RejectCode::Invalid, e.to_string())) };
+        }
+        merged.order.official_no = Some(n.clone());
+    }
+    let heads = merged.doc.get_heads();
+    let changed = heads != merged.before || stored.is_none();
+    let mut sorted_pushed = pushed_heads.clone();
+    sorted_pushed.sort();
+    let mut sorted_heads = heads.clone();
+    sorted_heads.sort();
+    let catch_up = (sorted_pushed != sorted_heads).then(|| merged.doc.save_after(&pushed_heads));
+    let meta = merge::meta_of(&merged.order, &creator);
+    let answer = Applied::Accepted { heads: pack_heads(&heads), official: meta.official.clone(), catch_up };
+    if !changed {
+        // Nothing new (a replay): no write, same answer.
+        return Finished { write: None, answer };
+    }
+    if let Some(s) = &stored
+        && !dev.role.sees_all()
+        && !can_see(dev, &s.org, &meta)
+    {
+        let refusal =
+            (RejectCode::Forbidden, "a technician's device cannot take an order away from its assignee".into());
+        return Finished { write: None, answer: Applied::Rejected(refusal) };
+    }
+    let body = merge::body_for(&mut merged.doc, stored.as_ref(), &merged.before);
+    let write = DocWrite {
+        id: id.to_owned(),
+        org: dev.org.clone(),
+        expected_version: stored.as_ref().map(|s| s.version),
+        body,
+        heads: pack_heads(&heads),
+        meta,
+        blobs: merge::blobs_of(&merged.order),
+    };
+    Finished { write: Some(write), answer }
+}
+
+/// [`finish`] inside the panic boundary: saving a document that merged cleanly can still make
+/// automerge 0.12 panic on crafted changes (a missing dependency found while encoding).
+fn finish_guarded(m: Merging, number: Option<String>, dev: &DeviceRecord, id: &str) -> Finished {
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| finish(m, number, dev, id))).unwrap_or_else(|_| Finished {
+        write: None,
+        answer: Applied::Rejected((RejectCode::Invalid, "the changes made Automerge fail".into())),
+    })
+}
+
+fn local_year() -> i32 {
+    FixedOffset::east_opt(CST_SECONDS)
+        .map(|tz| tz.from_utc_datetime(&Utc::now().naive_utc()).year())
+        .unwrap_or_else(|| Utc::now().year())
+}
+
+/// Apply a batch of pushes: merge each, reserve official numbers for the new orders in one step,
+/// write everything in one transaction; documents another request wrote meanwhile go through
+/// [`apply_one`], which reloads and retries.
+async fn apply_batch<S: Store>(
     st: &AppState<S>,
     dev: &DeviceRecord,
     actor: &ActorId,
-    push: DocPush,
-) -> Result<Applied, ServerError> {
-    let limits = &st.config.limits;
-    if push.changes.len() > limits.max_change_bytes {
-        return Ok(Applied::Rejected((
-            RejectCode::TooLarge,
-            format!("{} bytes of changes exceed the limit of {}", push.changes.len(), limits.max_change_bytes),
-        )));
+    pushes: Vec<std::sync::Arc<DocPush>>,
+) -> Result<Vec<Applied>, ServerError> {
+    let stored = st.store.documents(pushes.iter().map(|p| p.id.to_text()).collect()).await?;
+    let (limits, dev2, actor2, batch) = (st.config.limits.clone(), dev.clone(), actor.clone(), pushes.clone());
+    let merging: Vec<Result<Merging, Refusal>> = tokio::task::spawn_blocking(move || {
+        batch.iter().zip(stored).map(|(p, stored)| merge_push(&limits, &dev2, &actor2, p, stored)).collect()
+    })
+    .await
+    .map_err(task_failed)?;
+    let wanted = merging.iter().filter(|m| m.as_ref().is_ok_and(Merging::needs_number)).count() as u64;
+    let year = local_year();
+    let mut next = if wanted > 0 { st.store.next_number(&dev.org, year, wanted).await? } else { 0 };
+    let prefix = st.config.number_prefix.clone();
+    let mut numbered = Vec::with_capacity(merging.len());
+    for m in merging {
+        let number = match &m {
+            Ok(m) if m.needs_number() => {
+                next += 1;
+                Some(format!("{prefix}-{year}-{:06}", next - 1))
+            }
+            _ => None,
+        };
+        numbered.push((m, number));
     }
+    let ids: Vec<String> = pushes.iter().map(|p| p.id.to_text()).collect();
+    let dev2 = dev.clone();
+    let finished: Vec<Result<Finished, Refusal>> = tokio::task::spawn_blocking(move || {
+        numbered
+            .into_iter()
+            .zip(ids)
+            .map(|((m, number), id)| m.map(|m| finish_guarded(m, number, &dev2, &id)))
+            .collect()
+    })
+    .await
+    .map_err(task_failed)?;
+    let mut writes = Vec::new();
+    let mut slots = Vec::new();
+    let mut answers: Vec<Option<Applied>> = Vec::with_capacity(finished.len());
+    for (i, f) in finished.into_iter().enumerate() {
+        match f {
+            Err(refusal) => answers.push(Some(Applied::Rejected(refusal))),
+            Ok(Finished { write: None, answer }) => answers.push(Some(answer)),
+            Ok(Finished { write: Some(w), answer }) => {
+                writes.push(w);
+                slots.push(i);
+                answers.push(Some(answer));
+            }
+        }
+    }
+    if !writes.is_empty() {
+        let results = st.store.write_documents(writes).await?;
+        for (slot, result) in slots.into_iter().zip(results) {
+            match result {
+                Ok(_) => st.metrics.applied(1),
+                Err(StoreError::Conflict) => answers[slot] = Some(apply_one(st, dev, actor, &pushes[slot]).await?),
+                Err(e) => return Err(e.into()),
+            }
+        }
+    }
+    Ok(answers.into_iter().flatten().collect())
+}
+
+/// One push, retried on write conflicts.
+async fn apply_one<S: Store>(
+    st: &AppState<S>,
+    dev: &DeviceRecord,
+    actor: &ActorId,
+    push: &std::sync::Arc<DocPush>,
+) -> Result<Applied, ServerError> {
     let id = push.id.to_text();
-    let push = std::sync::Arc::new(push);
     let mut number: Option<String> = None;
     for _ in 0..WRITE_ATTEMPTS {
         let stored = st.store.document(&id).await?;
-        if let Some(s) = &stored
-            && !can_see(dev, &s.org, &s.meta)
-        {
-            return Ok(Applied::Rejected((RejectCode::Forbidden, "this device may not change this order".into())));
-        }
-        let (p, a, max_doc) = (push.clone(), actor.clone(), limits.max_doc_bytes);
-        let stored_for_merge = stored.clone();
-        let merged = tokio::task::spawn_blocking(move || merge::merge(stored_for_merge.as_ref(), &p, &a, max_doc))
+        let (limits, dev2, actor2, p) = (st.config.limits.clone(), dev.clone(), actor.clone(), push.clone());
+        let merged = tokio::task::spawn_blocking(move || merge_push(&limits, &dev2, &actor2, &p, stored))
             .await
-            .map_err(|e| ServerError::Store(StoreError::Task(e.to_string())))?;
-        let mut merged = match merged {
+            .map_err(task_failed)?;
+        let m = match merged {
             Ok(m) => m,
             Err(refusal) => return Ok(Applied::Rejected(refusal)),
         };
-        let creator = stored.as_ref().map_or_else(|| dev.id.clone(), |s| s.meta.creator.clone());
-        if stored.is_none() && merged.order.official_no.is_none() && number.is_none() {
-            let year = FixedOffset::east_opt(CST_SECONDS)
-                .map(|tz| tz.from_utc_datetime(&Utc::now().naive_utc()).year())
-                .unwrap_or_else(|| Utc::now().year());
-            let n = st.store.next_number(&dev.org, year).await?;
+        if m.needs_number() && number.is_none() {
+            let year = local_year();
+            let n = st.store.next_number(&dev.org, year, 1).await?;
             number = Some(format!("{}-{year}-{n:06}", st.config.number_prefix));
         }
-        let stored_for_write = stored.clone();
-        let pushed_heads = push.heads.0.clone();
-        let official_to_set = number.clone();
-        let prepared = tokio::task::spawn_blocking(move || {
-            if let Some(n) = &official_to_set
-                && merged.order.official_no.is_none()
-            {
-                signoff_core::doc::set_official_number(&mut merged.doc, n).map_err(|e| e.to_string())?;
-                merged.order.official_no = Some(n.clone());
-            }
-            let heads = merged.doc.get_heads();
-            let changed = heads != merged.before || stored_for_write.is_none();
-            let body = changed.then(|| merge::body_for(&mut merged.doc, stored_for_write.as_ref(), &merged.before));
-            let mut sorted_pushed = pushed_heads.clone();
-            sorted_pushed.sort();
-            let mut sorted_heads = heads.clone();
-            sorted_heads.sort();
-            let catch_up = (sorted_pushed != sorted_heads).then(|| merged.doc.save_after(&pushed_heads));
-            Ok::<_, String>((heads, body, catch_up, merged.order))
-        })
-        .await
-        .map_err(|e| ServerError::Store(StoreError::Task(e.to_string())))?;
-        let (heads, body, catch_up, order) = match prepared {
-            Ok(p) => p,
-            Err(e) => return Ok(Applied::Rejected((RejectCode::Invalid, e))),
-        };
-        let meta = merge::meta_of(&order, &creator);
-        let Some(body) = body else {
-            // Nothing new (a replay): no write, same answer.
-            return Ok(Applied::Accepted { heads: pack_heads(&heads), official: meta.official, catch_up });
-        };
-        if let Some(s) = &stored
-            && !dev.role.sees_all()
-            && !can_see(dev, &s.org, &meta)
-        {
-            return Ok(Applied::Rejected((
-                RejectCode::Forbidden,
-                "a technician's device cannot take an order away from its assignee".into(),
-            )));
-        }
-        let write = DocWrite {
-            id: id.clone(),
-            org: dev.org.clone(),
-            expected_version: stored.as_ref().map(|s| s.version),
-            body,
-            heads: pack_heads(&heads),
-            meta: meta.clone(),
-            blobs: merge::blobs_of(&order),
-        };
-        match st.store.write_document(write).await {
-            Ok(_) => {
+        let (dev2, id2, n2) = (dev.clone(), id.clone(), number.clone());
+        let f = tokio::task::spawn_blocking(move || finish_guarded(m, n2, &dev2, &id2)).await.map_err(task_failed)?;
+        let Some(write) = f.write else { return Ok(f.answer) };
+        match st.store.write_documents(vec![write]).await?.pop() {
+            Some(Ok(_)) => {
                 st.metrics.applied(1);
-                return Ok(Applied::Accepted { heads: pack_heads(&heads), official: meta.official, catch_up });
+                return Ok(f.answer);
             }
-            Err(StoreError::Conflict) => continue,
-            Err(e) => return Err(e.into()),
+            Some(Err(StoreError::Conflict)) => continue,
+            Some(Err(e)) => return Err(e.into()),
+            None => return Err(ServerError::Store(StoreError::Task("no write result".into()))),
         }
     }
     Err(ServerError::Conflict(format!("order {id} is being changed by many devices at once; try again")))
@@ -197,21 +314,27 @@ pub async fn exchange<S: Store>(
     let mut pending = Vec::new();
     let mut handled: HashSet<String> = HashSet::new();
     let mut used = 0usize;
+    let mut batch = Vec::new();
     for push in req.push {
-        let wid = push.id;
-        let id = wid.to_text();
-        if !handled.insert(id.clone()) {
+        if !handled.insert(push.id.to_text()) {
             resp.rejected.push(DocRejected {
-                id: wid,
+                id: push.id,
                 code: RejectCode::Invalid,
                 reason: "the order appears twice in one request".into(),
             });
             continue;
         }
-        let pushed = pack_heads(&push.heads.0);
-        match apply_push(st, dev, &actor, push).await? {
+        batch.push(std::sync::Arc::new(push));
+    }
+    let answers = apply_batch(st, dev, &actor, batch.clone()).await?;
+    for (push, answer) in batch.iter().zip(answers) {
+        let (wid, id) = (push.id, push.id.to_text());
+        match answer {
             Applied::Accepted { heads, official, catch_up } => {
-                resp.accepted.push(DocAccepted { id: wid, heads: Heads(unpack_heads(&heads)), official });
+                let pushed = pack_heads(&push.heads.0);
+                // Heads are left out when they are exactly what the device pushed.
+                let answer = if pushed == heads { Heads::default() } else { Heads(unpack_heads(&heads)) };
+                resp.accepted.push(DocAccepted { id: wid, heads: answer, official });
                 if let Some(bytes) = catch_up {
                     used += bytes.len();
                     resp.docs.push(DocPull { id: wid, heads: Heads(unpack_heads(&heads)), full: false, bytes });
@@ -232,11 +355,10 @@ pub async fn exchange<S: Store>(
     let budget = req.max_bytes.map_or(limits.page_bytes, |b| (b as usize).min(limits.page_bytes.max(64 << 10)));
     let head = st.store.feed_head(&dev.org).await?;
     let mut cursor = req.cursor;
+    let viewer = (!dev.role.sees_all()).then(|| Viewer { person: dev.person.clone(), device: dev.id.clone() });
     'feed: while cursor < head {
-        let entries = st.store.feed_after(&dev.org, cursor, FEED_BATCH).await?;
-        if entries.is_empty() {
-            break;
-        }
+        let entries = st.store.feed_after(&dev.org, cursor, FEED_BATCH, viewer.clone()).await?;
+        let last_batch = entries.len() < FEED_BATCH;
         let ids: Vec<String> = entries
             .iter()
             .filter_map(|e| match &e.item {
@@ -259,9 +381,16 @@ pub async fn exchange<S: Store>(
                     if handled.contains(&id) {
                     } else if can_see(dev, &dev.org, &meta) {
                         let have = knowledge.get(&id);
-                        if have != Some(&heads)
-                            && let Some(pull) = pull_for(st, &id, have.map(Vec::as_slice)).await?
-                        {
+                        let pull = if have == Some(&heads) {
+                            None
+                        } else {
+                            // One unreadable document must not stop every device's sync: skip it, loudly.
+                            pull_for(st, &id, have.map(Vec::as_slice)).await.unwrap_or_else(|e| {
+                                tracing::error!(order = %id, error = %e, "cannot send a stored order");
+                                None
+                            })
+                        };
+                        if let Some(pull) = pull {
                             if used > 0 && used + pull.bytes.len() > budget {
                                 resp.more = true;
                                 break 'feed;
@@ -279,6 +408,11 @@ pub async fn exchange<S: Store>(
                 }
             }
             cursor = entry.seq;
+        }
+        if last_batch {
+            // Everything up to the head this request started from was read (filtered entries included).
+            cursor = cursor.max(head);
+            break;
         }
     }
     resp.cursor = cursor;

@@ -66,14 +66,14 @@ pub fn now() -> DateTime<Utc> {
     start() + chrono::Duration::minutes(52 * ORDERS as i64 + 60)
 }
 
-struct Writer {
+pub struct Writer {
     device: DeviceId,
     actor: ActorId,
     hlc: Hlc,
 }
 
 impl Writer {
-    fn new(n: u8) -> Self {
+    pub fn new(n: u8) -> Self {
         let bytes = [n, 0x51, 0x9e, 0x0f, 0xf0, 0x00, 0x00, n];
         Writer {
             device: DeviceId::new(data_encoding::HEXLOWER.encode(&bytes)),
@@ -149,7 +149,7 @@ fn photo(i: usize, k: usize, stage: PhotoStage, at: i64) -> Edit {
 }
 
 /// One order's life. `stop` cuts it short to leave it open (assigned, on site, paused).
-fn life(
+pub fn life(
     i: usize,
     office: &mut Writer,
     phone: &mut Writer,

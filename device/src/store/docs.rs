@@ -170,7 +170,8 @@ impl Store {
             sync_state::bump_local(tx, id)?;
         }
         if rowid == 0 {
-            let snapshot = doc.save();
+            // A new document: saved whole, or stored as it arrived (`change` holds the received bytes).
+            let snapshot = if change.is_empty() { doc.save() } else { change.to_vec() };
             tx.prepare_cached("INSERT INTO documents(id, snapshot_len, snapshot_source) VALUES (?1, ?2, ?3)")?
                 .execute(params![id, snapshot.len() as i64, source.code()])?;
             let rowid = tx.last_insert_rowid();

@@ -7,8 +7,8 @@
 use super::docs::Loaded;
 use super::{Ctx, Source, Store, index, photos};
 use crate::error::{Error, Result};
-use automerge::AutoCommit;
 use automerge::transaction::CommitOptions;
+use automerge::{AutoCommit, ChangeHash};
 use rusqlite::params;
 use signoff_core::doc::{self, EventHeader};
 use signoff_core::edit::{self, Edit};
@@ -164,6 +164,55 @@ impl Store {
     /// Merge changes (or a whole saved document) that came from another replica. Bytes that do not load,
     /// or do not read as this work order, are refused and change nothing.
     pub fn receive(&mut self, id: &OrderId, bytes: &[u8], ctx: &Ctx) -> Result<OrderView> {
+        self.receive_many(&[(id.clone(), bytes)], ctx)
+            .pop()
+            .unwrap_or_else(|| Err(Error::OrderNotFound(id.to_string())))
+            .map(|(view, _)| view)
+    }
+
+    /// Merge several documents' changes in one transaction (one disk sync for a whole sync response).
+    /// Each item has its own outcome (the order and its heads now): one that does not load is refused
+    /// and the others are stored.
+    pub fn receive_many(&mut self, items: &[(OrderId, &[u8])], ctx: &Ctx) -> Vec<Result<ReceivedAs>> {
+        let mut outcomes: Vec<Option<Result<ReceivedAs>>> = Vec::with_capacity(items.len());
+        let mut staged = Vec::new();
+        for (i, (id, bytes)) in items.iter().enumerate() {
+            match self.merge_received(id, bytes, ctx) {
+                Ok(Merged::Unchanged(view, heads)) => outcomes.push(Some(Ok((view, heads)))),
+                Ok(Merged::Changed(m)) => {
+                    staged.push((i, m));
+                    outcomes.push(None);
+                }
+                Err(e) => outcomes.push(Some(Err(e))),
+            }
+        }
+        if !staged.is_empty() {
+            match self.write_received(&mut staged, ctx) {
+                Ok(()) => {
+                    for (i, m) in staged {
+                        self.hlc = self.hlc.max(m.hlc);
+                        let Received { id, rowid, mut doc, order, view, indexed, .. } = *m;
+                        let heads = doc.get_heads();
+                        self.cache.put(id.as_str(), Loaded { rowid, doc, order, indexed });
+                        outcomes[i] = Some(Ok((view, heads)));
+                    }
+                }
+                Err(e) => {
+                    // Nothing was written; the documents are read again from disk next time. The first
+                    // keeps the error itself (a full disk stays a full disk), the others say the same.
+                    let message = e.to_string();
+                    let mut first = Some(e);
+                    for (i, _) in staged {
+                        let err = first.take().unwrap_or_else(|| Error::Invalid(message.clone()));
+                        outcomes[i] = Some(Err(err));
+                    }
+                }
+            }
+        }
+        outcomes.into_iter().map(|o| o.unwrap_or_else(|| Err(Error::Invalid("not merged".into())))).collect()
+    }
+
+    fn merge_received(&mut self, id: &OrderId, bytes: &[u8], ctx: &Ctx) -> Result<Merged> {
         let (rowid, existing, indexed, blobs_before) = match self.take_doc(id.as_str()) {
             Ok(d) => (d.rowid, Some(d.doc), d.indexed, photos::photo_blobs(&d.order)),
             Err(Error::OrderNotFound(_)) => (0, None, None, Default::default()),
@@ -173,34 +222,56 @@ impl Store {
         let mut doc = existing.unwrap_or_else(|| AutoCommit::new().with_actor(self.device.actor()));
         let before = doc.get_heads();
         let loaded = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| doc.load_incremental(bytes)));
+        let fail = |msg: String| Err(Error::Invalid(msg));
         match loaded {
             Ok(Ok(_)) => {}
-            Ok(Err(e)) => return Err(Error::Invalid(format!("changes for {id} do not load: {e}"))),
-            Err(_) => return Err(Error::Invalid(format!("changes for {id} made Automerge fail"))),
+            Ok(Err(e)) => return fail(format!("changes for {id} do not load: {e}")),
+            Err(_) => return fail(format!("changes for {id} made Automerge fail")),
         }
         let order = doc::read(&doc)?;
         if order.id != *id {
-            return Err(Error::Invalid(format!("the changes are for order {}, not {id}", order.id)));
+            return fail(format!("the changes are for order {}, not {id}", order.id));
         }
-        if !is_new && doc.get_heads() == before {
-            let view = self.build_view(order.clone(), ctx.now.timestamp_millis());
-            self.cache.put(id.as_str(), Loaded { rowid, doc, order, indexed });
-            return Ok(view);
-        }
-        let change = doc.save_after(&before);
         let view = self.build_view(order.clone(), ctx.now.timestamp_millis());
-        let seen = view.order.events.iter().map(|e| e.hlc).max().unwrap_or_default();
-        let hlc = self.hlc.max(seen);
+        let heads = doc.get_heads();
+        if !is_new && heads == before {
+            self.cache.put(id.as_str(), Loaded { rowid, doc, order, indexed });
+            return Ok(Merged::Unchanged(view, heads));
+        }
+        // A whole document arriving new is stored as it came (a saved document, maybe followed by change
+        // chunks, loads as one): no second encoding.
+        let change =
+            if is_new && doc.get_missing_deps(&[]).is_empty() { bytes.to_vec() } else { doc.save_after(&before) };
+        let hlc = view.order.events.iter().map(|e| e.hlc).max().unwrap_or_default();
         let (row, body) = (index::derive(&view), index::search_body(&view, &self.reference));
+        Ok(Merged::Changed(Box::new(Received {
+            id: id.clone(),
+            rowid,
+            doc,
+            order,
+            view,
+            indexed,
+            blobs_before,
+            change,
+            row,
+            body,
+            hlc,
+        })))
+    }
+
+    fn write_received(&mut self, staged: &mut [(usize, Box<Received>)], ctx: &Ctx) -> Result<()> {
         let tx = self.conn.transaction()?;
-        let rowid = Store::persist(&tx, rowid, id.as_str(), &mut doc, &change, ctx.source)?;
-        let indexed = index::write(&tx, indexed.as_ref(), row, body)?;
-        photos::sync_refs(&tx, rowid, &blobs_before, &photos::photo_blobs(&order))?;
-        log_write(&tx, id.as_str(), ctx, "merged")?;
+        for (_, m) in staged.iter_mut() {
+            let rowid = Store::persist(&tx, m.rowid, m.id.as_str(), &mut m.doc, &m.change, ctx.source)?;
+            let row = m.row.clone();
+            let body = std::mem::take(&mut m.body);
+            m.indexed = Some(index::write(&tx, m.indexed.as_ref(), row, body)?);
+            photos::sync_refs(&tx, rowid, &m.blobs_before, &photos::photo_blobs(&m.order))?;
+            log_write(&tx, m.id.as_str(), ctx, "merged")?;
+            m.rowid = rowid;
+        }
         tx.commit()?;
-        self.hlc = hlc;
-        self.cache.put(id.as_str(), Loaded { rowid, doc, order, indexed: Some(indexed) });
-        Ok(view)
+        Ok(())
     }
 
     /// Find an order by id, official or provisional number, or an unambiguous part of one.
@@ -246,6 +317,30 @@ impl Store {
             _ => Err(Error::Ambiguous(r.to_owned())),
         }
     }
+}
+
+/// What a merge from elsewhere left: the order as it is now, and its heads.
+pub type ReceivedAs = (OrderView, Vec<ChangeHash>);
+
+/// A received document merged in memory, waiting for its transaction.
+#[derive(Debug)]
+pub(crate) struct Received {
+    id: OrderId,
+    rowid: i64,
+    doc: AutoCommit,
+    order: WorkOrder,
+    view: OrderView,
+    indexed: Option<index::Indexed>,
+    blobs_before: std::collections::BTreeSet<String>,
+    change: Vec<u8>,
+    row: index::IndexRow,
+    body: String,
+    hlc: Hlc,
+}
+
+pub(crate) enum Merged {
+    Unchanged(OrderView, Vec<ChangeHash>),
+    Changed(Box<Received>),
 }
 
 fn log_write(tx: &rusqlite::Transaction<'_>, id: &str, ctx: &Ctx, what: &str) -> Result<()> {

@@ -213,15 +213,6 @@ impl Store {
         Ok(ok)
     }
 
-    fn set_base(&mut self, id: &str, heads: &[ChangeHash]) -> Result<()> {
-        self.conn
-            .prepare_cached(
-                "INSERT INTO sync_docs(doc, base) VALUES (?1, ?2) ON CONFLICT(doc) DO UPDATE SET base = excluded.base, gone = 0",
-            )?
-            .execute(params![id, pack(heads)])?;
-        Ok(())
-    }
-
     /// Store a server response. `sent` is what the request pushed.
     pub fn apply_sync(
         &mut self,
@@ -230,13 +221,32 @@ impl Store {
         now: chrono::DateTime<chrono::Utc>,
     ) -> Result<Applied> {
         let mut report = Applied::default();
+        // Reference data first, so the orders below are indexed with the names and settings they use.
+        if let Some(reference) = &resp.reference {
+            self.import_reference(reference)?;
+            report.reference = true;
+        }
         let by = self.me.clone().unwrap_or_else(|| PersonId::new("sync"));
         let ctx = Ctx { source: Source::Sync, by, now };
-        for pull in &resp.docs {
+        let items: Vec<(OrderId, &[u8])> =
+            resp.docs.iter().map(|p| (OrderId::new(p.id.to_text()), p.bytes.as_slice())).collect();
+        let outcomes = self.receive_many(&items, &ctx);
+        let mut bases = Vec::new();
+        for (pull, outcome) in resp.docs.iter().zip(outcomes) {
             let id = pull.id.to_text();
-            match self.receive(&OrderId::new(id.clone()), &pull.bytes, &ctx) {
-                Ok(_) if self.has_all(&id, &pull.heads.0)? => {
-                    self.set_base(&id, &pull.heads.0)?;
+            let complete = match &outcome {
+                Ok((_, heads)) => {
+                    let (mut a, mut b) = (heads.clone(), pull.heads.0.clone());
+                    a.sort();
+                    b.sort();
+                    // Equal heads: nothing to look up (the usual case); else ask the document.
+                    a == b || self.has_all(&id, &pull.heads.0)?
+                }
+                Err(_) => false,
+            };
+            match outcome {
+                Ok(_) if complete => {
+                    bases.push((id, pack(&pull.heads.0)));
                     report.received += 1;
                 }
                 Ok(_) => report.failed.push((id, "the server's changes were incomplete".into())),
@@ -246,16 +256,28 @@ impl Store {
                 }
             }
         }
+        let mut acks = Vec::new();
         for ack in &resp.accepted {
             let id = ack.id.to_text();
             let Some(out) = sent.iter().find(|o| o.push.id == ack.id) else { continue };
-            let base = if self.has_all(&id, &ack.heads.0)? { pack(&ack.heads.0) } else { pack(&out.push.heads.0) };
-            self.conn
-                .prepare_cached(
-                    "UPDATE sync_docs SET base = ?2, pushed_seq = max(pushed_seq, ?3), rejected_seq = NULL, \
-                     reject_code = NULL, reject_reason = NULL WHERE doc = ?1",
-                )?
-                .execute(params![id, base, out.covers])?;
+            let heads = if ack.heads.is_empty() { &out.push.heads.0 } else { &ack.heads.0 };
+            let base = if self.has_all(&id, heads)? { pack(heads) } else { pack(&out.push.heads.0) };
+            acks.push((id, base, out.covers));
+        }
+        // The bookkeeping and the cursor commit together: after a crash the response is asked for again.
+        let tx = self.conn.transaction()?;
+        for (id, base) in &bases {
+            tx.prepare_cached(
+                "INSERT INTO sync_docs(doc, base) VALUES (?1, ?2) ON CONFLICT(doc) DO UPDATE SET base = excluded.base, gone = 0",
+            )?
+            .execute(params![id, base])?;
+        }
+        for (id, base, covers) in &acks {
+            tx.prepare_cached(
+                "UPDATE sync_docs SET base = ?2, pushed_seq = max(pushed_seq, ?3), rejected_seq = NULL, \
+                 reject_code = NULL, reject_reason = NULL WHERE doc = ?1",
+            )?
+            .execute(params![id, base, covers])?;
             report.accepted += 1;
         }
         for rej in &resp.rejected {
@@ -263,26 +285,21 @@ impl Store {
             let Some(out) = sent.iter().find(|o| o.push.id == rej.id) else { continue };
             if rej.code == RejectCode::MissingChanges {
                 // Send the whole document next time.
-                self.conn.execute("UPDATE sync_docs SET base = x'' WHERE doc = ?1", [&id])?;
+                tx.execute("UPDATE sync_docs SET base = x'' WHERE doc = ?1", [&id])?;
                 continue;
             }
             let code = signoff_core::doc::code_of(&rej.code);
-            self.conn.execute(
+            tx.execute(
                 "UPDATE sync_docs SET rejected_seq = ?2, reject_code = ?3, reject_reason = ?4 WHERE doc = ?1",
                 params![id, out.covers, code, rej.reason],
             )?;
             report.rejected.push((id, rej.reason.clone()));
         }
         for gone in &resp.gone {
-            self.conn.execute("UPDATE sync_docs SET gone = 1 WHERE doc = ?1", [gone.to_text()])?;
+            tx.execute("UPDATE sync_docs SET gone = 1 WHERE doc = ?1", [gone.to_text()])?;
             report.gone += 1;
         }
-        if let Some(reference) = &resp.reference {
-            self.import_reference(reference)?;
-            report.reference = true;
-        }
         if report.failed.is_empty() {
-            let tx = self.conn.transaction()?;
             tx.execute(
                 "INSERT OR REPLACE INTO meta(key, value) VALUES ('sync_cursor', ?1)",
                 [resp.cursor.to_string()],
@@ -291,8 +308,8 @@ impl Store {
                 "INSERT OR REPLACE INTO meta(key, value) VALUES ('last_sync_ms', ?1)",
                 [now.timestamp_millis().to_string()],
             )?;
-            tx.commit()?;
         }
+        tx.commit()?;
         Ok(report)
     }
 

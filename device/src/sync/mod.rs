@@ -321,6 +321,10 @@ fn upload_photos(
                 tracing::info!(error = %e, "photo upload interrupted; it resumes next sync");
                 report.blobs_waiting += 1;
             }
+            Err(Error::Server { status: 429, .. }) => {
+                report.blobs_waiting += 1;
+                break;
+            }
             Err(e) => return Err(e),
         }
     }
@@ -345,6 +349,8 @@ pub fn fetch_missing(
             }
             // Not uploaded yet by the device that took it: next time.
             Err(Error::Server { status: 404, .. }) => {}
+            // The server asks this device to slow down: the rest waits for the next sync.
+            Err(Error::Server { status: 429, .. }) => break,
             Err(e) => return Err(e),
         }
     }

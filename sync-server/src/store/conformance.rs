@@ -99,7 +99,7 @@ async fn documents_and_feed<S: Store>(s: &S) {
     assert_eq!(s.document("nope").await.unwrap(), None);
 
     // The feed keeps the newest entry per document, in order.
-    let feed = s.feed_after("acme", head0, 100).await.unwrap();
+    let feed = s.feed_after("acme", head0, 100, None).await.unwrap();
     let ids: Vec<_> = feed
         .iter()
         .filter_map(|e| match &e.item {
@@ -110,15 +110,38 @@ async fn documents_and_feed<S: Store>(s: &S) {
     assert_eq!(ids, ["doc-b", "doc-a"]);
     assert!(feed.windows(2).all(|w| w[0].seq < w[1].seq));
     assert!(feed.last().unwrap().seq > a2);
-    assert_eq!(s.feed_after("acme", head0, 1).await.unwrap().len(), 1);
+    assert_eq!(s.feed_after("acme", head0, 1, None).await.unwrap().len(), 1);
     assert_eq!(s.feed_head("acme").await.unwrap(), feed.last().unwrap().seq);
-    assert!(s.feed_after("other-org", 0, 100).await.unwrap().is_empty());
+    assert!(s.feed_after("other-org", 0, 100, None).await.unwrap().is_empty());
 
     let r = s.set_reference("acme", r#"{"projects":[]}"#).await.unwrap();
     assert_eq!(s.reference("acme").await.unwrap().as_deref(), Some(r#"{"projects":[]}"#));
-    let after = s.feed_after("acme", r - 1, 10).await.unwrap();
+    let after = s.feed_after("acme", r - 1, 10, None).await.unwrap();
     assert_eq!(after[0].item, FeedItem::Reference);
     assert_eq!(s.document_ids("acme").await.unwrap(), ["doc-a", "doc-b"]);
+
+    // A technician's view: only what is assigned to them (doc-b), plus reference entries.
+    let wang = Viewer { person: "p-wang".into(), device: "d5".into() };
+    let seen: Vec<FeedItem> =
+        s.feed_after("acme", head0, 100, Some(wang.clone())).await.unwrap().into_iter().map(|e| e.item).collect();
+    assert!(seen.iter().any(|i| matches!(i, FeedItem::Doc { id, .. } if id == "doc-b")));
+    assert!(!seen.iter().any(|i| matches!(i, FeedItem::Doc { id, .. } if id == "doc-a")));
+    assert!(seen.contains(&FeedItem::Reference));
+
+    // Several writes in one transaction: a stale one is refused, the others are written.
+    let head = s.feed_head("acme").await.unwrap();
+    let results = s
+        .write_documents(vec![
+            write("doc-d", None, DocBody::Snapshot(vec![1]), None),
+            write("doc-a", Some(1), DocBody::Append(vec![8]), None),
+            write("doc-b", Some(1), DocBody::Append(vec![9]), Some("p-wang")),
+        ])
+        .await
+        .unwrap();
+    assert!(results[0].is_ok() && matches!(results[1], Err(StoreError::Conflict)) && results[2].is_ok());
+    assert_eq!(s.document("doc-b").await.unwrap().unwrap().changes, vec![vec![9]]);
+    assert_eq!(s.document("doc-a").await.unwrap().unwrap().version, 4);
+    assert_eq!(s.feed_after("acme", head, 10, None).await.unwrap().len(), 2);
 }
 
 async fn knowledge<S: Store>(s: &S) {
@@ -147,7 +170,7 @@ async fn numbers_are_unique<S: Store>(s: &S) {
     let mut tasks = Vec::new();
     for _ in 0..40 {
         let s = s.clone();
-        tasks.push(tokio::spawn(async move { s.next_number("acme", 2026).await.unwrap() }));
+        tasks.push(tokio::spawn(async move { s.next_number("acme", 2026, 1).await.unwrap() }));
     }
     let mut got = Vec::new();
     for t in tasks {
@@ -155,8 +178,11 @@ async fn numbers_are_unique<S: Store>(s: &S) {
     }
     got.sort_unstable();
     assert_eq!(got, (1..=40).collect::<Vec<u64>>());
-    assert_eq!(s.next_number("acme", 2027).await.unwrap(), 1);
-    assert_eq!(s.next_number("other", 2026).await.unwrap(), 1);
+    assert_eq!(s.next_number("acme", 2027, 1).await.unwrap(), 1);
+    // A range: 41..=50, then 51.
+    assert_eq!(s.next_number("acme", 2026, 10).await.unwrap(), 41);
+    assert_eq!(s.next_number("acme", 2026, 1).await.unwrap(), 51);
+    assert_eq!(s.next_number("other", 2026, 1).await.unwrap(), 1);
 }
 
 async fn blobs<S: Store>(s: &S) {

@@ -221,6 +221,15 @@ pub enum FeedItem {
     Reference,
 }
 
+/// Whose feed is read: a technician's device sees only part of it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Viewer {
+    /// The person.
+    pub person: String,
+    /// The device.
+    pub device: String,
+}
+
 /// A stored blob.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct BlobMeta {
@@ -277,18 +286,27 @@ pub trait Store: Clone + Send + Sync + 'static {
     fn reference(&self, org: &str) -> impl Future<Output = StoreResult<Option<String>>> + Send;
     /// Load a document.
     fn document(&self, id: &str) -> impl Future<Output = StoreResult<Option<StoredDoc>>> + Send;
+    /// Load several documents at once (one result per id, in order).
+    fn documents(&self, ids: Vec<String>) -> impl Future<Output = StoreResult<Vec<Option<StoredDoc>>>> + Send;
     /// Write a document if it is still at the expected version; adds a feed entry. Returns the feed seq.
     fn write_document(&self, w: DocWrite) -> impl Future<Output = StoreResult<u64>> + Send;
+    /// Write several documents in one transaction, each only if still at its expected version: one
+    /// result per write (`Conflict` for those another writer changed first; the others are written).
+    fn write_documents(&self, ws: Vec<DocWrite>) -> impl Future<Output = StoreResult<Vec<StoreResult<u64>>>> + Send;
     /// Ids of the organisation's documents.
     fn document_ids(&self, org: &str) -> impl Future<Output = StoreResult<Vec<String>>> + Send;
-    /// The next official number for (organisation, year), starting at 1, unique under concurrency.
-    fn next_number(&self, org: &str, year: i32) -> impl Future<Output = StoreResult<u64>> + Send;
-    /// Feed entries after `after`, oldest first, at most `limit`.
+    /// Reserve `count` official numbers for (organisation, year), unique under concurrency; returns
+    /// the first (numbers start at 1).
+    fn next_number(&self, org: &str, year: i32, count: u64) -> impl Future<Output = StoreResult<u64>> + Send;
+    /// Feed entries after `after`, oldest first, at most `limit`. With a `viewer` (a technician's
+    /// device), only reference entries and documents assigned to the person, created by the device
+    /// while unassigned, or known to the device (so it can learn they are gone).
     fn feed_after(
         &self,
         org: &str,
         after: u64,
         limit: usize,
+        viewer: Option<Viewer>,
     ) -> impl Future<Output = StoreResult<Vec<FeedEntry>>> + Send;
     /// The newest feed position of the organisation (0 when empty).
     fn feed_head(&self, org: &str) -> impl Future<Output = StoreResult<u64>> + Send;

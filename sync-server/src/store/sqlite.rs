@@ -70,6 +70,23 @@ impl SqliteStore {
         Ok(SqliteStore { conn: Arc::new(Mutex::new(conn)) })
     }
 
+    /// Like [`Self::call`], for writes that may be lost on a power failure without harm (what a device
+    /// has been sent, number reservations): committed without their own disk sync. WAL is written in
+    /// order, so the next fully synced commit makes them durable too — a document write that uses a
+    /// reserved number always lands after the reservation.
+    async fn call_relaxed<T: Send + 'static>(
+        &self,
+        f: impl FnOnce(&mut Connection) -> StoreResult<T> + Send + 'static,
+    ) -> StoreResult<T> {
+        self.call(move |c| {
+            c.pragma_update(None, "synchronous", "normal")?;
+            let out = f(c);
+            c.pragma_update(None, "synchronous", "full")?;
+            out
+        })
+        .await
+    }
+
     async fn call<T: Send + 'static>(
         &self,
         f: impl FnOnce(&mut Connection) -> StoreResult<T> + Send + 'static,
@@ -82,6 +99,79 @@ impl SqliteStore {
         .await
         .map_err(|e| StoreError::Task(e.to_string()))?
     }
+}
+
+fn write_one(tx: &Transaction<'_>, w: &DocWrite) -> StoreResult<u64> {
+    match w.expected_version {
+        None => {
+            let exists: Option<i64> =
+                tx.query_row("SELECT version FROM documents WHERE id = ?1", [&w.id], |r| r.get(0)).optional()?;
+            if exists.is_some() {
+                return Err(StoreError::Conflict);
+            }
+            let DocBody::Snapshot(snapshot) = &w.body else {
+                return Err(StoreError::Refused("a new document needs a snapshot".into()));
+            };
+            tx.execute(
+                "INSERT INTO documents(id, org, version, snapshot, assignee, creator, official, heads) \
+                 VALUES (?1, ?2, 1, ?3, ?4, ?5, ?6, ?7)",
+                params![w.id, w.org, snapshot, w.meta.assignee, w.meta.creator, w.meta.official, w.heads],
+            )?;
+        }
+        Some(v) => {
+            let n = tx
+                .prepare_cached(
+                    "UPDATE documents SET version = version + 1, assignee = ?3, official = ?4, heads = ?5 \
+                     WHERE id = ?1 AND version = ?2",
+                )?
+                .execute(params![w.id, v, w.meta.assignee, w.meta.official, w.heads])?;
+            if n == 0 {
+                return Err(StoreError::Conflict);
+            }
+            match &w.body {
+                DocBody::Snapshot(s) => {
+                    tx.prepare_cached("UPDATE documents SET snapshot = ?2 WHERE id = ?1")?.execute(params![w.id, s])?;
+                    tx.prepare_cached("DELETE FROM doc_changes WHERE doc = ?1")?.execute([&w.id])?;
+                }
+                DocBody::Append(bytes) => {
+                    tx.prepare_cached(
+                        "INSERT INTO doc_changes(doc, n, bytes) \
+                         VALUES (?1, (SELECT coalesce(max(n), 0) + 1 FROM doc_changes WHERE doc = ?1), ?2)",
+                    )?
+                    .execute(params![w.id, bytes])?;
+                }
+            }
+        }
+    }
+    tx.prepare_cached("DELETE FROM doc_blobs WHERE doc = ?1")?.execute([&w.id])?;
+    for sha in &w.blobs {
+        tx.prepare_cached("INSERT OR IGNORE INTO doc_blobs(doc, sha) VALUES (?1, ?2)")?.execute(params![w.id, sha])?;
+    }
+    touch_feed(tx, &w.org, "doc", &w.id)
+}
+
+fn read_document(c: &Connection, id: &str) -> StoreResult<Option<StoredDoc>> {
+    let row = c
+        .prepare_cached(
+            "SELECT org, version, snapshot, assignee, creator, official, heads FROM documents WHERE id = ?1",
+        )?
+        .query_row([id], |r| {
+            Ok(StoredDoc {
+                org: r.get(0)?,
+                version: r.get(1)?,
+                snapshot: r.get(2)?,
+                changes: Vec::new(),
+                heads: r.get(6)?,
+                meta: DocMeta { assignee: r.get(3)?, creator: r.get(4)?, official: r.get(5)? },
+            })
+        })
+        .optional()?;
+    let Some(mut doc) = row else { return Ok(None) };
+    doc.changes = c
+        .prepare_cached("SELECT bytes FROM doc_changes WHERE doc = ?1 ORDER BY n")?
+        .query_map([id], |r| r.get(0))?
+        .collect::<Result<_, _>>()?;
+    Ok(Some(doc))
 }
 
 impl Store for SqliteStore {
@@ -264,86 +354,37 @@ impl Store for SqliteStore {
 
     async fn document(&self, id: &str) -> StoreResult<Option<StoredDoc>> {
         let id = id.to_owned();
-        self.call(move |c| {
-            let row = c
-                .prepare_cached(
-                    "SELECT org, version, snapshot, assignee, creator, official, heads FROM documents WHERE id = ?1",
-                )?
-                .query_row([&id], |r| {
-                    Ok(StoredDoc {
-                        org: r.get(0)?,
-                        version: r.get(1)?,
-                        snapshot: r.get(2)?,
-                        changes: Vec::new(),
-                        heads: r.get(6)?,
-                        meta: DocMeta { assignee: r.get(3)?, creator: r.get(4)?, official: r.get(5)? },
-                    })
-                })
-                .optional()?;
-            let Some(mut doc) = row else { return Ok(None) };
-            doc.changes = c
-                .prepare_cached("SELECT bytes FROM doc_changes WHERE doc = ?1 ORDER BY n")?
-                .query_map([&id], |r| r.get(0))?
-                .collect::<Result<_, _>>()?;
-            Ok(Some(doc))
-        })
-        .await
+        self.call(move |c| read_document(c, &id)).await
+    }
+
+    async fn documents(&self, ids: Vec<String>) -> StoreResult<Vec<Option<StoredDoc>>> {
+        self.call(move |c| ids.iter().map(|id| read_document(c, id)).collect()).await
     }
 
     async fn write_document(&self, w: DocWrite) -> StoreResult<u64> {
         self.call(move |c| {
             let tx = c.transaction()?;
-            match w.expected_version {
-                None => {
-                    let exists: Option<i64> = tx
-                        .query_row("SELECT version FROM documents WHERE id = ?1", [&w.id], |r| r.get(0))
-                        .optional()?;
-                    if exists.is_some() {
-                        return Err(StoreError::Conflict);
-                    }
-                    let DocBody::Snapshot(snapshot) = &w.body else {
-                        return Err(StoreError::Refused("a new document needs a snapshot".into()));
-                    };
-                    tx.execute(
-                        "INSERT INTO documents(id, org, version, snapshot, assignee, creator, official, heads) \
-                         VALUES (?1, ?2, 1, ?3, ?4, ?5, ?6, ?7)",
-                        params![w.id, w.org, snapshot, w.meta.assignee, w.meta.creator, w.meta.official, w.heads],
-                    )?;
-                }
-                Some(v) => {
-                    let n = tx
-                        .prepare_cached(
-                            "UPDATE documents SET version = version + 1, assignee = ?3, official = ?4, heads = ?5 \
-                             WHERE id = ?1 AND version = ?2",
-                        )?
-                        .execute(params![w.id, v, w.meta.assignee, w.meta.official, w.heads])?;
-                    if n == 0 {
-                        return Err(StoreError::Conflict);
-                    }
-                    match &w.body {
-                        DocBody::Snapshot(s) => {
-                            tx.prepare_cached("UPDATE documents SET snapshot = ?2 WHERE id = ?1")?
-                                .execute(params![w.id, s])?;
-                            tx.prepare_cached("DELETE FROM doc_changes WHERE doc = ?1")?.execute([&w.id])?;
-                        }
-                        DocBody::Append(bytes) => {
-                            tx.prepare_cached(
-                                "INSERT INTO doc_changes(doc, n, bytes) \
-                                 VALUES (?1, (SELECT coalesce(max(n), 0) + 1 FROM doc_changes WHERE doc = ?1), ?2)",
-                            )?
-                            .execute(params![w.id, bytes])?;
-                        }
-                    }
-                }
-            }
-            tx.prepare_cached("DELETE FROM doc_blobs WHERE doc = ?1")?.execute([&w.id])?;
-            for sha in &w.blobs {
-                tx.prepare_cached("INSERT OR IGNORE INTO doc_blobs(doc, sha) VALUES (?1, ?2)")?
-                    .execute(params![w.id, sha])?;
-            }
-            let seq = touch_feed(&tx, &w.org, "doc", &w.id)?;
+            let seq = write_one(&tx, &w)?;
             tx.commit()?;
             Ok(seq)
+        })
+        .await
+    }
+
+    async fn write_documents(&self, ws: Vec<DocWrite>) -> StoreResult<Vec<StoreResult<u64>>> {
+        self.call(move |c| {
+            let tx = c.transaction()?;
+            let mut out = Vec::with_capacity(ws.len());
+            for w in &ws {
+                // A conflict is found before anything of that write is changed; other errors abort all.
+                match write_one(&tx, w) {
+                    Err(StoreError::Conflict) => out.push(Err(StoreError::Conflict)),
+                    Err(e) => return Err(e),
+                    Ok(seq) => out.push(Ok(seq)),
+                }
+            }
+            tx.commit()?;
+            Ok(out)
         })
         .await
     }
@@ -358,29 +399,40 @@ impl Store for SqliteStore {
         .await
     }
 
-    async fn next_number(&self, org: &str, year: i32) -> StoreResult<u64> {
+    async fn next_number(&self, org: &str, year: i32, count: u64) -> StoreResult<u64> {
         let org = org.to_owned();
-        self.call(move |c| {
-            let n: i64 = c.query_row(
-                "INSERT INTO numbers(org, year, last) VALUES (?1, ?2, 1) \
-                 ON CONFLICT(org, year) DO UPDATE SET last = last + 1 RETURNING last",
-                params![org, year],
+        let count = count.max(1) as i64;
+        self.call_relaxed(move |c| {
+            let last: i64 = c.query_row(
+                "INSERT INTO numbers(org, year, last) VALUES (?1, ?2, ?3) \
+                 ON CONFLICT(org, year) DO UPDATE SET last = last + ?3 RETURNING last",
+                params![org, year, count],
                 |r| r.get(0),
             )?;
-            Ok(n as u64)
+            Ok((last - count + 1) as u64)
         })
         .await
     }
 
-    async fn feed_after(&self, org: &str, after: u64, limit: usize) -> StoreResult<Vec<FeedEntry>> {
+    async fn feed_after(
+        &self,
+        org: &str,
+        after: u64,
+        limit: usize,
+        viewer: Option<Viewer>,
+    ) -> StoreResult<Vec<FeedEntry>> {
         let org = org.to_owned();
         self.call(move |c| {
+            let (person, device) = viewer.map(|v| (v.person, v.device)).unzip();
             let mut stmt = c.prepare_cached(
                 "SELECT f.seq, f.kind, f.key, d.assignee, d.creator, d.official, d.heads FROM feed f \
                  LEFT JOIN documents d ON f.kind = 'doc' AND d.id = f.key \
-                 WHERE f.org = ?1 AND f.seq > ?2 ORDER BY f.seq LIMIT ?3",
+                 WHERE f.org = ?1 AND f.seq > ?2 AND (?4 IS NULL OR f.kind <> 'doc' OR d.assignee = ?4 \
+                   OR (d.assignee IS NULL AND d.creator = ?5) \
+                   OR EXISTS (SELECT 1 FROM knowledge k WHERE k.device = ?5 AND k.doc = f.key)) \
+                 ORDER BY f.seq LIMIT ?3",
             )?;
-            let rows = stmt.query_map(params![org, after as i64, limit as i64], |r| {
+            let rows = stmt.query_map(params![org, after as i64, limit as i64, person, device], |r| {
                 let seq: i64 = r.get(0)?;
                 let kind: String = r.get(1)?;
                 let item = if kind == "doc" {
@@ -415,7 +467,7 @@ impl Store for SqliteStore {
 
     async fn confirm_knowledge(&self, device: &str, cursor: u64) -> StoreResult<()> {
         let device = device.to_owned();
-        self.call(move |c| {
+        self.call_relaxed(move |c| {
             let tx = c.transaction()?;
             let cursor = cursor as i64;
             tx.prepare_cached(
@@ -464,7 +516,7 @@ impl Store for SqliteStore {
         pending: Vec<(String, Vec<u8>)>,
     ) -> StoreResult<()> {
         let device = device.to_owned();
-        self.call(move |c| {
+        self.call_relaxed(move |c| {
             let tx = c.transaction()?;
             for (doc, heads) in known {
                 tx.prepare_cached(

@@ -96,10 +96,16 @@ impl Server {
 
     /// SIGKILL, then start again on the same data (new port).
     pub fn kill_and_restart(&mut self) {
+        self.restart_with(&[], |_| {});
+    }
+
+    /// SIGKILL, run `between` on the data folder, start again (new port) with `env`.
+    pub fn restart_with(&mut self, env: &[(&str, &str)], between: impl FnOnce(&Path)) {
         self.child.kill().unwrap();
         self.child.wait().unwrap();
+        between(&self.data);
         let dir = self._dir.take();
-        let mut s = Server::spawn(&self.data, &[]);
+        let mut s = Server::spawn(&self.data, env);
         s._dir = dir;
         // The killed child is reaped; dropping the old value kills nothing alive.
         std::mem::swap(self, &mut s);

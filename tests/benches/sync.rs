@@ -1,0 +1,331 @@
+//! Sync benchmarks against the real `signoff-server` binary on loopback, printing a table:
+//!
+//! - cold sync of 1,000 realistic orders to a new device (round trips, wire bytes vs the documents'
+//!   saved sizes, time);
+//! - idle sync with 50 orders (wire bytes) and an incremental sync of 20 orders × 3 changes (round
+//!   trips, wire bytes vs the changes' own bytes);
+//! - 200 concurrent simulated devices pushing new orders (documents applied per second, p99 latency,
+//!   server peak RSS).
+//!
+//! Wire bytes are counted by a proxy between device and server: HTTP headers included.
+//! Run: `cargo bench -p signoff-tests --bench sync`.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::print_stdout, clippy::print_stderr, dead_code)]
+
+#[path = "../tests/common/mod.rs"]
+mod common;
+#[path = "../../device/benches/support/fixture.rs"]
+mod fixture;
+
+use automerge::AutoCommit;
+use common::proxy::Proxy;
+use common::*;
+use signoff_core::doc::{self, EventHeader};
+use signoff_core::edit::Edit;
+use signoff_core::hlc::Hlc;
+use signoff_core::ids::{DeviceId, OrderId, PersonId};
+use signoff_core::wire;
+use signoff_device::sync;
+use signoff_server::store::sqlite::SqliteStore;
+use signoff_server::store::{DocBody, DocWrite, Store};
+use std::path::Path;
+use std::sync::Arc;
+use std::time::Instant;
+
+struct Row {
+    what: String,
+    measured: String,
+    target: String,
+}
+
+/// Realistic orders (the store benchmark's generator: ~40 changes, photos, sign-offs).
+fn realistic(n: usize) -> Vec<(OrderId, Vec<u8>)> {
+    let (mut office, mut phone, mut sup) = (fixture::Writer::new(1), fixture::Writer::new(3), fixture::Writer::new(5));
+    (0..n).map(|i| fixture::life(i, &mut office, &mut phone, &mut sup, None)).collect()
+}
+
+/// Write documents straight into a server data folder (before the server starts).
+fn preload(data: &Path, docs: &[(OrderId, Vec<u8>)]) {
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    rt.block_on(async {
+        let store = SqliteStore::open(&data.join("signoff.db")).unwrap();
+        for (id, bytes) in docs {
+            let mut doc = AutoCommit::load(bytes).unwrap();
+            let order = doc::read(&doc).unwrap();
+            let heads = signoff_server::merge::pack_heads(&doc.get_heads());
+            store
+                .write_document(DocWrite {
+                    id: id.to_string(),
+                    org: "acme".into(),
+                    expected_version: None,
+                    body: DocBody::Snapshot(bytes.clone()),
+                    heads,
+                    meta: signoff_server::merge::meta_of(&order, "import"),
+                    blobs: signoff_server::merge::blobs_of(&order),
+                })
+                .await
+                .unwrap();
+        }
+    });
+}
+
+fn server_with(docs: &[(OrderId, Vec<u8>)], env: &[(&str, &str)]) -> Server {
+    let mut s = Server::start_with_env(env);
+    s.restart_with(env, |data| preload(data, docs));
+    s
+}
+
+fn enrolled_via(proxy: &Proxy, server: &Server, person: &str) -> Device {
+    let mut d = Device::new(person);
+    sync::enroll(&mut d.store, &proxy.url, &server.code(person), "bench").unwrap();
+    d
+}
+
+fn cold_sync(rows: &mut Vec<Row>) {
+    let docs = realistic(1000);
+    let saved: usize = docs.iter().map(|(_, b)| b.len()).sum();
+    let server = server_with(&docs, &[]);
+    let proxy = Proxy::start(&server.url);
+    let mut dev = enrolled_via(&proxy, &server, "zhou");
+    let client = sync::Client::for_store(&dev.store).unwrap();
+    let bytes0 = proxy.up() + proxy.down();
+    let t = Instant::now();
+    let r = sync::sync_documents(&mut dev.store, &client, &mut |_| {}).unwrap();
+    let took = t.elapsed();
+    let wire = proxy.up() + proxy.down() - bytes0;
+    assert_eq!(r.received, 1000);
+    rows.push(Row {
+        what: "cold sync, 1,000 orders: round trips".into(),
+        measured: r.round_trips.to_string(),
+        target: "≤ 3".into(),
+    });
+    rows.push(Row {
+        what: "cold sync: wire bytes / saved sizes".into(),
+        measured: format!("{:.3} ({} / {} bytes)", wire as f64 / saved as f64, wire, saved),
+        target: "≤ 1.1".into(),
+    });
+    rows.push(Row {
+        what: "cold sync: time on loopback (device stores every order)".into(),
+        measured: format!("{:.2} s", took.as_secs_f64()),
+        target: "≤ 1.5 s".into(),
+    });
+}
+
+fn idle_and_incremental(rows: &mut Vec<Row>) {
+    let docs = realistic(50);
+    let server = server_with(&docs, &[]);
+    let proxy = Proxy::start(&server.url);
+    let mut dev = enrolled_via(&proxy, &server, "zhou");
+    let client = sync::Client::for_store(&dev.store).unwrap();
+    sync::sync_documents(&mut dev.store, &client, &mut |_| {}).unwrap();
+    sync::sync_documents(&mut dev.store, &client, &mut |_| {}).unwrap();
+
+    let b0 = proxy.up() + proxy.down();
+    let r = sync::sync_documents(&mut dev.store, &client, &mut |_| {}).unwrap();
+    let idle = proxy.up() + proxy.down() - b0;
+    rows.push(Row {
+        what: "idle sync, 50 orders: wire bytes (one round trip)".into(),
+        measured: format!("{idle} B ({} round trip)", r.round_trips),
+        target: "≤ 2 KB".into(),
+    });
+
+    for (i, (id, _)) in docs.iter().take(20).enumerate() {
+        for k in 0..3 {
+            let ctx = signoff_device::Ctx {
+                source: signoff_device::Source::Ui,
+                by: PersonId::new("zhou"),
+                now: fixture::now() + chrono::Duration::minutes((i * 3 + k) as i64),
+            };
+            dev.store.apply(id, Edit::Note { text: format!("主管巡查记录 {i}-{k}:已复核") }, &ctx).unwrap();
+        }
+    }
+    let own: usize = dev.store.outgoing(1000, usize::MAX).unwrap().iter().map(|o| o.push.changes.len()).sum();
+    let b0 = proxy.up() + proxy.down();
+    let r = sync::sync_documents(&mut dev.store, &client, &mut |_| {}).unwrap();
+    let inc = proxy.up() + proxy.down() - b0;
+    assert_eq!(r.accepted, 20);
+    rows.push(Row {
+        what: "incremental, 20 orders × 3 changes: round trips".into(),
+        measured: r.round_trips.to_string(),
+        target: "1".into(),
+    });
+    rows.push(Row {
+        what: "incremental: wire bytes / the changes' bytes".into(),
+        measured: format!("{:.3} ({inc} / {own} bytes)", inc as f64 / own as f64),
+        target: "≤ 1.2".into(),
+    });
+}
+
+/// A new order written by `actor` (a simulated device), saved whole.
+fn new_doc(device: &str, actor: &automerge::ActorId, n: usize, at: i64) -> (OrderId, Vec<u8>) {
+    let id = OrderId::new(uuid::Uuid::new_v4().to_string());
+    let mut d = AutoCommit::new().with_actor(actor.clone());
+    let h = EventHeader {
+        hlc: Hlc::default().tick(at),
+        device: DeviceId::new(device),
+        by: PersonId::new("p0"),
+        at_ms: at,
+        prev: None,
+    };
+    let mut order = new_order("CH-1-201", &format!("模拟报修 {n}：卫生间漏水，楼下天花板有水渍"));
+    order.unit.label = "1栋201".into();
+    doc::create(&mut d, &id, &format!("SIM-{n:06}"), &order, &h).unwrap();
+    d.commit();
+    (id, d.save())
+}
+
+fn concurrent(rows: &mut Vec<Row>) {
+    const DEVICES: usize = 200;
+    const ROUNDS: usize = 5;
+    const DOCS: usize = 10;
+    let server = Server::start_with_env(&[("SIGNOFF_RATE", "100000")]);
+    // People and codes straight into the store: 400 admin processes would dominate the setup.
+    let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
+    let codes: Vec<String> = rt.block_on(async {
+        let store = SqliteStore::open(&server.data.join("signoff.db")).unwrap();
+        let mut codes = Vec::new();
+        for i in 0..DEVICES {
+            let p = format!("sim{i}");
+            signoff_server::admin::add_person(&store, "acme", &p, &p, signoff_server::store::Role::Technician, vec![])
+                .await
+                .unwrap();
+            codes.push(
+                signoff_server::admin::issue_code(&store, "acme", &p, 1, chrono::Utc::now().timestamp_millis())
+                    .await
+                    .unwrap(),
+            );
+        }
+        codes
+    });
+    let http = reqwest::Client::builder().pool_max_idle_per_host(DEVICES).build().unwrap();
+    let url = server.url.clone();
+    // Enrol every simulated device and prepare its documents.
+    let devices: Vec<(String, Vec<Vec<u8>>)> = rt.block_on(async {
+        let mut out = Vec::new();
+        for (i, code) in codes.iter().enumerate() {
+            let key = ed25519_dalek::SigningKey::from_bytes(&[i as u8 + 1; 32]);
+            let device_id = format!("{:016x}", 0x5100_0000_0000_0000u64 + i as u64);
+            let resp: wire::EnrolResponse = http
+                .post(format!("{url}/v1/enrol"))
+                .json(&wire::EnrolRequest {
+                    code: code.clone(),
+                    device_id: device_id.clone(),
+                    public_key: data_encoding::HEXLOWER.encode(key.verifying_key().as_bytes()),
+                    name: String::new(),
+                })
+                .send()
+                .await
+                .unwrap()
+                .json()
+                .await
+                .unwrap();
+            let actor = automerge::ActorId::from(data_encoding::HEXLOWER.decode(device_id.as_bytes()).unwrap());
+            let bodies = (0..ROUNDS)
+                .map(|r| {
+                    let push = (0..DOCS)
+                        .map(|k| {
+                            let (id, bytes) =
+                                new_doc(&device_id, &actor, (i * ROUNDS + r) * DOCS + k, 1_790_000_000_000);
+                            let mut doc = AutoCommit::load(&bytes).unwrap();
+                            wire::DocPush {
+                                id: wire::WireId::parse(id.as_str()).unwrap(),
+                                base: wire::Heads(vec![]),
+                                heads: wire::Heads(doc.get_heads()),
+                                changes: bytes,
+                            }
+                        })
+                        .collect();
+                    wire::encode(&wire::SyncRequest { v: wire::WIRE_VERSION, cursor: 0, push, max_bytes: None })
+                        .unwrap()
+                })
+                .collect();
+            out.push((resp.token, bodies));
+        }
+        out
+    });
+    let latencies = Arc::new(std::sync::Mutex::new(Vec::new()));
+    let t = Instant::now();
+    rt.block_on(async {
+        let mut tasks = Vec::new();
+        for (token, bodies) in devices {
+            let (http, url, lat) = (http.clone(), url.clone(), latencies.clone());
+            tasks.push(tokio::spawn(async move {
+                let mut cursor = 0u64;
+                for body in bodies {
+                    // The cursor the device would send: what it stored last time.
+                    let mut req = wire::decode_request(&body).unwrap();
+                    req.cursor = cursor;
+                    let body = wire::encode(&req).unwrap();
+                    let s = Instant::now();
+                    let resp = http
+                        .post(format!("{url}/v1/sync"))
+                        .bearer_auth(&token)
+                        .header("content-type", wire::SYNC_MEDIA_TYPE)
+                        .body(body)
+                        .send()
+                        .await
+                        .unwrap();
+                    assert!(resp.status().is_success(), "{}", resp.status());
+                    let bytes = resp.bytes().await.unwrap();
+                    lat.lock().unwrap().push(s.elapsed());
+                    let r = wire::decode_response(&bytes).unwrap();
+                    assert_eq!(r.accepted.len(), DOCS, "{:?}", r.rejected);
+                    cursor = r.cursor;
+                }
+            }));
+        }
+        for t in tasks {
+            t.await.unwrap();
+        }
+    });
+    let took = t.elapsed();
+    let mut lat = latencies.lock().unwrap().clone();
+    lat.sort();
+    let p = |q: f64| lat[((lat.len() as f64 * q) as usize).min(lat.len() - 1)];
+    let docs = DEVICES * ROUNDS * DOCS;
+    let rss = std::fs::read_to_string(format!("/proc/{}/status", server.child.id()))
+        .ok()
+        .and_then(|s| {
+            s.lines().find(|l| l.starts_with("VmHWM:")).map(|l| l.split_whitespace().nth(1).unwrap_or("0").to_owned())
+        })
+        .and_then(|kb| kb.parse::<u64>().ok())
+        .unwrap_or(0);
+    rows.push(Row {
+        what: format!("{DEVICES} devices × {ROUNDS} syncs × {DOCS} new orders: documents applied/s"),
+        measured: format!("{:.0} ({docs} in {:.2} s)", docs as f64 / took.as_secs_f64(), took.as_secs_f64()),
+        target: "≥ 2,000".into(),
+    });
+    rows.push(Row {
+        what: "  sync latency p50 / p99".into(),
+        measured: format!("{:.0} / {:.0} ms", p(0.5).as_secs_f64() * 1e3, p(0.99).as_secs_f64() * 1e3),
+        target: "p99 ≤ 300 ms".into(),
+    });
+    rows.push(Row {
+        what: "  server peak RSS".into(),
+        measured: format!("{} MB", rss / 1024),
+        target: "≤ 300 MB".into(),
+    });
+}
+
+fn main() {
+    if std::env::args().any(|a| a == "--list") {
+        return;
+    }
+    let only: Option<String> = std::env::args().skip(1).find(|a| !a.starts_with('-'));
+    let want = |name: &str| only.as_deref().is_none_or(|o| name.contains(o));
+    let mut rows = Vec::new();
+    if want("cold") {
+        cold_sync(&mut rows);
+    }
+    if want("incremental") {
+        idle_and_incremental(&mut rows);
+    }
+    if want("concurrent") {
+        concurrent(&mut rows);
+    }
+    let mut table = comfy_table::Table::new();
+    table.set_header(["sync benchmark", "measured", "target"]);
+    for r in rows {
+        table.add_row([r.what, r.measured, r.target]);
+    }
+    println!("{table}");
+}
