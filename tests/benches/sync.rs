@@ -196,6 +196,7 @@ fn concurrent(rows: &mut Vec<Row>) {
         }
         codes
     });
+    let _ = rustls::crypto::ring::default_provider().install_default();
     let http = reqwest::Client::builder().pool_max_idle_per_host(DEVICES).build().unwrap();
     let url = server.url.clone();
     // Enrol every simulated device and prepare its documents.
@@ -243,6 +244,14 @@ fn concurrent(rows: &mut Vec<Row>) {
         out
     });
     let latencies = Arc::new(std::sync::Mutex::new(Vec::new()));
+    let cpu0 = cpu_seconds(server.child.id());
+    let perf = std::env::var("SYNC_BENCH_PERF").ok().map(|out| {
+        std::process::Command::new("perf")
+            .args(["record", "-F", "499", "-g", "-o", &out, "-p", &server.child.id().to_string()])
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .unwrap()
+    });
     let t = Instant::now();
     rt.block_on(async {
         let mut tasks = Vec::new();
@@ -278,6 +287,11 @@ fn concurrent(rows: &mut Vec<Row>) {
         }
     });
     let took = t.elapsed();
+    let cpu = cpu_seconds(server.child.id()) - cpu0;
+    if let Some(mut p) = perf {
+        let _ = std::process::Command::new("kill").args(["-INT", &p.id().to_string()]).status();
+        let _ = p.wait();
+    }
     let mut lat = latencies.lock().unwrap().clone();
     lat.sort();
     let p = |q: f64| lat[((lat.len() as f64 * q) as usize).min(lat.len() - 1)];
@@ -300,10 +314,23 @@ fn concurrent(rows: &mut Vec<Row>) {
         target: "p99 ≤ 300 ms".into(),
     });
     rows.push(Row {
+        what: "  server CPU time during the run".into(),
+        measured: format!("{cpu:.1} s in {:.1} s (2 cores, shared with the clients)", took.as_secs_f64()),
+        target: "—".into(),
+    });
+    rows.push(Row {
         what: "  server peak RSS".into(),
         measured: format!("{} MB", rss / 1024),
         target: "≤ 300 MB".into(),
     });
+}
+
+/// User + system CPU seconds of a process.
+fn cpu_seconds(pid: u32) -> f64 {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
+    let fields: Vec<&str> = stat.rsplit(')').next().unwrap_or("").split_whitespace().collect();
+    let ticks = |i: usize| fields.get(i).and_then(|v| v.parse::<f64>().ok()).unwrap_or(0.0);
+    (ticks(11) + ticks(12)) / 100.0
 }
 
 fn main() {

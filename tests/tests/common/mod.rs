@@ -225,9 +225,15 @@ pub fn token(d: &Device) -> String {
     d.store.account().unwrap().unwrap().token
 }
 
+/// An HTTP client (with the TLS crypto provider the workspace uses installed).
+pub fn client() -> reqwest::blocking::Client {
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    reqwest::blocking::Client::new()
+}
+
 /// POST raw bytes to /v1/sync with `token`: (status, body).
 pub fn raw_sync(url: &str, token: &str, body: Vec<u8>) -> (u16, Vec<u8>) {
-    let resp = reqwest::blocking::Client::new()
+    let resp = client()
         .post(format!("{url}/v1/sync"))
         .bearer_auth(token)
         .header("content-type", signoff_core::wire::SYNC_MEDIA_TYPE)
@@ -255,9 +261,9 @@ pub fn push_request(
 }
 
 pub fn http_status(method: reqwest::Method, url: &str, token: &str) -> u16 {
-    reqwest::blocking::Client::new().request(method, url).bearer_auth(token).send().unwrap().status().as_u16()
+    client().request(method, url).bearer_auth(token).send().unwrap().status().as_u16()
 }
 
 pub fn healthy(url: &str) -> bool {
-    reqwest::blocking::get(format!("{url}/healthz")).is_ok_and(|r| r.status().is_success())
+    client().get(format!("{url}/healthz")).send().is_ok_and(|r| r.status().is_success())
 }

@@ -46,9 +46,14 @@ CREATE TABLE documents (
     assignee  TEXT,
     creator   TEXT NOT NULL,
     official  TEXT,
-    heads     BLOB NOT NULL
+    heads     BLOB NOT NULL,
+    -- The document's feed position (the newest entry in `feed` for it), so a technician's feed is read
+    -- through these indexes instead of scanning the organisation's feed.
+    seq       INTEGER NOT NULL DEFAULT 0
 );
 CREATE INDEX documents_org ON documents(org);
+CREATE INDEX documents_assignee_seq ON documents(org, assignee, seq);
+CREATE INDEX documents_creator_seq ON documents(org, creator, seq) WHERE assignee IS NULL;
 
 CREATE TABLE doc_changes (
     doc    TEXT NOT NULL,
