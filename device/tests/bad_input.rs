@@ -165,3 +165,26 @@ fn a_full_disk_fails_the_write_and_leaves_no_partial_state() {
     assert_eq!(notes + created, acknowledged.len());
     t.store.apply(&id, Edit::Note { text: "空间释放后继续".into() }, &ctx("chen", 9999)).unwrap();
 }
+
+#[test]
+fn a_batch_of_received_orders_with_one_bad_document_stores_all_the_others() {
+    let mut office = store("chen");
+    let ids: Vec<_> =
+        (0..12).map(|i| create(&mut office.store, "CH-1-201", "leak", &format!("卫生间漏水 {i}"), i)).collect();
+    let docs: Vec<Vec<u8>> = ids.iter().map(|id| office.store.document_bytes(id.as_str()).unwrap()).collect();
+    let mut phone = store("wang");
+    let mut items: Vec<(signoff_core::ids::OrderId, &[u8])> =
+        ids.iter().zip(&docs).map(|(id, d)| (id.clone(), d.as_slice())).collect();
+    let garbage = b"\x85\x6f\x4a\x83 not a document".to_vec();
+    items[5].1 = &garbage;
+    let sync = signoff_device::Ctx { source: signoff_device::Source::Sync, ..ctx("wang", 30) };
+    let outcomes = phone.store.receive_many(&items, &sync);
+    assert_eq!(outcomes.iter().filter(|o| o.is_ok()).count(), 11);
+    assert!(outcomes[5].is_err());
+    phone.reopen();
+    for (i, id) in ids.iter().enumerate() {
+        let got = phone.store.get(id, at(40));
+        assert_eq!(got.is_ok(), i != 5, "order {i}");
+    }
+    assert_eq!(phone.store.heads(ids[0].as_str()).unwrap(), office.store.heads(ids[0].as_str()).unwrap());
+}

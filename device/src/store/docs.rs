@@ -61,6 +61,10 @@ impl DocCache {
         self.docs.insert(id.to_owned(), (doc, self.tick));
     }
 
+    pub(crate) fn contains(&self, id: &str) -> bool {
+        self.docs.contains_key(id)
+    }
+
     pub(crate) fn clear(&mut self) {
         self.docs.clear();
     }

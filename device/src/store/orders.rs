@@ -176,8 +176,15 @@ impl Store {
     pub fn receive_many(&mut self, items: &[(OrderId, &[u8])], ctx: &Ctx) -> Vec<Result<ReceivedAs>> {
         let mut outcomes: Vec<Option<Result<ReceivedAs>>> = Vec::with_capacity(items.len());
         let mut staged = Vec::new();
+        // Orders this device has never had (a first sync brings hundreds) are decoded, read and indexed
+        // on all cores; the rest merge one by one into the loaded documents.
+        let mut fresh = self.merge_new_parallel(items, ctx);
         for (i, (id, bytes)) in items.iter().enumerate() {
-            match self.merge_received(id, bytes, ctx) {
+            let merged = match fresh.remove(&i) {
+                Some(r) => r.map(|m| Merged::Changed(Box::new(m))),
+                None => self.merge_received(id, bytes, ctx),
+            };
+            match merged {
                 Ok(Merged::Unchanged(view, heads)) => outcomes.push(Some(Ok((view, heads)))),
                 Ok(Merged::Changed(m)) => {
                     staged.push((i, m));
@@ -210,6 +217,61 @@ impl Store {
             }
         }
         outcomes.into_iter().map(|o| o.unwrap_or_else(|| Err(Error::Invalid("not merged".into())))).collect()
+    }
+
+    /// Merge the items whose orders are not stored yet, on up to four threads: index → outcome.
+    fn merge_new_parallel(
+        &mut self,
+        items: &[(OrderId, &[u8])],
+        ctx: &Ctx,
+    ) -> std::collections::HashMap<usize, Result<Received>> {
+        let mut new = Vec::new();
+        let mut seen = std::collections::HashSet::new();
+        for (i, (id, _)) in items.iter().enumerate() {
+            if seen.insert(id.as_str())
+                && !self.cache.contains(id.as_str())
+                && matches!(self.stored_rowid(id.as_str()), Ok(None))
+            {
+                new.push(i);
+            }
+        }
+        let mut out = std::collections::HashMap::new();
+        if new.len() < 8 {
+            return out;
+        }
+        let workers = std::thread::available_parallelism().map_or(2, |n| n.get()).clamp(1, 4);
+        let (actor, reference, settings) = (self.device.actor(), &self.reference, &self.settings);
+        let now_ms = ctx.now.timestamp_millis();
+        let chunk = new.len().div_ceil(workers);
+        std::thread::scope(|scope| {
+            let handles: Vec<_> = new
+                .chunks(chunk)
+                .map(|part| {
+                    let actor = actor.clone();
+                    scope.spawn(move || {
+                        part.iter()
+                            .map(|&i| {
+                                let (id, bytes) = &items[i];
+                                (i, merge_new(id, bytes, actor.clone(), reference, settings, now_ms))
+                            })
+                            .collect::<Vec<_>>()
+                    })
+                })
+                .collect();
+            for h in handles {
+                // A worker that panicked leaves its items to the one-by-one path.
+                if let Ok(results) = h.join() {
+                    out.extend(results);
+                }
+            }
+        });
+        out
+    }
+
+    fn stored_rowid(&self, id: &str) -> Result<Option<i64>> {
+        Ok(rusqlite::OptionalExtension::optional(
+            self.conn.prepare_cached("SELECT rowid FROM documents WHERE id = ?1")?.query_row([id], |r| r.get(0)),
+        )?)
     }
 
     fn merge_received(&mut self, id: &OrderId, bytes: &[u8], ctx: &Ctx) -> Result<Merged> {
@@ -317,6 +379,46 @@ impl Store {
             _ => Err(Error::Ambiguous(r.to_owned())),
         }
     }
+}
+
+/// A whole order this device never had, merged in memory (no store access: runs on any thread).
+fn merge_new(
+    id: &OrderId,
+    bytes: &[u8],
+    actor: automerge::ActorId,
+    reference: &signoff_core::model::ReferenceData,
+    settings: &signoff_core::model::OrgSettings,
+    now_ms: i64,
+) -> Result<Received> {
+    let mut doc = AutoCommit::new().with_actor(actor);
+    let loaded = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| doc.load_incremental(bytes)));
+    match loaded {
+        Ok(Ok(_)) => {}
+        Ok(Err(e)) => return Err(Error::Invalid(format!("changes for {id} do not load: {e}"))),
+        Err(_) => return Err(Error::Invalid(format!("changes for {id} made Automerge fail"))),
+    }
+    let order = doc::read(&doc)?;
+    if order.id != *id {
+        return Err(Error::Invalid(format!("the changes are for order {}, not {id}", order.id)));
+    }
+    let view = view::build(order.clone(), reference, settings, now_ms);
+    // Stored as it came (a saved document, maybe followed by change chunks, loads as one).
+    let change = if doc.get_missing_deps(&[]).is_empty() { bytes.to_vec() } else { doc.save_after(&[]) };
+    let hlc = view.order.events.iter().map(|e| e.hlc).max().unwrap_or_default();
+    let (row, body) = (index::derive(&view), index::search_body(&view, reference));
+    Ok(Received {
+        id: id.clone(),
+        rowid: 0,
+        doc,
+        order,
+        view,
+        indexed: None,
+        blobs_before: Default::default(),
+        change,
+        row,
+        body,
+        hlc,
+    })
 }
 
 /// What a merge from elsewhere left: the order as it is now, and its heads.
