@@ -37,6 +37,40 @@ fn sigterm_stops_the_server_cleanly() {
 }
 
 #[test]
+fn sigterm_lets_a_request_in_flight_finish() {
+    use std::io::{Read, Write};
+    let mut server = Server::start();
+    let wang = Device::enrolled(&server, "wang");
+    let body = signoff_core::wire::encode(&signoff_core::wire::SyncRequest {
+        v: signoff_core::wire::WIRE_VERSION,
+        cursor: 0,
+        push: vec![],
+        max_bytes: None,
+    })
+    .unwrap();
+    let addr = server.url.trim_start_matches("http://").to_owned();
+    let mut conn = std::net::TcpStream::connect(&addr).unwrap();
+    let head = format!(
+        "POST /v1/sync HTTP/1.1\r\nHost: {addr}\r\nAuthorization: Bearer {}\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
+        token(&wang),
+        body.len()
+    );
+    conn.write_all(head.as_bytes()).unwrap();
+    conn.write_all(&body[..1]).unwrap();
+    std::thread::sleep(std::time::Duration::from_millis(200));
+    // The request is half sent when the server is asked to stop.
+    let pid = server.child.id().to_string();
+    assert!(Command::new("kill").args(["-TERM", &pid]).status().unwrap().success());
+    std::thread::sleep(std::time::Duration::from_millis(200));
+    conn.write_all(&body[1..]).unwrap();
+    let mut answer = Vec::new();
+    conn.read_to_end(&mut answer).unwrap();
+    let text = String::from_utf8_lossy(&answer);
+    assert!(text.starts_with("HTTP/1.1 200"), "{text}");
+    assert!(server.child.wait().unwrap().success());
+}
+
+#[test]
 fn the_server_speaks_tls_when_given_a_certificate() {
     let cert = rcgen::generate_simple_self_signed(vec!["localhost".to_string()]).unwrap();
     let dir = tempfile::tempdir().unwrap();

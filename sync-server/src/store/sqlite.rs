@@ -12,10 +12,25 @@ const MIGRATIONS: &[(i64, &str)] = &[(1, include_str!("migrations/sqlite/0001_in
 /// The newest schema this build knows.
 pub const SCHEMA: i64 = 1;
 
-/// SQLite store.
+/// SQLite store: one writer connection, and reader connections that WAL lets run beside it (a read
+/// never waits for a write's disk sync).
 #[derive(Debug, Clone)]
 pub struct SqliteStore {
     conn: Arc<Mutex<Connection>>,
+    readers: Arc<Vec<Mutex<Connection>>>,
+    next_reader: Arc<std::sync::atomic::AtomicUsize>,
+}
+
+/// Reader connections.
+const READERS: usize = 4;
+
+fn tune(conn: &Connection) -> StoreResult<()> {
+    conn.busy_timeout(std::time::Duration::from_secs(10))?;
+    // Reads through a memory map and a 64 MB page cache rather than a read() per page: the hot set
+    // (feed, knowledge, recent documents) stays in memory.
+    conn.pragma_update(None, "mmap_size", 256i64 << 20)?;
+    conn.pragma_update(None, "cache_size", -65536)?;
+    Ok(())
 }
 
 fn migrate(conn: &mut Connection) -> StoreResult<()> {
@@ -65,13 +80,22 @@ impl SqliteStore {
         let mut conn = Connection::open(path)?;
         conn.pragma_update(None, "journal_mode", "wal")?;
         conn.pragma_update(None, "synchronous", "full")?;
-        conn.busy_timeout(std::time::Duration::from_secs(10))?;
-        // Reads through a memory map and a 64 MB page cache rather than a read() per page: the hot set
-        // (feed, knowledge, recent documents) stays in memory.
-        conn.pragma_update(None, "mmap_size", 256i64 << 20)?;
-        conn.pragma_update(None, "cache_size", -65536)?;
+        tune(&conn)?;
         migrate(&mut conn)?;
-        Ok(SqliteStore { conn: Arc::new(Mutex::new(conn)) })
+        let mut readers = Vec::with_capacity(READERS);
+        for _ in 0..READERS {
+            let r = Connection::open_with_flags(
+                path,
+                rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY | rusqlite::OpenFlags::SQLITE_OPEN_NO_MUTEX,
+            )?;
+            tune(&r)?;
+            readers.push(Mutex::new(r));
+        }
+        Ok(SqliteStore {
+            conn: Arc::new(Mutex::new(conn)),
+            readers: Arc::new(readers),
+            next_reader: Arc::new(std::sync::atomic::AtomicUsize::new(0)),
+        })
     }
 
     /// Like [`Self::call`], for writes that may be lost on a power failure without harm (what a device
@@ -89,6 +113,28 @@ impl SqliteStore {
             out
         })
         .await
+    }
+
+    /// Run a read on a reader connection (the first free one, else the next in turn).
+    async fn read<T: Send + 'static>(
+        &self,
+        f: impl FnOnce(&mut Connection) -> StoreResult<T> + Send + 'static,
+    ) -> StoreResult<T> {
+        let readers = self.readers.clone();
+        let start = self.next_reader.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        tokio::task::spawn_blocking(move || {
+            let n = readers.len();
+            let free = (0..n).find_map(|k| readers[(start + k) % n].try_lock().ok());
+            let mut guard = match free {
+                Some(g) => g,
+                None => {
+                    readers[start % n].lock().map_err(|_| StoreError::Task("a database lock is poisoned".into()))?
+                }
+            };
+            f(&mut guard)
+        })
+        .await
+        .map_err(|e| StoreError::Task(e.to_string()))?
     }
 
     async fn call<T: Send + 'static>(
@@ -197,7 +243,7 @@ impl Store for SqliteStore {
     }
 
     async fn orgs(&self) -> StoreResult<Vec<(String, String)>> {
-        self.call(|c| {
+        self.read(|c| {
             Ok(c.prepare("SELECT id, name FROM orgs ORDER BY id")?
                 .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
                 .collect::<Result<_, _>>()?)
@@ -225,7 +271,7 @@ impl Store for SqliteStore {
 
     async fn person(&self, org: &str, id: &str) -> StoreResult<Option<PersonRecord>> {
         let (org, id) = (org.to_owned(), id.to_owned());
-        self.call(move |c| {
+        self.read(move |c| {
             let row: Option<(String, String, String)> = c
                 .query_row("SELECT name, role, skills FROM people WHERE org = ?1 AND id = ?2", params![org, id], |r| {
                     Ok((r.get(0)?, r.get(1)?, r.get(2)?))
@@ -295,7 +341,7 @@ impl Store for SqliteStore {
 
     async fn device_by_token(&self, token_hash: &str) -> StoreResult<Option<DeviceRecord>> {
         let token_hash = token_hash.to_owned();
-        self.call(move |c| {
+        self.read(move |c| {
             Ok(c.prepare_cached(&format!(
                 "SELECT {DEVICE_COLS} FROM devices d JOIN people p ON p.org = d.org AND p.id = d.person WHERE d.token_hash = ?1"
             ))?
@@ -322,7 +368,7 @@ impl Store for SqliteStore {
 
     async fn devices(&self, org: &str) -> StoreResult<Vec<DeviceRecord>> {
         let org = org.to_owned();
-        self.call(move |c| {
+        self.read(move |c| {
             Ok(c.prepare(&format!(
                 "SELECT {DEVICE_COLS} FROM devices d JOIN people p ON p.org = d.org AND p.id = d.person \
                  WHERE d.org = ?1 ORDER BY d.id"
@@ -350,7 +396,7 @@ impl Store for SqliteStore {
 
     async fn reference(&self, org: &str) -> StoreResult<Option<String>> {
         let org = org.to_owned();
-        self.call(move |c| {
+        self.read(move |c| {
             Ok(c.prepare_cached("SELECT json FROM reference WHERE org = ?1")?
                 .query_row([org], |r| r.get(0))
                 .optional()?)
@@ -360,11 +406,11 @@ impl Store for SqliteStore {
 
     async fn document(&self, id: &str) -> StoreResult<Option<StoredDoc>> {
         let id = id.to_owned();
-        self.call(move |c| read_document(c, &id)).await
+        self.read(move |c| read_document(c, &id)).await
     }
 
     async fn documents(&self, ids: Vec<String>) -> StoreResult<Vec<Option<StoredDoc>>> {
-        self.call(move |c| ids.iter().map(|id| read_document(c, id)).collect()).await
+        self.read(move |c| ids.iter().map(|id| read_document(c, id)).collect()).await
     }
 
     async fn write_document(&self, w: DocWrite) -> StoreResult<u64> {
@@ -397,7 +443,7 @@ impl Store for SqliteStore {
 
     async fn document_ids(&self, org: &str) -> StoreResult<Vec<String>> {
         let org = org.to_owned();
-        self.call(move |c| {
+        self.read(move |c| {
             Ok(c.prepare("SELECT id FROM documents WHERE org = ?1 ORDER BY id")?
                 .query_map([org], |r| r.get(0))?
                 .collect::<Result<_, _>>()?)
@@ -428,7 +474,7 @@ impl Store for SqliteStore {
         viewer: Option<Viewer>,
     ) -> StoreResult<Vec<FeedEntry>> {
         let org = org.to_owned();
-        self.call(move |c| {
+        self.read(move |c| {
             let (person, device) = viewer.map(|v| (v.person, v.device)).unzip();
             // The whole feed for the office; for a technician, index lookups of their documents only.
             let sql = if person.is_none() {
@@ -474,7 +520,7 @@ impl Store for SqliteStore {
 
     async fn feed_head(&self, org: &str) -> StoreResult<u64> {
         let org = org.to_owned();
-        self.call(move |c| {
+        self.read(move |c| {
             let n: Option<i64> =
                 c.prepare_cached("SELECT max(seq) FROM feed WHERE org = ?1")?.query_row([org], |r| r.get(0))?;
             Ok(n.unwrap_or(0) as u64)
@@ -511,7 +557,7 @@ impl Store for SqliteStore {
     async fn knowledge(&self, device: &str, docs: &[String]) -> StoreResult<Vec<(String, Vec<u8>)>> {
         let device = device.to_owned();
         let docs = docs.to_vec();
-        self.call(move |c| {
+        self.read(move |c| {
             let mut stmt = c.prepare_cached("SELECT heads FROM knowledge WHERE device = ?1 AND doc = ?2")?;
             let mut out = Vec::new();
             for d in docs {
@@ -557,7 +603,7 @@ impl Store for SqliteStore {
 
     async fn blob(&self, sha: &str) -> StoreResult<Option<BlobMeta>> {
         let sha = sha.to_owned();
-        self.call(move |c| {
+        self.read(move |c| {
             Ok(c.prepare_cached("SELECT size, uploaded_by, created_ms FROM blobs WHERE sha = ?1")?
                 .query_row([&sha], |r| {
                     Ok(BlobMeta {
@@ -585,7 +631,7 @@ impl Store for SqliteStore {
 
     async fn blob_holders(&self, sha: &str) -> StoreResult<Vec<BlobHolder>> {
         let sha = sha.to_owned();
-        self.call(move |c| {
+        self.read(move |c| {
             Ok(c.prepare_cached(
                 "SELECT d.id, d.org, d.assignee, d.creator, d.official FROM doc_blobs b \
                  JOIN documents d ON d.id = b.doc WHERE b.sha = ?1",
