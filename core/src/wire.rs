@@ -72,13 +72,27 @@ impl Heads {
     }
 }
 
+/// Heads as stored and sent: 32 bytes per hash, sorted, concatenated.
+pub fn pack_heads(heads: &[ChangeHash]) -> Vec<u8> {
+    let mut sorted = heads.to_vec();
+    sorted.sort();
+    sorted.iter().flat_map(|h| h.0).collect()
+}
+
+/// Packed heads back to hashes (a trailing partial hash is ignored).
+pub fn unpack_heads(raw: &[u8]) -> Vec<ChangeHash> {
+    raw.chunks_exact(32)
+        .map(|c| {
+            let mut a = [0u8; 32];
+            a.copy_from_slice(c);
+            ChangeHash(a)
+        })
+        .collect()
+}
+
 impl Serialize for Heads {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let mut out = Vec::with_capacity(self.0.len() * 32);
-        for h in &self.0 {
-            out.extend_from_slice(&h.0);
-        }
-        s.serialize_bytes(&out)
+        s.serialize_bytes(&pack_heads(&self.0))
     }
 }
 
@@ -88,14 +102,7 @@ impl<'de> Deserialize<'de> for Heads {
         if !b.len().is_multiple_of(32) {
             return Err(serde::de::Error::invalid_length(b.len(), &"a multiple of 32 bytes"));
         }
-        let mut heads: Vec<ChangeHash> = b
-            .chunks_exact(32)
-            .map(|c| {
-                let mut a = [0u8; 32];
-                a.copy_from_slice(c);
-                ChangeHash(a)
-            })
-            .collect();
+        let mut heads = unpack_heads(&b);
         heads.sort();
         heads.dedup();
         Ok(Heads(heads))

@@ -14,6 +14,7 @@ use crate::store::{DocBody, DocMeta, StoredDoc};
 use automerge::{ActorId, AutoCommit, ChangeHash};
 use signoff_core::model::{Assignee, WorkOrder};
 use signoff_core::wire::{DocPush, RejectCode};
+pub use signoff_core::wire::{pack_heads, unpack_heads};
 use std::panic::{AssertUnwindSafe, catch_unwind};
 
 /// Compact (store a new snapshot) when the appended tail has this many changes.
@@ -41,14 +42,7 @@ pub struct Merged {
 
 /// Load a stored document (snapshot, then appended changes) inside the panic boundary.
 pub fn load_stored(stored: &StoredDoc) -> Result<AutoCommit, String> {
-    let result = catch_unwind(AssertUnwindSafe(|| -> Result<AutoCommit, String> {
-        let mut doc = AutoCommit::load(&stored.snapshot).map_err(|e| e.to_string())?;
-        for c in &stored.changes {
-            doc.load_incremental(c).map_err(|e| e.to_string())?;
-        }
-        Ok(doc.with_actor(server_actor()))
-    }));
-    result.unwrap_or_else(|_| Err("Automerge failed on a stored document".into()))
+    signoff_core::doc::load_guarded(&stored.snapshot, &stored.changes).map(|d| d.with_actor(server_actor()))
 }
 
 /// Merge `push` into `stored` (or start a new document). `max_doc` bounds the merged size.
@@ -132,22 +126,4 @@ pub fn body_for(doc: &mut AutoCommit, stored: Option<&StoredDoc>, before: &[Chan
         }
         None => DocBody::Snapshot(doc.save()),
     }
-}
-
-/// Heads as stored: 32 bytes each, sorted.
-pub fn pack_heads(heads: &[ChangeHash]) -> Vec<u8> {
-    let mut sorted = heads.to_vec();
-    sorted.sort();
-    sorted.iter().flat_map(|h| h.0).collect()
-}
-
-/// Stored heads back to hashes.
-pub fn unpack_heads(raw: &[u8]) -> Vec<ChangeHash> {
-    raw.chunks_exact(32)
-        .map(|c| {
-            let mut a = [0u8; 32];
-            a.copy_from_slice(c);
-            ChangeHash(a)
-        })
-        .collect()
 }

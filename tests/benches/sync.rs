@@ -51,7 +51,7 @@ fn preload(data: &Path, docs: &[(OrderId, Vec<u8>)]) {
         for (id, bytes) in docs {
             let mut doc = AutoCommit::load(bytes).unwrap();
             let order = doc::read(&doc).unwrap();
-            let heads = signoff_server::merge::pack_heads(&doc.get_heads());
+            let heads = wire::pack_heads(&doc.get_heads());
             store
                 .write_document(DocWrite {
                     id: id.to_string(),

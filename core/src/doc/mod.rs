@@ -29,6 +29,20 @@ pub(crate) mod write;
 pub use read::{read, read_at};
 pub use write::{EventHeader, apply_event, create, set_official_number};
 
+/// Load a saved document and the change chunks appended after it, inside a boundary that survives a
+/// panic in Automerge (automerge 0.12 panics on some crafted bytes even with valid checksums). The
+/// error says why the bytes could not be loaded.
+pub fn load_guarded(snapshot: &[u8], tail: &[Vec<u8>]) -> Result<automerge::AutoCommit, String> {
+    let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        let mut doc = automerge::AutoCommit::load(snapshot).map_err(|e| e.to_string())?;
+        for c in tail {
+            doc.load_incremental(c).map_err(|e| e.to_string())?;
+        }
+        Ok(doc)
+    }));
+    result.unwrap_or_else(|_| Err("the document bytes made Automerge fail".into()))
+}
+
 /// The schema version this build writes.
 pub const SCHEMA_VERSION: u64 = 1;
 

@@ -15,7 +15,6 @@ use automerge::{AutoCommit, ChangeHash};
 use rusqlite::{OptionalExtension, Transaction, params};
 use signoff_core::model::WorkOrder;
 use std::collections::HashMap;
-use std::panic::{AssertUnwindSafe, catch_unwind};
 
 /// Compact when the tail holds this many changes.
 const COMPACT_CHANGES: i64 = 32;
@@ -70,21 +69,6 @@ impl DocCache {
     }
 }
 
-/// Load Automerge bytes inside a boundary that survives a panic in Automerge.
-pub(crate) fn load_guarded(snapshot: &[u8], tail: &[Vec<u8>]) -> std::result::Result<AutoCommit, String> {
-    let result = catch_unwind(AssertUnwindSafe(|| -> std::result::Result<AutoCommit, String> {
-        let mut doc = AutoCommit::load(snapshot).map_err(|e| e.to_string())?;
-        for c in tail {
-            doc.load_incremental(c).map_err(|e| e.to_string())?;
-        }
-        Ok(doc)
-    }));
-    match result {
-        Ok(r) => r,
-        Err(_) => Err("the document bytes made Automerge fail".into()),
-    }
-}
-
 fn write_snapshot(tx: &Transaction<'_>, rowid: i64, snapshot: &[u8]) -> Result<()> {
     tx.prepare_cached("DELETE FROM snapshot_chunks WHERE doc = ?1")?.execute([rowid])?;
     let mut insert = tx.prepare_cached("INSERT INTO snapshot_chunks(doc, n, bytes) VALUES (?1, ?2, ?3)")?;
@@ -128,7 +112,7 @@ impl Store {
             .prepare_cached("SELECT bytes FROM changes WHERE doc = ?1 ORDER BY seq")?
             .query_map([rowid], |r| r.get(0))?
             .collect::<Result<_, _>>()?;
-        let doc = match load_guarded(&snapshot, &tail) {
+        let doc = match signoff_core::doc::load_guarded(&snapshot, &tail) {
             Ok(doc) => doc.with_actor(self.device.actor()),
             Err(reason) => return Err(self.quarantine(id, &reason)),
         };

@@ -275,13 +275,16 @@ impl Store {
     }
 
     fn merge_received(&mut self, id: &OrderId, bytes: &[u8], ctx: &Ctx) -> Result<Merged> {
-        let (rowid, existing, indexed, blobs_before) = match self.take_doc(id.as_str()) {
-            Ok(d) => (d.rowid, Some(d.doc), d.indexed, photos::photo_blobs(&d.order)),
-            Err(Error::OrderNotFound(_)) => (0, None, None, Default::default()),
+        let now_ms = ctx.now.timestamp_millis();
+        let Loaded { rowid, mut doc, order: old, indexed } = match self.take_doc(id.as_str()) {
+            Ok(d) => d,
+            Err(Error::OrderNotFound(_)) => {
+                let fresh = merge_new(id, bytes, self.device.actor(), &self.reference, &self.settings, now_ms)?;
+                return Ok(Merged::Changed(Box::new(fresh)));
+            }
             Err(e) => return Err(e),
         };
-        let is_new = existing.is_none();
-        let mut doc = existing.unwrap_or_else(|| AutoCommit::new().with_actor(self.device.actor()));
+        let blobs_before = photos::photo_blobs(&old);
         let before = doc.get_heads();
         let loaded = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| doc.load_incremental(bytes)));
         let fail = |msg: String| Err(Error::Invalid(msg));
@@ -294,16 +297,13 @@ impl Store {
         if order.id != *id {
             return fail(format!("the changes are for order {}, not {id}", order.id));
         }
-        let view = self.build_view(order.clone(), ctx.now.timestamp_millis());
+        let view = self.build_view(order.clone(), now_ms);
         let heads = doc.get_heads();
-        if !is_new && heads == before {
+        if heads == before {
             self.cache.put(id.as_str(), Loaded { rowid, doc, order, indexed });
             return Ok(Merged::Unchanged(view, heads));
         }
-        // A whole document arriving new is stored as it came (a saved document, maybe followed by change
-        // chunks, loads as one): no second encoding.
-        let change =
-            if is_new && doc.get_missing_deps(&[]).is_empty() { bytes.to_vec() } else { doc.save_after(&before) };
+        let change = doc.save_after(&before);
         let hlc = view.order.events.iter().map(|e| e.hlc).max().unwrap_or_default();
         let (row, body) = (index::derive(&view), index::search_body(&view, &self.reference));
         Ok(Merged::Changed(Box::new(Received {

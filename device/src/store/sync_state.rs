@@ -11,7 +11,7 @@ use crate::error::{Error, Result};
 use automerge::ChangeHash;
 use rusqlite::{OptionalExtension, Transaction, params};
 use signoff_core::ids::{OrderId, PersonId};
-use signoff_core::wire::{DocPush, EnrolResponse, Heads, RejectCode, SyncResponse, WireId};
+use signoff_core::wire::{DocPush, EnrolResponse, Heads, RejectCode, SyncResponse, WireId, pack_heads, unpack_heads};
 
 /// Count a local write to `doc` (part of the write's transaction).
 pub(crate) fn bump_local(tx: &Transaction<'_>, doc: &str) -> Result<()> {
@@ -20,22 +20,6 @@ pub(crate) fn bump_local(tx: &Transaction<'_>, doc: &str) -> Result<()> {
     )?
     .execute([doc])?;
     Ok(())
-}
-
-fn pack(heads: &[ChangeHash]) -> Vec<u8> {
-    let mut sorted = heads.to_vec();
-    sorted.sort();
-    sorted.iter().flat_map(|h| h.0).collect()
-}
-
-fn unpack(raw: &[u8]) -> Vec<ChangeHash> {
-    raw.chunks_exact(32)
-        .map(|c| {
-            let mut a = [0u8; 32];
-            a.copy_from_slice(c);
-            ChangeHash(a)
-        })
-        .collect()
 }
 
 /// `sync_docs` columns: base, local_seq, pushed_seq, rejected_seq, reject_code, reject_reason.
@@ -188,7 +172,7 @@ impl Store {
                 break;
             }
             let Some(id) = WireId::parse(&doc) else { continue };
-            let mut base = unpack(&base);
+            let mut base = unpack_heads(&base);
             let changes = match self.changes_since(&doc, &base) {
                 Ok(c) => c,
                 // The base is unknown here (a restored store): send the whole document.
@@ -246,7 +230,7 @@ impl Store {
             };
             match outcome {
                 Ok(_) if complete => {
-                    bases.push((id, pack(&pull.heads.0)));
+                    bases.push((id, pack_heads(&pull.heads.0)));
                     report.received += 1;
                 }
                 Ok(_) => report.failed.push((id, "the server's changes were incomplete".into())),
@@ -261,7 +245,7 @@ impl Store {
             let id = ack.id.to_text();
             let Some(out) = sent.iter().find(|o| o.push.id == ack.id) else { continue };
             let heads = if ack.heads.is_empty() { &out.push.heads.0 } else { &ack.heads.0 };
-            let base = if self.has_all(&id, heads)? { pack(heads) } else { pack(&out.push.heads.0) };
+            let base = if self.has_all(&id, heads)? { pack_heads(heads) } else { pack_heads(&out.push.heads.0) };
             acks.push((id, base, out.covers));
         }
         // The bookkeeping and the cursor commit together: after a crash the response is asked for again.
