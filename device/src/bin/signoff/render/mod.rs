@@ -22,9 +22,13 @@ use signoff_device::store::query::{OrderSummary, Stats};
 use signoff_device::store::reference::ImportReport;
 use std::path::Path;
 
-#[allow(clippy::print_stdout)]
+/// Print a line. When the reader has gone (`signoff show X | head`), stop quietly as other command-line
+/// tools do: everything the command wrote to the store is committed before it prints.
 pub(crate) fn out(s: &str) {
-    println!("{s}");
+    use std::io::Write;
+    if writeln!(std::io::stdout().lock(), "{s}").is_err() {
+        std::process::exit(0);
+    }
 }
 
 pub(crate) fn json<T: serde::Serialize + ?Sized>(v: &T) -> Result<()> {
