@@ -26,3 +26,26 @@ async fn reopening_keeps_everything_and_a_newer_schema_is_refused() {
     let err = signoff_server::store::sqlite::SqliteStore::open(&path).unwrap_err();
     assert!(err.to_string().contains("newer"), "{err}");
 }
+
+/// The server's database schema is a stored format: any change must come with a new numbered
+/// migration (and this snapshot updated with it).
+#[test]
+fn schema_snapshot() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("server.db");
+    drop(signoff_server::store::sqlite::SqliteStore::open(&path).unwrap());
+    let conn = rusqlite::Connection::open(&path).unwrap();
+    let version: i64 = conn.pragma_query_value(None, "user_version", |r| r.get(0)).unwrap();
+    assert_eq!(version, signoff_server::store::sqlite::SCHEMA);
+    let mut stmt = conn
+        .prepare("SELECT type, name, sql FROM sqlite_master WHERE sql IS NOT NULL AND name NOT LIKE 'sqlite_%' ORDER BY type, name")
+        .unwrap();
+    let rows: Vec<String> = stmt
+        .query_map([], |r| {
+            Ok(format!("{} {}\n{}\n", r.get::<_, String>(0)?, r.get::<_, String>(1)?, r.get::<_, String>(2)?))
+        })
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap();
+    insta::assert_snapshot!("server_schema", format!("user_version {version}\n\n{}", rows.join("\n")));
+}

@@ -14,6 +14,7 @@ pub async fn run<S: Store>(store: S) {
     knowledge(&store).await;
     numbers_are_unique(&store).await;
     blobs(&store).await;
+    concurrent_writes_fail_alone(&store).await;
 }
 
 async fn people_and_enrolment<S: Store>(s: &S) {
@@ -201,4 +202,62 @@ async fn blobs<S: Store>(s: &S) {
     // A write that drops the photo drops the reference.
     s.write_document(write("doc-c", Some(1), DocBody::Append(vec![2]), Some("p-wang"))).await.unwrap();
     assert!(s.blob_holders(&sha).await.unwrap().is_empty());
+}
+
+/// Many writes at once, some of which must fail (a stale version, a duplicate new document, an
+/// unknown organisation, a batch whose second document is invalid after its first was written): each
+/// failure changes nothing and does not take the others with it, and the
+/// feed gets exactly one new position per successful write.
+async fn concurrent_writes_fail_alone<S: Store>(s: &S) {
+    s.write_document(write("doc-x", None, DocBody::Snapshot(vec![1]), None)).await.unwrap();
+    let head0 = s.feed_head("acme").await.unwrap();
+    let mut tasks = Vec::new();
+    for i in 0..80u8 {
+        let s = s.clone();
+        tasks.push(tokio::spawn(async move {
+            match i % 4 {
+                0 => s.write_document(write(&format!("doc-n{i}"), None, DocBody::Snapshot(vec![i]), None)).await,
+                1 => s.write_document(write("doc-x", None, DocBody::Snapshot(vec![i]), None)).await,
+                2 => s
+                    .write_documents(vec![
+                        write(&format!("doc-half{i}"), None, DocBody::Snapshot(vec![i]), None),
+                        write(&format!("doc-bad{i}"), None, DocBody::Append(vec![i]), None),
+                    ])
+                    .await
+                    .map(|_| 0),
+                _ => s
+                    .put_person(PersonRecord {
+                        org: "nowhere".into(),
+                        id: format!("p{i}"),
+                        name: "x".into(),
+                        role: Role::Technician,
+                        skills: vec![],
+                    })
+                    .await
+                    .map(|()| 0),
+            }
+        }));
+    }
+    let mut seqs = Vec::new();
+    for (i, t) in tasks.into_iter().enumerate() {
+        match (i % 4, t.await.unwrap()) {
+            (0, Ok(seq)) => seqs.push(seq),
+            (1, Err(StoreError::Conflict)) | (2, Err(StoreError::Refused(_))) | (3, Err(StoreError::NotFound(_))) => {}
+            (k, other) => panic!("write {i} (kind {k}) ended as {other:?}"),
+        }
+    }
+    seqs.sort_unstable();
+    seqs.dedup();
+    assert_eq!(seqs.len(), 20, "one feed position per new document");
+    assert!(seqs[0] > head0);
+    for i in (0..80u8).step_by(4) {
+        let d = s.document(&format!("doc-n{i}")).await.unwrap().expect("written");
+        assert_eq!(d.snapshot, vec![i]);
+        assert_eq!(s.document(&format!("doc-half{}", i + 2)).await.unwrap(), None, "a failed batch is undone");
+    }
+    let x = s.document("doc-x").await.unwrap().unwrap();
+    assert_eq!((x.version, x.snapshot.as_slice()), (1, &[1u8][..]), "the duplicates changed nothing");
+    assert_eq!(s.person("nowhere", "p3").await.unwrap(), None);
+    let fed = s.feed_after("acme", head0, 1000, None).await.unwrap();
+    assert_eq!(fed.len(), 20, "{fed:?}");
 }

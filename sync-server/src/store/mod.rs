@@ -33,6 +33,9 @@ pub enum StoreError {
     /// The database failed.
     #[error("database error: {0}")]
     Sqlite(#[from] rusqlite::Error),
+    /// The commit of a batch of writes failed (the disk is full, …): none of them was written.
+    #[error("database error while committing: {0}")]
+    Commit(#[source] std::sync::Arc<rusqlite::Error>),
     /// Migrations or files.
     #[error("{0}")]
     Setup(String),

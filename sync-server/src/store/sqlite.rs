@@ -1,22 +1,29 @@
 //! The embedded backend: one SQLite file (WAL, `synchronous=FULL`, so an acknowledged sync survives a
-//! crash or power loss), one connection behind a mutex, calls run on tokio's blocking pool. SQLite
-//! has one writer at a time anyway; reads are short.
+//! crash or power loss). Writes go through one writer thread that commits everything queued meanwhile
+//! together ([`writer`]: group commit); reads run on reader connections on tokio's blocking pool,
+//! beside the writer.
 
 use super::*;
-use rusqlite::{Connection, OptionalExtension, Transaction, params};
+mod writer;
+
+use rusqlite::{Connection, OptionalExtension, params};
 use std::path::Path;
 use std::sync::{Arc, Mutex};
+use writer::{Durability, Writer};
 
-const MIGRATIONS: &[(i64, &str)] = &[(1, include_str!("migrations/sqlite/0001_init.sql"))];
+const MIGRATIONS: &[(i64, &str)] = &[
+    (1, include_str!("migrations/sqlite/0001_init.sql")),
+    (2, include_str!("migrations/sqlite/0002_feed_kind_index.sql")),
+];
 
 /// The newest schema this build knows.
-pub const SCHEMA: i64 = 1;
+pub const SCHEMA: i64 = 2;
 
 /// SQLite store: one writer connection, and reader connections that WAL lets run beside it (a read
 /// never waits for a write's disk sync).
 #[derive(Debug, Clone)]
 pub struct SqliteStore {
-    conn: Arc<Mutex<Connection>>,
+    writer: Writer,
     readers: Arc<Vec<Mutex<Connection>>>,
     next_reader: Arc<std::sync::atomic::AtomicUsize>,
 }
@@ -53,7 +60,7 @@ fn role_of(s: String) -> rusqlite::Result<Role> {
     Role::parse(&s).ok_or_else(|| rusqlite::Error::InvalidColumnType(0, s, rusqlite::types::Type::Text))
 }
 
-fn touch_feed(tx: &Transaction<'_>, org: &str, kind: &str, key: &str) -> StoreResult<u64> {
+fn touch_feed(tx: &Connection, org: &str, kind: &str, key: &str) -> StoreResult<u64> {
     tx.prepare_cached("DELETE FROM feed WHERE org = ?1 AND kind = ?2 AND key = ?3")?
         .execute(params![org, kind, key])?;
     tx.prepare_cached("INSERT INTO feed(org, kind, key) VALUES (?1, ?2, ?3)")?.execute(params![org, kind, key])?;
@@ -92,27 +99,21 @@ impl SqliteStore {
             readers.push(Mutex::new(r));
         }
         Ok(SqliteStore {
-            conn: Arc::new(Mutex::new(conn)),
+            writer: Writer::start(conn)?,
             readers: Arc::new(readers),
             next_reader: Arc::new(std::sync::atomic::AtomicUsize::new(0)),
         })
     }
 
     /// Like [`Self::call`], for writes that may be lost on a power failure without harm (what a device
-    /// has been sent, number reservations): committed without their own disk sync. WAL is written in
-    /// order, so the next fully synced commit makes them durable too — a document write that uses a
-    /// reserved number always lands after the reservation.
+    /// has been sent, number reservations): committed without their own disk sync unless a synced
+    /// write shares their commit. WAL is written in order, so the next synced commit makes them durable
+    /// too — a document write that uses a reserved number always lands after the reservation.
     async fn call_relaxed<T: Send + 'static>(
         &self,
-        f: impl FnOnce(&mut Connection) -> StoreResult<T> + Send + 'static,
+        f: impl FnOnce(&Connection) -> StoreResult<T> + Send + 'static,
     ) -> StoreResult<T> {
-        self.call(move |c| {
-            c.pragma_update(None, "synchronous", "normal")?;
-            let out = f(c);
-            c.pragma_update(None, "synchronous", "full")?;
-            out
-        })
-        .await
+        self.writer.call(Durability::Relaxed, f).await
     }
 
     /// Run a read on a reader connection (the first free one, else the next in turn).
@@ -137,36 +138,41 @@ impl SqliteStore {
         .map_err(|e| StoreError::Task(e.to_string()))?
     }
 
+    /// Run a write through the group-commit writer; returns once it is on disk.
     async fn call<T: Send + 'static>(
         &self,
-        f: impl FnOnce(&mut Connection) -> StoreResult<T> + Send + 'static,
+        f: impl FnOnce(&Connection) -> StoreResult<T> + Send + 'static,
     ) -> StoreResult<T> {
-        let conn = self.conn.clone();
-        tokio::task::spawn_blocking(move || {
-            let mut guard = conn.lock().map_err(|_| StoreError::Task("the database lock is poisoned".into()))?;
-            f(&mut guard)
-        })
-        .await
-        .map_err(|e| StoreError::Task(e.to_string()))?
+        self.writer.call(Durability::Synced, f).await
     }
 }
 
-fn write_one(tx: &Transaction<'_>, w: &DocWrite) -> StoreResult<u64> {
+fn write_one(tx: &Connection, w: &DocWrite) -> StoreResult<u64> {
     match w.expected_version {
         None => {
-            let exists: Option<i64> =
-                tx.query_row("SELECT version FROM documents WHERE id = ?1", [&w.id], |r| r.get(0)).optional()?;
+            let exists: Option<i64> = tx
+                .prepare_cached("SELECT version FROM documents WHERE id = ?1")?
+                .query_row([&w.id], |r| r.get(0))
+                .optional()?;
             if exists.is_some() {
                 return Err(StoreError::Conflict);
             }
             let DocBody::Snapshot(snapshot) = &w.body else {
                 return Err(StoreError::Refused("a new document needs a snapshot".into()));
             };
-            tx.execute(
+            tx.prepare_cached(
                 "INSERT INTO documents(id, org, version, snapshot, assignee, creator, official, heads) \
                  VALUES (?1, ?2, 1, ?3, ?4, ?5, ?6, ?7)",
-                params![w.id, w.org, snapshot, w.meta.assignee, w.meta.creator, w.meta.official, w.heads],
-            )?;
+            )?
+            .execute(params![
+                w.id,
+                w.org,
+                snapshot,
+                w.meta.assignee,
+                w.meta.creator,
+                w.meta.official,
+                w.heads
+            ])?;
         }
         Some(v) => {
             let n = tx
@@ -225,6 +231,27 @@ fn read_document(c: &Connection, id: &str) -> StoreResult<Option<StoredDoc>> {
         .collect::<Result<_, _>>()?;
     Ok(Some(doc))
 }
+
+/// The whole feed of an organisation (the office's devices).
+const OFFICE_FEED: &str = "SELECT f.seq, f.kind, f.key, d.assignee, d.creator, d.official, d.heads FROM feed f \
+     LEFT JOIN documents d ON f.kind = 'doc' AND d.id = f.key \
+     WHERE f.org = ?1 AND f.seq > ?2 AND ?4 IS NULL AND ?5 IS NULL ORDER BY f.seq LIMIT ?3";
+
+/// A technician's feed, through index lookups of their own documents only: assigned to them, created
+/// by their device and not assigned yet, or known to their device (to learn it is gone), and the
+/// reference entry. `CROSS JOIN` keeps SQLite from walking the organisation's documents and probing
+/// the device's knowledge for each (its planner's choice for a plain join: 5–10 ms instead of 0.1–0.3).
+const TECHNICIAN_FEED: &str = "SELECT seq, kind, key, assignee, creator, official, heads FROM ( \
+       SELECT d.seq AS seq, 'doc' AS kind, d.id AS key, d.assignee AS assignee, d.creator AS creator, \
+              d.official AS official, d.heads AS heads \
+         FROM documents d WHERE d.org = ?1 AND d.assignee = ?4 AND d.seq > ?2 \
+       UNION SELECT d.seq, 'doc', d.id, d.assignee, d.creator, d.official, d.heads \
+         FROM documents d WHERE d.org = ?1 AND d.assignee IS NULL AND d.creator = ?5 AND d.seq > ?2 \
+       UNION SELECT d.seq, 'doc', d.id, d.assignee, d.creator, d.official, d.heads \
+         FROM knowledge k CROSS JOIN documents d ON d.id = k.doc WHERE k.device = ?5 AND d.org = ?1 AND d.seq > ?2 \
+       UNION SELECT f.seq, f.kind, f.key, NULL, NULL, NULL, NULL \
+         FROM feed f WHERE f.org = ?1 AND f.kind = 'reference' AND f.seq > ?2 \
+     ) ORDER BY seq LIMIT ?3";
 
 impl Store for SqliteStore {
     async fn create_org(&self, id: &str, name: &str, now_ms: i64) -> StoreResult<()> {
@@ -301,8 +328,7 @@ impl Store for SqliteStore {
 
     async fn redeem_enrolment(&self, code_hash: &str, d: NewDevice, now_ms: i64) -> StoreResult<DeviceRecord> {
         let code_hash = code_hash.to_owned();
-        self.call(move |c| {
-            let tx = c.transaction()?;
+        self.call(move |tx| {
             let row: Option<(String, String)> = tx
                 .query_row(
                     "SELECT org, person FROM enrolments WHERE code_hash = ?1 AND used_ms IS NULL AND expires_ms > ?2",
@@ -327,13 +353,12 @@ impl Store for SqliteStore {
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
                 params![d.id, org, person, d.public_key, d.name, d.token_hash, now_ms],
             )?;
-            touch_feed(&tx, &org, "reference", "")?;
+            touch_feed(tx, &org, "reference", "")?;
             let rec = tx.query_row(
                 &format!("SELECT {DEVICE_COLS} FROM devices d JOIN people p ON p.org = d.org AND p.id = d.person WHERE d.id = ?1"),
                 [&d.id],
                 device_row,
             )?;
-            tx.commit()?;
             Ok(rec)
         })
         .await
@@ -353,14 +378,12 @@ impl Store for SqliteStore {
 
     async fn revoke_device(&self, id: &str, now_ms: i64) -> StoreResult<bool> {
         let id = id.to_owned();
-        self.call(move |c| {
-            let tx = c.transaction()?;
+        self.call(move |tx| {
             let org: Option<String> =
                 tx.query_row("SELECT org FROM devices WHERE id = ?1", [&id], |r| r.get(0)).optional()?;
             let Some(org) = org else { return Ok(false) };
             tx.execute("UPDATE devices SET revoked_ms = coalesce(revoked_ms, ?2) WHERE id = ?1", params![id, now_ms])?;
-            touch_feed(&tx, &org, "reference", "")?;
-            tx.commit()?;
+            touch_feed(tx, &org, "reference", "")?;
             Ok(true)
         })
         .await
@@ -381,14 +404,12 @@ impl Store for SqliteStore {
 
     async fn set_reference(&self, org: &str, json: &str) -> StoreResult<u64> {
         let (org, json) = (org.to_owned(), json.to_owned());
-        self.call(move |c| {
-            let tx = c.transaction()?;
+        self.call(move |tx| {
             tx.execute(
                 "INSERT INTO reference(org, json) VALUES (?1, ?2) ON CONFLICT(org) DO UPDATE SET json = excluded.json",
                 params![org, json],
             )?;
-            let seq = touch_feed(&tx, &org, "reference", "")?;
-            tx.commit()?;
+            let seq = touch_feed(tx, &org, "reference", "")?;
             Ok(seq)
         })
         .await
@@ -414,28 +435,24 @@ impl Store for SqliteStore {
     }
 
     async fn write_document(&self, w: DocWrite) -> StoreResult<u64> {
-        self.call(move |c| {
-            let tx = c.transaction()?;
-            let seq = write_one(&tx, &w)?;
-            tx.commit()?;
+        self.call(move |tx| {
+            let seq = write_one(tx, &w)?;
             Ok(seq)
         })
         .await
     }
 
     async fn write_documents(&self, ws: Vec<DocWrite>) -> StoreResult<Vec<StoreResult<u64>>> {
-        self.call(move |c| {
-            let tx = c.transaction()?;
+        self.call(move |tx| {
             let mut out = Vec::with_capacity(ws.len());
             for w in &ws {
                 // A conflict is found before anything of that write is changed; other errors abort all.
-                match write_one(&tx, w) {
+                match write_one(tx, w) {
                     Err(StoreError::Conflict) => out.push(Err(StoreError::Conflict)),
                     Err(e) => return Err(e),
                     Ok(seq) => out.push(Ok(seq)),
                 }
             }
-            tx.commit()?;
             Ok(out)
         })
         .await
@@ -477,23 +494,7 @@ impl Store for SqliteStore {
         self.read(move |c| {
             let (person, device) = viewer.map(|v| (v.person, v.device)).unzip();
             // The whole feed for the office; for a technician, index lookups of their documents only.
-            let sql = if person.is_none() {
-                "SELECT f.seq, f.kind, f.key, d.assignee, d.creator, d.official, d.heads FROM feed f \
-                 LEFT JOIN documents d ON f.kind = 'doc' AND d.id = f.key \
-                 WHERE f.org = ?1 AND f.seq > ?2 AND ?4 IS NULL AND ?5 IS NULL ORDER BY f.seq LIMIT ?3"
-            } else {
-                "SELECT seq, kind, key, assignee, creator, official, heads FROM ( \
-                   SELECT d.seq AS seq, 'doc' AS kind, d.id AS key, d.assignee AS assignee, d.creator AS creator, \
-                          d.official AS official, d.heads AS heads \
-                     FROM documents d WHERE d.org = ?1 AND d.assignee = ?4 AND d.seq > ?2 \
-                   UNION SELECT d.seq, 'doc', d.id, d.assignee, d.creator, d.official, d.heads \
-                     FROM documents d WHERE d.org = ?1 AND d.assignee IS NULL AND d.creator = ?5 AND d.seq > ?2 \
-                   UNION SELECT d.seq, 'doc', d.id, d.assignee, d.creator, d.official, d.heads \
-                     FROM knowledge k JOIN documents d ON d.id = k.doc WHERE k.device = ?5 AND d.org = ?1 AND d.seq > ?2 \
-                   UNION SELECT f.seq, f.kind, f.key, NULL, NULL, NULL, NULL \
-                     FROM feed f WHERE f.org = ?1 AND f.kind = 'reference' AND f.seq > ?2 \
-                 ) ORDER BY seq LIMIT ?3"
-            };
+            let sql = if person.is_none() { OFFICE_FEED } else { TECHNICIAN_FEED };
             let mut stmt = c.prepare_cached(sql)?;
             let rows = stmt.query_map(params![org, after as i64, limit as i64, person, device], |r| {
                 let seq: i64 = r.get(0)?;
@@ -530,8 +531,7 @@ impl Store for SqliteStore {
 
     async fn confirm_knowledge(&self, device: &str, cursor: u64) -> StoreResult<()> {
         let device = device.to_owned();
-        self.call_relaxed(move |c| {
-            let tx = c.transaction()?;
+        self.call_relaxed(move |tx| {
             let cursor = cursor as i64;
             tx.prepare_cached(
                 "DELETE FROM knowledge WHERE device = ?1 AND pending_cursor <= ?2 AND length(pending) = 0",
@@ -548,7 +548,6 @@ impl Store for SqliteStore {
             .execute(params![device, cursor])?;
             tx.prepare_cached("DELETE FROM knowledge WHERE device = ?1 AND heads IS NULL AND pending IS NULL")?
                 .execute([&device])?;
-            tx.commit()?;
             Ok(())
         })
         .await
@@ -579,8 +578,7 @@ impl Store for SqliteStore {
         pending: Vec<(String, Vec<u8>)>,
     ) -> StoreResult<()> {
         let device = device.to_owned();
-        self.call_relaxed(move |c| {
-            let tx = c.transaction()?;
+        self.call_relaxed(move |tx| {
             for (doc, heads) in known {
                 tx.prepare_cached(
                     "INSERT INTO knowledge(device, doc, heads) VALUES (?1, ?2, ?3) \
@@ -595,7 +593,6 @@ impl Store for SqliteStore {
                 )?
                 .execute(params![device, doc, heads, cursor as i64])?;
             }
-            tx.commit()?;
             Ok(())
         })
         .await
@@ -646,5 +643,50 @@ impl Store for SqliteStore {
             .collect::<Result<_, _>>()?)
         })
         .await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+
+    /// The feed queries run on every sync: each table they touch must be reached through an index
+    /// lookup, never a walk over the organisation's documents or feed (SQLite plans without
+    /// statistics, so the plan does not depend on the data).
+    #[test]
+    fn feed_queries_use_their_indexes() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("plan.db");
+        drop(SqliteStore::open(&path).unwrap());
+        let c = Connection::open(&path).unwrap();
+        let plan = |sql: &str, args: &[&dyn rusqlite::ToSql]| -> Vec<String> {
+            let mut st = c.prepare(&format!("EXPLAIN QUERY PLAN {sql}")).unwrap();
+            st.query_map(args, |r| r.get::<_, String>(3)).unwrap().map(Result::unwrap).collect()
+        };
+        let person: Option<&str> = Some("p-wang");
+        let device: Option<&str> = Some("d1");
+        let tech = plan(TECHNICIAN_FEED, &[&"acme", &7i64, &500i64, &person, &device]);
+        let expected = [
+            "SEARCH d USING INDEX documents_assignee_seq (org=? AND assignee=? AND seq>?)",
+            "SEARCH d USING INDEX documents_creator_seq (org=? AND creator=? AND seq>?)",
+            "SEARCH k USING PRIMARY KEY (device=?)",
+            "SEARCH d USING INDEX sqlite_autoindex_documents_1 (id=?)",
+            "SEARCH f USING COVERING INDEX feed_org_kind_seq (org=? AND kind=? AND seq>?)",
+        ];
+        for step in expected {
+            assert!(
+                tech.iter().any(|l| l.replace("COVERING ", "") == step.replace("COVERING ", "")),
+                "{step} missing from {tech:#?}"
+            );
+        }
+        assert!(
+            !tech.iter().any(|l| l.contains("documents_org") || l.starts_with("SCAN d") || l.starts_with("SCAN f")),
+            "{tech:#?}"
+        );
+        let none: Option<&str> = None;
+        let office = plan(OFFICE_FEED, &[&"acme", &7i64, &500i64, &none, &none]);
+        assert!(office.iter().any(|l| l.contains("feed_org_seq (org=? AND seq>?)")), "{office:#?}");
+        assert!(!office.iter().any(|l| l.starts_with("SCAN")), "{office:#?}");
     }
 }
