@@ -125,6 +125,11 @@ pub struct SyncRequest {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[serde(rename = "m")]
     pub max_bytes: Option<u64>,
+    /// The version of the reference data the device holds (the server's `reference_seq` it last
+    /// stored), so the server sends the reference data only when it changed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "rs")]
+    pub reference_seq: Option<u64>,
 }
 
 /// One document the device changed.
@@ -168,10 +173,16 @@ pub struct SyncResponse {
     /// Documents the device may no longer see (e.g. reassigned); it keeps what it has not sent yet.
     #[serde(rename = "g")]
     pub gone: Vec<WireId>,
-    /// The organisation's reference data and device keys, when changed since the cursor.
+    /// The organisation's reference data and device keys, when the device does not hold this version.
+    /// Sent in the first page of a sync (ahead of the orders, which are indexed with its names and
+    /// settings), not in feed order.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[serde(rename = "ref")]
     pub reference: Option<ReferenceImport>,
+    /// The version of `reference`, for the device to send back as [`SyncRequest::reference_seq`].
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "rs")]
+    pub reference_seq: Option<u64>,
 }
 
 /// A pushed document the server accepted.

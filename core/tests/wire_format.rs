@@ -28,6 +28,7 @@ fn request() -> SyncRequest {
             changes: vec![0x85, 0x6f, 0x4a, 0x83],
         }],
         max_bytes: Some(1 << 20),
+        reference_seq: None,
     }
 }
 
@@ -41,6 +42,7 @@ fn response() -> SyncResponse {
         docs: vec![DocPull { id: id(6), heads: Heads(vec![hash(7), hash(8)]), full: true, bytes: vec![1, 2, 3] }],
         gone: vec![id(9)],
         reference: None,
+        reference_seq: None,
     }
 }
 
@@ -58,9 +60,23 @@ fn response_encoding_is_stable() {
     assert_eq!(decode_response(&bytes).unwrap(), response());
 }
 
+/// The reference-data version was added to wire v1 as an optional field: messages without it (the
+/// snapshots above, from devices and servers before it) keep their bytes and still decode.
+#[test]
+fn reference_version_is_an_optional_field() {
+    let req = SyncRequest { reference_seq: Some(1_000_001), ..request() };
+    let bytes = encode(&req).unwrap();
+    insta::assert_snapshot!(hex(&bytes));
+    assert_eq!(decode_request(&bytes).unwrap(), req);
+    let resp = SyncResponse { reference_seq: Some(1_000_001), ..response() };
+    let bytes = encode(&resp).unwrap();
+    insta::assert_snapshot!(hex(&bytes));
+    assert_eq!(decode_response(&bytes).unwrap(), resp);
+}
+
 #[test]
 fn an_idle_sync_costs_a_few_bytes() {
-    let idle = SyncRequest { v: WIRE_VERSION, cursor: 123_456, push: vec![], max_bytes: None };
+    let idle = SyncRequest { v: WIRE_VERSION, cursor: 123_456, push: vec![], max_bytes: None, reference_seq: None };
     assert!(encode(&idle).unwrap().len() < 40);
     let answer = SyncResponse {
         v: WIRE_VERSION,
@@ -71,6 +87,7 @@ fn an_idle_sync_costs_a_few_bytes() {
         docs: vec![],
         gone: vec![],
         reference: None,
+        reference_seq: None,
     };
     assert!(encode(&answer).unwrap().len() < 80);
 }

@@ -309,6 +309,7 @@ pub async fn exchange<S: Store>(
         docs: vec![],
         gone: vec![],
         reference: None,
+        reference_seq: None,
     };
     let mut known = Vec::new();
     let mut pending = Vec::new();
@@ -352,6 +353,16 @@ pub async fn exchange<S: Store>(
         }
     }
 
+    // Reference data ahead of the orders, in the first page it is due: the device indexes the orders
+    // with its names and settings, instead of indexing them twice when it arrives in feed order.
+    if let Some(rs) = st.store.reference_seq(&dev.org).await?
+        && rs > req.cursor
+        && req.reference_seq != Some(rs)
+    {
+        resp.reference = Some(reference_bundle(st, &dev.org).await?);
+        resp.reference_seq = Some(rs);
+    }
+
     let budget = req.max_bytes.map_or(limits.page_bytes, |b| (b as usize).min(limits.page_bytes.max(64 << 10)));
     let head = st.store.feed_head(&dev.org).await?;
     let mut cursor = req.cursor;
@@ -373,8 +384,10 @@ pub async fn exchange<S: Store>(
             }
             match entry.item {
                 FeedItem::Reference => {
-                    if resp.reference.is_none() {
+                    // Changed since the check above (or the device does not say what it holds).
+                    if resp.reference.is_none() && req.reference_seq != Some(entry.seq) {
                         resp.reference = Some(reference_bundle(st, &dev.org).await?);
+                        resp.reference_seq = Some(entry.seq);
                     }
                 }
                 FeedItem::Doc { id, meta, heads } => {

@@ -238,8 +238,14 @@ fn concurrent(rows: &mut Vec<Row>, paced: bool) {
                             }
                         })
                         .collect();
-                    wire::encode(&wire::SyncRequest { v: wire::WIRE_VERSION, cursor: 0, push, max_bytes: None })
-                        .unwrap()
+                    wire::encode(&wire::SyncRequest {
+                        v: wire::WIRE_VERSION,
+                        cursor: 0,
+                        push,
+                        max_bytes: None,
+                        reference_seq: None,
+                    })
+                    .unwrap()
                 })
                 .collect();
             out.push((resp.token, bodies));

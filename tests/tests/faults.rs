@@ -167,6 +167,7 @@ fn a_server_killed_mid_sync_loses_nothing_it_acknowledged() {
                 cursor: store.sync_cursor().unwrap(),
                 push: out.iter().map(|o| o.push.clone()).collect(),
                 max_bytes: None,
+                reference_seq: None,
             };
             match client.sync(&req) {
                 Ok(resp) => {

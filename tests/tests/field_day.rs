@@ -133,3 +133,53 @@ fn a_day_in_the_field_converges_everywhere() {
         assert_eq!(bytes, wang.store.blob_bytes(sha).unwrap());
     }
 }
+
+/// A new device's first sync brings the reference data in its first page, ahead of the orders (which
+/// are indexed with its names once, not again when it arrives at the end of the feed); later pages
+/// and syncs do not carry it again until it changes (here: another device enrolled).
+#[test]
+fn reference_data_comes_first_and_only_when_changed() {
+    use signoff_core::wire::*;
+    let server = Server::start();
+    let mut office = Device::enrolled(&server, "chen");
+    office.sync();
+    for i in 0..80 {
+        create(&mut office, "CH-1-201", &format!("第 {i} 户：厨房下水管漏水，橱柜底板泡水"), i);
+    }
+    assert_eq!(office.sync().accepted, 80);
+    // Enrolling changes the device keys in the bundle: its version is now after every order.
+    let zhou = Device::enrolled(&server, "zhou");
+    let page = |cursor: u64, reference_seq: Option<u64>| -> SyncResponse {
+        let req = SyncRequest { v: WIRE_VERSION, cursor, push: vec![], max_bytes: Some(16 << 10), reference_seq };
+        let (status, body) = raw_sync(&server.url, &token(&zhou), encode(&req).unwrap());
+        assert_eq!(status, 200);
+        decode_response(&body).unwrap()
+    };
+    let first = page(0, None);
+    assert!(first.more, "80 orders do not fit one 16 KiB page");
+    assert!(!first.docs.is_empty());
+    let rs = first.reference_seq.expect("the reference version");
+    assert!(first.reference.as_ref().is_some_and(|r| r.devices.len() >= 2), "the bundle, with the device keys");
+    assert!(rs > first.cursor, "sent ahead of its place in the feed");
+
+    let second = page(first.cursor, Some(rs));
+    assert!(second.reference.is_none() && second.reference_seq.is_none(), "not sent twice");
+    assert!(!second.docs.is_empty());
+    // A device that does not say which version it holds gets it again (nothing is skipped for it).
+    assert!(page(first.cursor, None).reference.is_some());
+
+    let keys = first.reference.as_ref().map_or(0, |r| r.devices.len());
+    let _li = Device::enrolled(&server, "li");
+    let third = page(second.cursor, Some(rs));
+    assert!(third.reference_seq.is_some_and(|v| v > rs), "a new key is a new version");
+    let bundle = third.reference.expect("sent again after the change");
+    assert_eq!(bundle.devices.len(), keys + 1);
+
+    // The device engine keeps the version and gets everything in its first sync (a second phone: the
+    // raw pages above count as received for the first).
+    let mut zhou = Device::enrolled(&server, "zhou");
+    let r = zhou.sync();
+    assert_eq!(r.received, 80);
+    assert!(zhou.store.reference_seq().unwrap().is_some());
+    assert!(zhou.store.reference().units.iter().any(|u| u.id.as_str() == "CH-1-201"));
+}

@@ -46,6 +46,7 @@ fn sigterm_lets_a_request_in_flight_finish() {
         cursor: 0,
         push: vec![],
         max_bytes: None,
+        reference_seq: None,
     })
     .unwrap();
     let addr = server.url.trim_start_matches("http://").to_owned();

@@ -123,6 +123,7 @@ impl Store {
         }
         tx.execute("INSERT OR IGNORE INTO meta(key, value) VALUES ('person', ?1)", [&resp.person])?;
         tx.execute("INSERT OR REPLACE INTO meta(key, value) VALUES ('sync_cursor', '0')", [])?;
+        tx.execute("DELETE FROM meta WHERE key = 'reference_seq'", [])?;
         tx.commit()?;
         if self.me.is_none() {
             self.me = Some(PersonId::new(resp.person.clone()));
@@ -146,6 +147,11 @@ impl Store {
     /// The feed cursor of the last response fully stored.
     pub fn sync_cursor(&self) -> Result<u64> {
         Ok(self.meta_get("sync_cursor")?.and_then(|s| s.parse().ok()).unwrap_or(0))
+    }
+
+    /// The version of the server's reference data this store holds (none before the first sync).
+    pub fn reference_seq(&self) -> Result<Option<u64>> {
+        Ok(self.meta_get("reference_seq")?.and_then(|s| s.parse().ok()))
     }
 
     /// When the last sync finished (ms), if ever.
@@ -250,6 +256,10 @@ impl Store {
         }
         // The bookkeeping and the cursor commit together: after a crash the response is asked for again.
         let tx = self.conn.transaction()?;
+        if let (Some(_), Some(rs)) = (&resp.reference, resp.reference_seq) {
+            // Imported above (its own transaction): remember which version, so it is not sent again.
+            tx.execute("INSERT OR REPLACE INTO meta(key, value) VALUES ('reference_seq', ?1)", [rs.to_string()])?;
+        }
         for (id, base) in &bases {
             tx.prepare_cached(
                 "INSERT INTO sync_docs(doc, base) VALUES (?1, ?2) ON CONFLICT(doc) DO UPDATE SET base = excluded.base, gone = 0",

@@ -281,6 +281,7 @@ pub fn sync_documents(store: &mut Store, client: &Client, progress: &mut dyn FnM
             cursor: store.sync_cursor()?,
             push: out.iter().map(|o| o.push.clone()).collect(),
             max_bytes: None,
+            reference_seq: store.reference_seq()?,
         };
         let resp = client.sync(&req)?;
         report.round_trips += 1;

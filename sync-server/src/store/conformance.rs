@@ -15,6 +15,7 @@ pub async fn run<S: Store>(store: S) {
     numbers_are_unique(&store).await;
     blobs(&store).await;
     concurrent_writes_fail_alone(&store).await;
+    reference_version(&store).await;
 }
 
 async fn people_and_enrolment<S: Store>(s: &S) {
@@ -59,6 +60,19 @@ async fn people_and_enrolment<S: Store>(s: &S) {
     assert!(!s.revoke_device("unknown", NOW).await.unwrap());
     assert_eq!(s.device_by_token("t1").await.unwrap().unwrap().revoked_ms, Some(NOW + 5));
     assert_eq!(s.devices("acme").await.unwrap().len(), 2);
+}
+
+/// The reference data's version is its feed position: it moves with every change to the reference
+/// data or the device keys, and stays put otherwise.
+async fn reference_version<S: Store>(s: &S) {
+    assert_eq!(s.reference_seq("nobody").await.unwrap(), None);
+    let v1 = s.set_reference("acme", r#"{"projects":[]}"#).await.unwrap();
+    assert_eq!(s.reference_seq("acme").await.unwrap(), Some(v1));
+    s.write_document(write("doc-r", None, DocBody::Snapshot(vec![1]), None)).await.unwrap();
+    assert_eq!(s.reference_seq("acme").await.unwrap(), Some(v1), "a document is not reference data");
+    assert!(s.revoke_device("d5", NOW).await.unwrap());
+    let v2 = s.reference_seq("acme").await.unwrap().unwrap();
+    assert!(v2 > v1, "a revoked key changes the bundle");
 }
 
 fn write(id: &str, v: Option<i64>, body: DocBody, assignee: Option<&str>) -> DocWrite {

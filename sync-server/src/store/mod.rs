@@ -313,6 +313,8 @@ pub trait Store: Clone + Send + Sync + 'static {
     ) -> impl Future<Output = StoreResult<Vec<FeedEntry>>> + Send;
     /// The newest feed position of the organisation (0 when empty).
     fn feed_head(&self, org: &str) -> impl Future<Output = StoreResult<u64>> + Send;
+    /// The feed position of the organisation's reference data (its version), if any was written.
+    fn reference_seq(&self, org: &str) -> impl Future<Output = StoreResult<Option<u64>>> + Send;
     /// Promote the heads sent in responses up to `cursor` to known; forget the ones sent later (lost).
     fn confirm_knowledge(&self, device: &str, cursor: u64) -> impl Future<Output = StoreResult<()>> + Send;
     /// The confirmed heads (raw, 32 bytes each) the device has of these documents.

@@ -529,6 +529,18 @@ impl Store for SqliteStore {
         .await
     }
 
+    async fn reference_seq(&self, org: &str) -> StoreResult<Option<u64>> {
+        let org = org.to_owned();
+        self.read(move |c| {
+            let n: Option<i64> = c
+                .prepare_cached("SELECT seq FROM feed WHERE org = ?1 AND kind = 'reference'")?
+                .query_row([org], |r| r.get(0))
+                .optional()?;
+            Ok(n.map(|n| n as u64))
+        })
+        .await
+    }
+
     async fn confirm_knowledge(&self, device: &str, cursor: u64) -> StoreResult<()> {
         let device = device.to_owned();
         self.call_relaxed(move |tx| {

@@ -256,6 +256,7 @@ pub fn push_request(
         cursor: 0,
         push: vec![DocPush { id: WireId::parse(id).unwrap(), base: Heads(base), heads: Heads(heads), changes }],
         max_bytes: None,
+        reference_seq: None,
     })
     .unwrap()
 }
