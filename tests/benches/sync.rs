@@ -339,7 +339,9 @@ fn concurrent(rows: &mut Vec<Row>, paced: bool) {
     rows.push(Row {
         what: "  sync latency p50 / p99".into(),
         measured: format!("{:.0} / {:.0} ms", p(0.5).as_secs_f64() * 1e3, p(0.99).as_secs_f64() * 1e3),
-        target: "p99 ≤ 300 ms".into(),
+        // Back to back, 200 requests are always in flight: by Little's law a sync then takes
+        // 200 × 10 / throughput whatever the server does, so the latency target is the paced run's.
+        target: if paced { "p99 ≤ 300 ms".into() } else { "— (saturation: 2,000 / throughput)".into() },
     });
     rows.push(Row {
         what: "  server CPU time during the run".into(),
