@@ -1,13 +1,16 @@
-//! Running the server: open the data folder (SQLite file and blob folder, migrations applied), listen
-//! (TLS with rustls when a certificate is configured), and on SIGTERM or Ctrl-C stop accepting and
-//! finish the requests in flight before exiting.
+//! Running the server: open the data folder (blob folder; the SQLite file unless `--db` names a
+//! PostgreSQL database; migrations applied), listen (TLS with rustls when a certificate is
+//! configured), and on SIGTERM or Ctrl-C stop accepting and finish the requests in flight before
+//! exiting.
 
 use crate::blobs::BlobFiles;
 use crate::config::Config;
 use crate::state::AppState;
+use crate::store::Store;
+use crate::store::postgres::PgStore;
 use crate::store::sqlite::SqliteStore;
 use std::net::SocketAddr;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 /// Starting or running the server failed.
@@ -18,7 +21,7 @@ pub enum ServeError {
     #[error("data folder {path}: {reason}")]
     Data {
         /// The folder.
-        path: std::path::PathBuf,
+        path: PathBuf,
         /// Why.
         reason: String,
     },
@@ -34,15 +37,98 @@ pub enum ServeError {
     /// The TLS certificate or key could not be loaded.
     #[error("TLS: {0}")]
     Tls(String),
+    /// The database named by `--db` could not be opened.
+    #[error("database {url}: {reason}")]
+    Database {
+        /// The URL, without its password.
+        url: String,
+        /// Why.
+        reason: String,
+    },
+}
+
+/// Where the server keeps documents, feeds and accounts.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Db {
+    /// The embedded default: `signoff.db` in the data folder.
+    Embedded,
+    /// Another SQLite file (`sqlite://PATH`).
+    Sqlite(PathBuf),
+    /// PostgreSQL (`postgres://…` or `postgresql://…`), shared by several server processes.
+    Postgres(String),
+}
+
+impl Db {
+    /// Parse `--db` (none: the embedded SQLite file).
+    pub fn parse(url: Option<&str>) -> Result<Db, ServeError> {
+        match url {
+            None | Some("") => Ok(Db::Embedded),
+            Some(u) if u.starts_with("postgres://") || u.starts_with("postgresql://") => Ok(Db::Postgres(u.to_owned())),
+            Some(u) => match u.strip_prefix("sqlite://") {
+                Some(path) if !path.is_empty() => Ok(Db::Sqlite(PathBuf::from(path))),
+                _ => Err(ServeError::Database {
+                    url: redact(u),
+                    reason: "use postgres://USER@HOST/DB or sqlite://PATH".into(),
+                }),
+            },
+        }
+    }
+}
+
+/// A database URL without its password, for messages and logs.
+pub fn redact(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(s), Some(at)) if at > s => {
+            let cred = &url[s + 3..at];
+            match cred.find(':') {
+                Some(c) => format!("{}{}:***{}", &url[..s + 3], &cred[..c], &url[at..]),
+                None => url.to_owned(),
+            }
+        }
+        _ => url.to_owned(),
+    }
 }
 
 /// Open the embedded store under `data`.
 pub fn open_store(data: &Path) -> Result<(SqliteStore, BlobFiles), ServeError> {
+    let (store, blobs) = (open_sqlite(data, &data.join("signoff.db"))?, open_blobs(data)?);
+    Ok((store, blobs))
+}
+
+fn open_sqlite(data: &Path, file: &Path) -> Result<SqliteStore, ServeError> {
     let err = |reason: String| ServeError::Data { path: data.to_owned(), reason };
     std::fs::create_dir_all(data).map_err(|e| err(e.to_string()))?;
-    let store = SqliteStore::open(&data.join("signoff.db")).map_err(|e| err(e.to_string()))?;
-    let blobs = BlobFiles::open(data.join("blobs")).map_err(|e| err(e.to_string()))?;
-    Ok((store, blobs))
+    SqliteStore::open(file).map_err(|e| err(e.to_string()))
+}
+
+/// The blob folder under `data`.
+pub fn open_blobs(data: &Path) -> Result<BlobFiles, ServeError> {
+    let err = |reason: String| ServeError::Data { path: data.to_owned(), reason };
+    std::fs::create_dir_all(data).map_err(|e| err(e.to_string()))?;
+    BlobFiles::open(data.join("blobs")).map_err(|e| err(e.to_string()))
+}
+
+/// Something to do with an opened store, whichever backend it is.
+pub trait WithStore {
+    /// The result.
+    type Output;
+    /// Do it.
+    fn run<S: Store>(self, store: S, blobs: BlobFiles) -> impl Future<Output = Self::Output> + Send;
+}
+
+/// Open the store `db` names (and the blob folder under `data`) and run `job` with it.
+pub async fn with_store<J: WithStore>(data: &Path, db: &Db, job: J) -> Result<J::Output, ServeError> {
+    let blobs = open_blobs(data)?;
+    Ok(match db {
+        Db::Embedded => job.run(open_sqlite(data, &data.join("signoff.db"))?, blobs).await,
+        Db::Sqlite(file) => job.run(open_sqlite(data, file)?, blobs).await,
+        Db::Postgres(url) => {
+            let store = PgStore::connect(url)
+                .await
+                .map_err(|e| ServeError::Database { url: redact(url), reason: e.to_string() })?;
+            job.run(store, blobs).await
+        }
+    })
 }
 
 async fn shutdown_signal() {
@@ -64,9 +150,19 @@ async fn shutdown_signal() {
     tracing::info!("shutting down: finishing requests in flight");
 }
 
-/// Serve until a shutdown signal. `ready` gets the bound address (port 0 picks a free one).
-pub async fn serve(data: &Path, config: Config, ready: impl FnOnce(SocketAddr, bool)) -> Result<(), ServeError> {
+/// Serve the embedded store under `data` until a shutdown signal (see [`serve_store`]).
+pub async fn serve(data: &Path, config: Config, ready: impl FnOnce(SocketAddr, bool) + Send) -> Result<(), ServeError> {
     let (store, blobs) = open_store(data)?;
+    serve_store(store, blobs, config, ready).await
+}
+
+/// Serve `store` until a shutdown signal. `ready` gets the bound address (port 0 picks a free one).
+pub async fn serve_store<S: Store>(
+    store: S,
+    blobs: BlobFiles,
+    config: Config,
+    ready: impl FnOnce(SocketAddr, bool) + Send,
+) -> Result<(), ServeError> {
     let listen = config.listen;
     let tls = match (&config.tls_cert, &config.tls_key) {
         (Some(c), Some(k)) => Some((c.clone(), k.clone())),

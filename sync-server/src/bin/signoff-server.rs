@@ -10,22 +10,30 @@
 //! signoff-server import --data DIR --org ORG reference.json
 //! signoff-server export --data DIR --org ORG OUT_DIR
 //! ```
+//!
+//! Every command takes `--db URL` (or `SIGNOFF_DB`): `postgres://USER@HOST/DB` for a PostgreSQL
+//! database shared by several server processes, `sqlite://PATH` for another SQLite file; without it
+//! the embedded `signoff.db` in the data folder. Photos stay in the data folder's `blobs`.
 
 #![allow(clippy::print_stdout)]
 
 use anyhow::{Context, Result, bail};
 use clap::{Parser, Subcommand};
 use signoff_server::admin;
+use signoff_server::blobs::BlobFiles;
 use signoff_server::config::Config;
-use signoff_server::serve::{open_store, serve};
+use signoff_server::serve::{Db, WithStore, serve_store, with_store};
 use signoff_server::store::{Role, Store};
 use std::io::Write;
 use std::net::SocketAddr;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 #[derive(Parser, Debug)]
 #[command(name = "signoff-server", version, about = "Signoff sync server (报修 work orders, photos, sign-offs)")]
 struct Cli {
+    /// Database: postgres://USER@HOST/DB or sqlite://PATH (default: signoff.db in the data folder).
+    #[arg(long, global = true, env = "SIGNOFF_DB")]
+    db: Option<String>,
     #[command(subcommand)]
     command: Command,
 }
@@ -151,58 +159,80 @@ async fn main() -> Result<()> {
         tracing::error!(%at, %what, "panic contained");
     }));
     let cli = Cli::parse();
-    match cli.command {
-        Command::Serve { data, listen, config } => {
-            let mut cfg = Config::load(config.as_deref(), |k| std::env::var(k).ok())?;
-            if let Some(l) = listen {
-                cfg.listen = l;
-            }
-            serve(&data, cfg, |addr, tls| {
-                let scheme = if tls { "https" } else { "http" };
-                println!("signoff-server listening on {scheme}://{addr}");
-                let _ = std::io::stdout().flush();
-            })
-            .await?;
-        }
-        Command::Org { command: OrgCommand::Create { data, id, name } } => {
-            let (store, _) = open_store(&data)?;
-            store.create_org(&id, &name, now_ms()).await?;
-            println!("organisation {id} created");
-        }
-        Command::Person { command: PersonCommand::Add { data, org, id, name, role, skills } } => {
-            let (store, _) = open_store(&data)?;
-            admin::add_person(&store, &org, &id, &name, role, skills).await?;
-            println!("{id} ({name}) is a {} of {org}", role.code());
-        }
-        Command::EnrolCode { data, org, person, hours } => {
-            let (store, _) = open_store(&data)?;
-            let code = admin::issue_code(&store, &org, &person, hours, now_ms()).await?;
-            println!("{code}");
-        }
-        Command::Revoke { data, device } => {
-            let (store, _) = open_store(&data)?;
-            if !store.revoke_device(&device, now_ms()).await? {
-                bail!("no device {device}");
-            }
-            println!("device {device} revoked");
-        }
-        Command::Devices { data, org } => {
-            let (store, _) = open_store(&data)?;
-            for d in store.devices(&org).await? {
-                let state = if d.revoked_ms.is_some() { "revoked" } else { "active" };
-                println!("{}\t{}\t{}\t{}\t{state}", d.id, d.person, d.role.code(), d.name);
-            }
-        }
-        Command::Import { data, org, file } => {
-            let (store, _) = open_store(&data)?;
-            let n = admin::import_reference(&store, &org, &file).await.context("import")?;
-            println!("{n} reference records imported for {org}");
-        }
-        Command::Export { data, org, out } => {
-            let (store, _) = open_store(&data)?;
-            let n = admin::export(&store, &org, &out).await.context("export")?;
-            println!("{n} orders exported to {}", out.display());
+    let db = Db::parse(cli.db.as_deref())?;
+    let data = cli.command.data().to_owned();
+    with_store(&data, &db, Job(cli.command)).await?
+}
+
+impl Command {
+    /// The data folder every command names.
+    fn data(&self) -> &Path {
+        match self {
+            Command::Serve { data, .. }
+            | Command::Org { command: OrgCommand::Create { data, .. } }
+            | Command::Person { command: PersonCommand::Add { data, .. } }
+            | Command::EnrolCode { data, .. }
+            | Command::Revoke { data, .. }
+            | Command::Devices { data, .. }
+            | Command::Import { data, .. }
+            | Command::Export { data, .. } => data,
         }
     }
-    Ok(())
+}
+
+/// A command, run against whichever store `--db` chose.
+struct Job(Command);
+
+impl WithStore for Job {
+    type Output = Result<()>;
+
+    async fn run<S: Store>(self, store: S, blobs: BlobFiles) -> Result<()> {
+        match self.0 {
+            Command::Serve { data: _, listen, config } => {
+                let mut cfg = Config::load(config.as_deref(), |k| std::env::var(k).ok())?;
+                if let Some(l) = listen {
+                    cfg.listen = l;
+                }
+                serve_store(store, blobs, cfg, |addr, tls| {
+                    let scheme = if tls { "https" } else { "http" };
+                    println!("signoff-server listening on {scheme}://{addr}");
+                    let _ = std::io::stdout().flush();
+                })
+                .await?;
+            }
+            Command::Org { command: OrgCommand::Create { id, name, .. } } => {
+                store.create_org(&id, &name, now_ms()).await?;
+                println!("organisation {id} created");
+            }
+            Command::Person { command: PersonCommand::Add { org, id, name, role, skills, .. } } => {
+                admin::add_person(&store, &org, &id, &name, role, skills).await?;
+                println!("{id} ({name}) is a {} of {org}", role.code());
+            }
+            Command::EnrolCode { org, person, hours, .. } => {
+                let code = admin::issue_code(&store, &org, &person, hours, now_ms()).await?;
+                println!("{code}");
+            }
+            Command::Revoke { device, .. } => {
+                if !store.revoke_device(&device, now_ms()).await? {
+                    bail!("no device {device}");
+                }
+                println!("device {device} revoked");
+            }
+            Command::Devices { org, .. } => {
+                for d in store.devices(&org).await? {
+                    let state = if d.revoked_ms.is_some() { "revoked" } else { "active" };
+                    println!("{}\t{}\t{}\t{}\t{state}", d.id, d.person, d.role.code(), d.name);
+                }
+            }
+            Command::Import { org, file, .. } => {
+                let n = admin::import_reference(&store, &org, &file).await.context("import")?;
+                println!("{n} reference records imported for {org}");
+            }
+            Command::Export { org, out, .. } => {
+                let n = admin::export(&store, &org, &out).await.context("export")?;
+                println!("{n} orders exported to {}", out.display());
+            }
+        }
+        Ok(())
+    }
 }

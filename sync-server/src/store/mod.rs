@@ -13,6 +13,7 @@
 //! (proof it stored them); a lost response is thus simply sent again.
 
 pub mod conformance;
+pub mod postgres;
 pub mod sqlite;
 
 use std::future::Future;
@@ -33,6 +34,9 @@ pub enum StoreError {
     /// The database failed.
     #[error("database error: {0}")]
     Sqlite(#[from] rusqlite::Error),
+    /// PostgreSQL failed.
+    #[error("database error: {0}")]
+    Postgres(#[from] tokio_postgres::Error),
     /// The commit of a batch of writes failed (the disk is full, …): none of them was written.
     #[error("database error while committing: {0}")]
     Commit(#[source] std::sync::Arc<rusqlite::Error>),

@@ -39,6 +39,8 @@ pub struct Server {
     pub child: Child,
     pub url: String,
     pub data: PathBuf,
+    /// `--db` (None: the embedded SQLite file).
+    pub db: Option<String>,
     _dir: Option<tempfile::TempDir>,
 }
 
@@ -49,9 +51,14 @@ impl Server {
     }
 
     pub fn start_with_env(env: &[(&str, &str)]) -> Server {
+        Server::start_on(None, env)
+    }
+
+    /// Like [`Server::start_with_env`], on the database `db` (`--db`).
+    pub fn start_on(db: Option<&str>, env: &[(&str, &str)]) -> Server {
         let dir = tempfile::tempdir().unwrap();
         let data = dir.path().join("data");
-        let admin = |args: &[&str]| admin_in(&data, args);
+        let admin = |args: &[&str]| admin_db(&data, db, args);
         admin(&["org", "create", "acme", "翠湖物业"]);
         for (id, name, role) in [
             ("wang", "王建国", "technician"),
@@ -62,18 +69,24 @@ impl Server {
             admin(&["person", "add", "--org", "acme", id, name, "--role", role]);
         }
         admin(&["import", "--org", "acme", repo().join("demo/reference.json").to_str().unwrap()]);
-        let mut s = Server::spawn(&data, env);
+        let mut s = Server::spawn_on(&data, db, env);
         s._dir = Some(dir);
         s
     }
 
     /// Start the binary on `data` (port 0) and wait for its address.
     pub fn spawn(data: &Path, env: &[(&str, &str)]) -> Server {
+        Server::spawn_on(data, None, env)
+    }
+
+    /// Start the binary on `data` and the database `db` (port 0) and wait for its address.
+    pub fn spawn_on(data: &Path, db: Option<&str>, env: &[(&str, &str)]) -> Server {
         let mut cmd = Command::new(server_bin());
-        cmd.args(["serve", "--data", data.to_str().unwrap(), "--listen", "127.0.0.1:0"])
-            .stdout(Stdio::piped())
-            .stderr(Stdio::inherit())
-            .env("SIGNOFF_LOG", "warn");
+        cmd.args(["serve", "--data", data.to_str().unwrap(), "--listen", "127.0.0.1:0"]);
+        if let Some(db) = db {
+            cmd.args(["--db", db]);
+        }
+        cmd.stdout(Stdio::piped()).stderr(Stdio::inherit()).env("SIGNOFF_LOG", "warn");
         for (k, v) in env {
             cmd.env(k, v);
         }
@@ -82,11 +95,11 @@ impl Server {
         BufReader::new(child.stdout.take().unwrap()).read_line(&mut line).unwrap();
         let url = line.trim().rsplit(' ').next().unwrap().to_owned();
         assert!(url.starts_with("http://"), "unexpected first line: {line:?}");
-        Server { child, url, data: data.to_owned(), _dir: None }
+        Server { child, url, data: data.to_owned(), db: db.map(str::to_owned), _dir: None }
     }
 
     pub fn admin(&self, args: &[&str]) -> String {
-        admin_in(&self.data, args)
+        admin_db(&self.data, self.db.as_deref(), args)
     }
 
     /// A one-time enrolment code for `person`.
@@ -105,7 +118,7 @@ impl Server {
         self.child.wait().unwrap();
         between(&self.data);
         let dir = self._dir.take();
-        let mut s = Server::spawn(&self.data, env);
+        let mut s = Server::spawn_on(&self.data, self.db.as_deref(), env);
         s._dir = dir;
         // The killed child is reaped; dropping the old value kills nothing alive.
         std::mem::swap(self, &mut s);
@@ -120,7 +133,15 @@ impl Drop for Server {
 }
 
 pub fn admin_in(data: &Path, args: &[&str]) -> String {
+    admin_db(data, None, args)
+}
+
+/// An admin command on `data` and the database `db`.
+pub fn admin_db(data: &Path, db: Option<&str>, args: &[&str]) -> String {
     let mut cmd = Command::new(server_bin());
+    if let Some(db) = db {
+        cmd.args(["--db", db]);
+    }
     // `--data` goes after the (sub)command words.
     let words = if matches!(args.first(), Some(&"org" | &"person")) { 2 } else { 1 };
     cmd.args(&args[..words]).args(["--data", data.to_str().unwrap()]).args(&args[words..]);
