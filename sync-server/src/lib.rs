@@ -17,6 +17,7 @@ pub mod error;
 pub mod http;
 pub mod merge;
 pub mod metrics;
+pub mod ops;
 pub mod serve;
 pub mod state;
 pub mod store;

@@ -5,7 +5,8 @@
 //! - idle sync with 50 orders (wire bytes) and an incremental sync of 20 orders × 3 changes (round
 //!   trips, wire bytes vs the changes' own bytes);
 //! - 200 concurrent simulated devices pushing new orders (documents applied per second, p99 latency,
-//!   server peak RSS).
+//!   server peak RSS, database size), on the embedded SQLite file and on PostgreSQL (a throwaway
+//!   cluster with the project's settings; `postgres` in the filter runs only that).
 //!
 //! Wire bytes are counted by a proxy between device and server: HTTP headers included.
 //! Run: `cargo bench -p signoff-tests --bench sync`.
@@ -15,6 +16,8 @@
 mod common;
 #[path = "../../device/benches/support/fixture.rs"]
 mod fixture;
+#[path = "../../sync-server/tests/support/pg.rs"]
+mod pg;
 
 use automerge::AutoCommit;
 use common::proxy::Proxy;
@@ -25,6 +28,7 @@ use signoff_core::hlc::Hlc;
 use signoff_core::ids::{DeviceId, OrderId, PersonId};
 use signoff_core::wire;
 use signoff_device::sync;
+use signoff_server::store::postgres::PgStore;
 use signoff_server::store::sqlite::SqliteStore;
 use signoff_server::store::{DocBody, DocWrite, Store};
 use std::path::Path;
@@ -173,31 +177,55 @@ fn new_doc(device: &str, actor: &automerge::ActorId, n: usize, at: i64) -> (Orde
     (id, d.save())
 }
 
+/// People and one-time codes for the simulated devices, straight into the store: 400 admin processes
+/// would dominate the setup.
+async fn sim_codes<S: Store>(store: &S, devices: usize) -> Vec<String> {
+    let mut codes = Vec::new();
+    for i in 0..devices {
+        let p = format!("sim{i}");
+        signoff_server::admin::add_person(store, "acme", &p, &p, signoff_server::store::Role::Technician, vec![])
+            .await
+            .unwrap();
+        codes.push(
+            signoff_server::admin::issue_code(store, "acme", &p, 1, chrono::Utc::now().timestamp_millis())
+                .await
+                .unwrap(),
+        );
+    }
+    codes
+}
+
+/// Bytes the database takes: the SQLite files, or PostgreSQL's `pg_database_size`.
+fn database_bytes(server: &Server, rt: &tokio::runtime::Runtime) -> u64 {
+    match &server.db {
+        None => ["signoff.db", "signoff.db-wal"]
+            .iter()
+            .filter_map(|f| std::fs::metadata(server.data.join(f)).ok())
+            .map(|m| m.len())
+            .sum(),
+        Some(url) => rt.block_on(async {
+            let (client, conn) = tokio_postgres::connect(url, tokio_postgres::NoTls).await.unwrap();
+            tokio::spawn(conn);
+            let n: i64 = client.query_one("SELECT pg_database_size(current_database())", &[]).await.unwrap().get(0);
+            n as u64
+        }),
+    }
+}
+
 /// `paced`: each device syncs every 0.9 s (a fleet a little above the target rate: 200 × 10 orders
 /// per 0.9 s = 2,222 orders/s offered), else back to back (the server's ceiling).
-fn concurrent(rows: &mut Vec<Row>, paced: bool) {
+fn concurrent(rows: &mut Vec<Row>, paced: bool, db: Option<&str>) {
     const DEVICES: usize = 200;
     const ROUNDS: usize = 5;
     const DOCS: usize = 10;
     const PERIOD_MS: usize = 900;
-    let server = Server::start_with_env(&[("SIGNOFF_RATE", "100000")]);
-    // People and codes straight into the store: 400 admin processes would dominate the setup.
+    let server = Server::start_on(db, &[("SIGNOFF_RATE", "100000")]);
     let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
     let codes: Vec<String> = rt.block_on(async {
-        let store = SqliteStore::open(&server.data.join("signoff.db")).unwrap();
-        let mut codes = Vec::new();
-        for i in 0..DEVICES {
-            let p = format!("sim{i}");
-            signoff_server::admin::add_person(&store, "acme", &p, &p, signoff_server::store::Role::Technician, vec![])
-                .await
-                .unwrap();
-            codes.push(
-                signoff_server::admin::issue_code(&store, "acme", &p, 1, chrono::Utc::now().timestamp_millis())
-                    .await
-                    .unwrap(),
-            );
+        match db {
+            None => sim_codes(&SqliteStore::open(&server.data.join("signoff.db")).unwrap(), DEVICES).await,
+            Some(url) => sim_codes(&PgStore::connect(url).await.unwrap(), DEVICES).await,
         }
-        codes
     });
     let _ = rustls::crypto::ring::default_provider().install_default();
     let http = reqwest::Client::builder().pool_max_idle_per_host(DEVICES).build().unwrap();
@@ -328,9 +356,11 @@ fn concurrent(rows: &mut Vec<Row>, paced: bool) {
         })
         .and_then(|kb| kb.parse::<u64>().ok())
         .unwrap_or(0);
+    let db_bytes = database_bytes(&server, &rt);
     rows.push(Row {
         what: format!(
-            "{DEVICES} devices × {ROUNDS} syncs × {DOCS} new orders, {}: documents applied/s",
+            "{} — {DEVICES} devices × {ROUNDS} syncs × {DOCS} new orders, {}: documents applied/s",
+            if db.is_some() { "PostgreSQL" } else { "SQLite" },
             if paced { "each device every 0.9 s (2,222/s offered)" } else { "back to back" }
         ),
         measured: format!("{:.0} ({docs} in {:.2} s)", docs as f64 / took.as_secs_f64(), took.as_secs_f64()),
@@ -352,6 +382,11 @@ fn concurrent(rows: &mut Vec<Row>, paced: bool) {
         what: "  server peak RSS".into(),
         measured: format!("{} MB", rss / 1024),
         target: "≤ 300 MB".into(),
+    });
+    rows.push(Row {
+        what: "  database size after the run".into(),
+        measured: format!("{:.1} MB ({} orders)", db_bytes as f64 / 1e6, docs),
+        target: "—".into(),
     });
 }
 
@@ -377,8 +412,15 @@ fn main() {
         idle_and_incremental(&mut rows);
     }
     if want("concurrent") {
-        concurrent(&mut rows, false);
-        concurrent(&mut rows, true);
+        concurrent(&mut rows, false, None);
+        concurrent(&mut rows, true, None);
+    }
+    if want("concurrent") || want("postgres") {
+        let cluster = pg::TempPg::start();
+        let url = cluster.database("bench");
+        concurrent(&mut rows, false, Some(&url));
+        let url = cluster.database("bench_paced");
+        concurrent(&mut rows, true, Some(&url));
     }
     let mut table = comfy_table::Table::new();
     table.set_header(["sync benchmark", "measured", "target"]);

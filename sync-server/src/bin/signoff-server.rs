@@ -9,6 +9,9 @@
 //! signoff-server devices --data DIR --org ORG
 //! signoff-server import --data DIR --org ORG reference.json
 //! signoff-server export --data DIR --org ORG OUT_DIR
+//! signoff-server backup --data DIR OUT_DIR
+//! signoff-server restore --data DIR BACKUP_DIR
+//! signoff-server migrate --data DIR [--from sqlite://PATH] --to postgres://USER@HOST/DB
 //! ```
 //!
 //! Every command takes `--db URL` (or `SIGNOFF_DB`): `postgres://USER@HOST/DB` for a PostgreSQL
@@ -22,7 +25,9 @@ use clap::{Parser, Subcommand};
 use signoff_server::admin;
 use signoff_server::blobs::BlobFiles;
 use signoff_server::config::Config;
-use signoff_server::serve::{Db, WithStore, serve_store, with_store};
+use signoff_server::ops;
+use signoff_server::serve::{Db, WithStore, redact, serve_store, with_store};
+use signoff_server::store::postgres::PgStore;
 use signoff_server::store::{Role, Store};
 use std::io::Write;
 use std::net::SocketAddr;
@@ -94,6 +99,31 @@ enum Command {
         org: String,
         file: PathBuf,
     },
+    /// Back up the SQLite database and the photos into a new folder, while the server runs (a
+    /// consistent snapshot, verified). For PostgreSQL see docs/deployment.md (pg_dump).
+    Backup {
+        #[arg(long, env = "SIGNOFF_DATA")]
+        data: PathBuf,
+        out: PathBuf,
+    },
+    /// Restore a backup into a data folder that has no database yet (verified first).
+    Restore {
+        #[arg(long, env = "SIGNOFF_DATA")]
+        data: PathBuf,
+        backup: PathBuf,
+    },
+    /// Copy a SQLite server database into an empty PostgreSQL database, then verify every document's
+    /// heads and every photo's hash. Stop the server first, or writes made meanwhile stay behind.
+    Migrate {
+        #[arg(long, env = "SIGNOFF_DATA")]
+        data: PathBuf,
+        /// The SQLite database (default: signoff.db in the data folder).
+        #[arg(long)]
+        from: Option<String>,
+        /// The PostgreSQL database.
+        #[arg(long)]
+        to: String,
+    },
     /// Export an organisation's reference data and orders.
     Export {
         #[arg(long, env = "SIGNOFF_DATA")]
@@ -161,7 +191,50 @@ async fn main() -> Result<()> {
     let cli = Cli::parse();
     let db = Db::parse(cli.db.as_deref())?;
     let data = cli.command.data().to_owned();
-    with_store(&data, &db, Job(cli.command)).await?
+    let sqlite_file = |db: &Db| match db {
+        Db::Embedded => Ok(data.join("signoff.db")),
+        Db::Sqlite(path) => Ok(path.clone()),
+        Db::Postgres(_) => Err(anyhow::anyhow!(
+            "backup and restore here are for SQLite; back up PostgreSQL with pg_dump (docs/deployment.md)"
+        )),
+    };
+    match cli.command {
+        Command::Backup { out, .. } => {
+            let r = ops::backup_sqlite(&sqlite_file(&db)?, &data.join("blobs"), &out)?;
+            println!(
+                "backup in {}: {} orders, {} photo files ({} bytes), verified",
+                out.display(),
+                r.documents,
+                r.blobs,
+                r.blob_bytes
+            );
+            Ok(())
+        }
+        Command::Restore { backup, .. } => {
+            let file = sqlite_file(&db)?;
+            if file != data.join("signoff.db") {
+                bail!("restore puts the backup in the data folder; drop --db");
+            }
+            let r = ops::restore_sqlite(&backup, &data)?;
+            println!("restored into {}: {} orders, {} photo files, verified", data.display(), r.documents, r.blobs);
+            Ok(())
+        }
+        Command::Migrate { from, to, .. } => {
+            let source = sqlite_file(&Db::parse(from.as_deref())?)?;
+            let Db::Postgres(url) = Db::parse(Some(&to))? else { bail!("--to must be a postgres:// URL") };
+            let target = PgStore::connect(&url).await.with_context(|| format!("connect to {}", redact(&url)))?;
+            let r = ops::migrate_sqlite_to_postgres(&source, &target, &data.join("blobs")).await?;
+            println!(
+                "migrated {} to {}: {} orders with matching heads, {} photo files with matching hashes",
+                source.display(),
+                redact(&url),
+                r.documents,
+                r.blobs
+            );
+            Ok(())
+        }
+        command => with_store(&data, &db, Job(command)).await?,
+    }
 }
 
 impl Command {
@@ -175,6 +248,9 @@ impl Command {
             | Command::Revoke { data, .. }
             | Command::Devices { data, .. }
             | Command::Import { data, .. }
+            | Command::Backup { data, .. }
+            | Command::Restore { data, .. }
+            | Command::Migrate { data, .. }
             | Command::Export { data, .. } => data,
         }
     }
@@ -231,6 +307,9 @@ impl WithStore for Job {
             Command::Export { org, out, .. } => {
                 let n = admin::export(&store, &org, &out).await.context("export")?;
                 println!("{n} orders exported to {}", out.display());
+            }
+            Command::Backup { .. } | Command::Restore { .. } | Command::Migrate { .. } => {
+                bail!("not a store command")
             }
         }
         Ok(())

@@ -75,6 +75,106 @@ impl PgStore {
     async fn client(&self) -> StoreResult<deadpool_postgres::Object> {
         self.pool.get().await.map_err(pool_error)
     }
+
+    /// Copy every table of a SQLite server database (read in one transaction) into this empty
+    /// database, in one transaction: feed positions, knowledge and token hashes are kept, so devices
+    /// stay enrolled and keep their cursors. Returns each document's id and heads as SQLite had them.
+    pub async fn copy_from_sqlite(&self, src: &rusqlite::Connection) -> StoreResult<Vec<(String, Vec<u8>)>> {
+        let mut c = self.client().await?;
+        let tx = c.transaction().await?;
+        let orgs: i64 = tx.query_one("SELECT count(*) FROM orgs", &[]).await?.get(0);
+        if orgs > 0 {
+            return Err(StoreError::Refused(
+                "the PostgreSQL database already has data: migrate into an empty one".into(),
+            ));
+        }
+        src.execute_batch("BEGIN")?;
+        // (table, columns with their PostgreSQL kinds: t text, b bigint, i integer, x bytea)
+        const TABLES: &[(&str, &[(&str, char)])] = &[
+            ("orgs", &[("id", 't'), ("name", 't'), ("created_ms", 'b')]),
+            ("people", &[("org", 't'), ("id", 't'), ("name", 't'), ("role", 't'), ("skills", 't')]),
+            (
+                "enrolments",
+                &[
+                    ("code_hash", 't'),
+                    ("org", 't'),
+                    ("person", 't'),
+                    ("expires_ms", 'b'),
+                    ("used_ms", 'b'),
+                    ("device", 't'),
+                ],
+            ),
+            (
+                "devices",
+                &[
+                    ("id", 't'),
+                    ("org", 't'),
+                    ("person", 't'),
+                    ("public_key", 't'),
+                    ("name", 't'),
+                    ("token_hash", 't'),
+                    ("enrolled_ms", 'b'),
+                    ("revoked_ms", 'b'),
+                ],
+            ),
+            (
+                "documents",
+                &[
+                    ("id", 't'),
+                    ("org", 't'),
+                    ("version", 'b'),
+                    ("snapshot", 'x'),
+                    ("assignee", 't'),
+                    ("creator", 't'),
+                    ("official", 't'),
+                    ("heads", 'x'),
+                    ("seq", 'b'),
+                ],
+            ),
+            ("doc_changes", &[("doc", 't'), ("n", 'i'), ("bytes", 'x')]),
+            ("feed", &[("org", 't'), ("seq", 'b'), ("kind", 't'), ("key", 't')]),
+            ("knowledge", &[("device", 't'), ("doc", 't'), ("heads", 'x'), ("pending", 'x'), ("pending_cursor", 'b')]),
+            ("numbers", &[("org", 't'), ("year", 'i'), ("last", 'b')]),
+            ("reference", &[("org", 't'), ("json", 't')]),
+            ("blobs", &[("sha", 't'), ("size", 'b'), ("uploaded_by", 't'), ("created_ms", 'b')]),
+            ("doc_blobs", &[("doc", 't'), ("sha", 't')]),
+        ];
+        for (table, cols) in TABLES {
+            let names: Vec<&str> = cols.iter().map(|(n, _)| *n).collect();
+            let marks: Vec<String> = (1..=cols.len()).map(|i| format!("${i}")).collect();
+            let insert =
+                tx.prepare(&format!("INSERT INTO {table}({}) VALUES ({})", names.join(", "), marks.join(", "))).await?;
+            let mut stmt = src.prepare(&format!("SELECT {} FROM {table}", names.join(", ")))?;
+            let mut rows = stmt.query([])?;
+            while let Some(row) = rows.next()? {
+                let mut values: Vec<Box<dyn tokio_postgres::types::ToSql + Sync + Send>> =
+                    Vec::with_capacity(cols.len());
+                for (i, (_, kind)) in cols.iter().enumerate() {
+                    values.push(match kind {
+                        't' => Box::new(row.get::<_, Option<String>>(i)?),
+                        'b' => Box::new(row.get::<_, Option<i64>>(i)?),
+                        'i' => Box::new(row.get::<_, Option<i64>>(i)?.map(|v| v as i32)),
+                        _ => Box::new(row.get::<_, Option<Vec<u8>>>(i)?),
+                    });
+                }
+                let refs: Vec<&(dyn tokio_postgres::types::ToSql + Sync)> =
+                    values.iter().map(|v| v.as_ref() as &(dyn tokio_postgres::types::ToSql + Sync)).collect();
+                tx.execute(&insert, &refs).await?;
+            }
+        }
+        tx.execute(
+            "UPDATE orgs SET feed_last = coalesce((SELECT max(seq) FROM feed WHERE feed.org = orgs.id), 0)",
+            &[],
+        )
+        .await?;
+        let ids: Vec<(String, Vec<u8>)> = src
+            .prepare("SELECT id, heads FROM documents ORDER BY id")?
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
+            .collect::<Result<_, _>>()?;
+        src.execute_batch("COMMIT")?;
+        tx.commit().await?;
+        Ok(ids)
+    }
 }
 
 /// The next feed position of `org`, taken in the caller's transaction (locks the organisation's row
