@@ -35,7 +35,7 @@ pub enum StoreError {
     #[error("database error: {0}")]
     Sqlite(#[from] rusqlite::Error),
     /// PostgreSQL failed.
-    #[error("database error: {0}")]
+    #[error("database error: {}", postgres_message(.0))]
     Postgres(#[from] tokio_postgres::Error),
     /// The commit of a batch of writes failed (the disk is full, …): none of them was written.
     #[error("database error while committing: {0}")]
@@ -46,6 +46,14 @@ pub enum StoreError {
     /// A blocking task failed.
     #[error("a storage task failed: {0}")]
     Task(String),
+}
+
+/// PostgreSQL's own message when it sent one (tokio-postgres shows only "db error").
+fn postgres_message(e: &tokio_postgres::Error) -> String {
+    match e.as_db_error() {
+        Some(d) => format!("{} ({})", d.message(), d.code().code()),
+        None => e.to_string(),
+    }
 }
 
 /// Result of store calls.

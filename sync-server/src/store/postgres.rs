@@ -55,10 +55,12 @@ impl PgStore {
     async fn migrate(&self) -> StoreResult<()> {
         let mut c = self.pool.get().await.map_err(pool_error)?;
         let tx = c.transaction().await?;
-        tx.execute("SELECT pg_advisory_xact_lock($1)", &[&MIGRATION_LOCK]).await?;
+        sql_execute(&tx, "SELECT pg_advisory_xact_lock($1)", &[&MIGRATION_LOCK]).await?;
         tx.batch_execute("CREATE TABLE IF NOT EXISTS signoff_schema (version INTEGER NOT NULL)").await?;
-        let version: i32 =
-            tx.query_opt("SELECT max(version) FROM signoff_schema", &[]).await?.and_then(|r| r.get(0)).unwrap_or(0);
+        let version: i32 = sql_query_opt(&tx, "SELECT max(version) FROM signoff_schema", &[])
+            .await?
+            .and_then(|r| r.get(0))
+            .unwrap_or(0);
         if version > SCHEMA {
             return Err(StoreError::Setup(format!(
                 "the database uses schema {version}, newer than this server supports ({SCHEMA})"
@@ -66,7 +68,7 @@ impl PgStore {
         }
         for (n, sql) in MIGRATIONS.iter().filter(|(n, _)| *n > version) {
             tx.batch_execute(sql).await?;
-            tx.execute("INSERT INTO signoff_schema(version) VALUES ($1)", &[n]).await?;
+            sql_execute(&tx, "INSERT INTO signoff_schema(version) VALUES ($1)", &[n]).await?;
         }
         tx.commit().await?;
         Ok(())
@@ -82,7 +84,7 @@ impl PgStore {
     pub async fn copy_from_sqlite(&self, src: &rusqlite::Connection) -> StoreResult<Vec<(String, Vec<u8>)>> {
         let mut c = self.client().await?;
         let tx = c.transaction().await?;
-        let orgs: i64 = tx.query_one("SELECT count(*) FROM orgs", &[]).await?.get(0);
+        let orgs: i64 = sql_query_one(&tx, "SELECT count(*) FROM orgs", &[]).await?.get(0);
         if orgs > 0 {
             return Err(StoreError::Refused(
                 "the PostgreSQL database already has data: migrate into an empty one".into(),
@@ -162,7 +164,8 @@ impl PgStore {
                 tx.execute(&insert, &refs).await?;
             }
         }
-        tx.execute(
+        sql_execute(
+            &tx,
             "UPDATE orgs SET feed_last = coalesce((SELECT max(seq) FROM feed WHERE feed.org = orgs.id), 0)",
             &[],
         )
@@ -177,14 +180,35 @@ impl PgStore {
     }
 }
 
+type Params<'a> = &'a [&'a (dyn tokio_postgres::types::ToSql + Sync)];
+
+// Statements through the connection's cache of prepared statements: one round trip each, not two.
+async fn sql_execute(c: &impl GenericClient, sql: &str, params: Params<'_>) -> StoreResult<u64> {
+    let st = c.prepare_cached(sql).await?;
+    Ok(c.execute(&st, params).await?)
+}
+
+async fn sql_query(c: &impl GenericClient, sql: &str, params: Params<'_>) -> StoreResult<Vec<Row>> {
+    let st = c.prepare_cached(sql).await?;
+    Ok(c.query(&st, params).await?)
+}
+
+async fn sql_query_opt(c: &impl GenericClient, sql: &str, params: Params<'_>) -> StoreResult<Option<Row>> {
+    let st = c.prepare_cached(sql).await?;
+    Ok(c.query_opt(&st, params).await?)
+}
+
+async fn sql_query_one(c: &impl GenericClient, sql: &str, params: Params<'_>) -> StoreResult<Row> {
+    let st = c.prepare_cached(sql).await?;
+    Ok(c.query_one(&st, params).await?)
+}
+
 /// The next feed position of `org`, taken in the caller's transaction (locks the organisation's row
 /// until it commits), and the entry for (kind, key) moved to it.
 async fn touch_feed(tx: &impl GenericClient, org: &str, kind: &str, key: &str) -> StoreResult<u64> {
-    let row =
-        tx.query_opt("UPDATE orgs SET feed_last = feed_last + 1 WHERE id = $1 RETURNING feed_last", &[&org]).await?;
-    let Some(row) = row else { return Err(StoreError::NotFound(format!("organisation {org}"))) };
-    let seq: i64 = row.get(0);
-    tx.execute(
+    let seq = take_positions(tx, org, 1).await?;
+    sql_execute(
+        tx,
         "INSERT INTO feed(org, seq, kind, key) VALUES ($1, $2, $3, $4) \
          ON CONFLICT (org, kind, key) DO UPDATE SET seq = excluded.seq",
         &[&org, &seq, &kind, &key],
@@ -208,66 +232,177 @@ fn device_row(r: &Row) -> StoreResult<DeviceRecord> {
     })
 }
 
-async fn write_one(tx: &impl GenericClient, w: &DocWrite) -> StoreResult<u64> {
-    match w.expected_version {
-        None => {
-            let DocBody::Snapshot(snapshot) = &w.body else {
-                return Err(StoreError::Refused("a new document needs a snapshot".into()));
-            };
-            let n = tx
-                .execute(
-                    "INSERT INTO documents(id, org, version, snapshot, assignee, creator, official, heads) \
-                     VALUES ($1, $2, 1, $3, $4, $5, $6, $7) ON CONFLICT (id) DO NOTHING",
-                    &[&w.id, &w.org, snapshot, &w.meta.assignee, &w.meta.creator, &w.meta.official, &w.heads],
-                )
-                .await?;
-            if n == 0 {
-                return Err(StoreError::Conflict);
-            }
+/// Write documents in the caller's transaction: one result per write (`Conflict` for those another
+/// writer changed first, found before anything of that write changed). The documents are written
+/// first (new ones in one statement); the feed positions are taken last, in one statement per
+/// organisation, so the organisation's row lock is held only for the few statements before the
+/// commit rather than for the whole request.
+async fn write_all(tx: &impl GenericClient, ws: &[DocWrite]) -> StoreResult<Vec<StoreResult<u64>>> {
+    let mut out: Vec<Option<StoreResult<u64>>> = (0..ws.len()).map(|_| None).collect();
+    // New documents, all at once; the ids that did not insert exist already.
+    let new: Vec<usize> = (0..ws.len()).filter(|&i| ws[i].expected_version.is_none()).collect();
+    for &i in &new {
+        if !matches!(ws[i].body, DocBody::Snapshot(_)) {
+            return Err(StoreError::Refused("a new document needs a snapshot".into()));
         }
-        Some(v) => {
-            let n = tx
-                .execute(
-                    "UPDATE documents SET version = version + 1, assignee = $3, official = $4, heads = $5 \
-                     WHERE id = $1 AND version = $2",
-                    &[&w.id, &v, &w.meta.assignee, &w.meta.official, &w.heads],
+    }
+    // New documents, per organisation: positions first (gaps left by conflicts are harmless), then
+    // the documents with them, their feed entries and photo references: four statements.
+    let mut new_orgs: Vec<&str> = new.iter().map(|&i| ws[i].org.as_str()).collect();
+    new_orgs.sort_unstable();
+    new_orgs.dedup();
+    for org in new_orgs {
+        let mine: Vec<usize> = new.iter().copied().filter(|&i| ws[i].org == org).collect();
+        let first = take_positions(tx, org, mine.len() as i64).await?;
+        let seqs: Vec<i64> = (0..mine.len() as i64).map(|k| first + k).collect();
+        let ids: Vec<&str> = mine.iter().map(|&i| ws[i].id.as_str()).collect();
+        let assignees: Vec<Option<&str>> = mine.iter().map(|&i| ws[i].meta.assignee.as_deref()).collect();
+        let creators: Vec<&str> = mine.iter().map(|&i| ws[i].meta.creator.as_str()).collect();
+        let officials: Vec<Option<&str>> = mine.iter().map(|&i| ws[i].meta.official.as_deref()).collect();
+        let snapshots: Vec<&[u8]> = mine
+            .iter()
+            .map(|&i| match &ws[i].body {
+                DocBody::Snapshot(s) | DocBody::Append(s) => s.as_slice(),
+            })
+            .collect();
+        let heads: Vec<&[u8]> = mine.iter().map(|&i| ws[i].heads.as_slice()).collect();
+        let inserted: HashMap<String, i64> = sql_query(
+            tx,
+            "INSERT INTO documents(id, org, version, snapshot, assignee, creator, official, heads, seq) \
+             SELECT id, $1, 1, snapshot, assignee, creator, official, heads, seq \
+             FROM unnest($2::text[], $3::bytea[], $4::text[], $5::text[], $6::text[], $7::bytea[], $8::bigint[]) \
+               AS u(id, snapshot, assignee, creator, official, heads, seq) \
+             ON CONFLICT (id) DO NOTHING RETURNING id, seq",
+            &[&org, &ids, &snapshots, &assignees, &creators, &officials, &heads, &seqs],
+        )
+        .await?
+        .iter()
+        .map(|r| (r.get(0), r.get(1)))
+        .collect();
+        let (keys, key_seqs): (Vec<&str>, Vec<i64>) =
+            ids.iter().filter_map(|id| inserted.get(*id).map(|s| (*id, *s))).unzip();
+        if !keys.is_empty() {
+            sql_execute(
+                tx,
+                "INSERT INTO feed(org, seq, kind, key) SELECT $1, seq, 'doc', key FROM unnest($2::bigint[], $3::text[]) AS u(seq, key) \
+                 ON CONFLICT (org, kind, key) DO UPDATE SET seq = excluded.seq",
+                &[&org, &key_seqs, &keys],
+            )
+            .await?;
+        }
+        let (docs, shas): (Vec<&str>, Vec<&str>) = mine
+            .iter()
+            .filter(|&&i| inserted.contains_key(&ws[i].id))
+            .flat_map(|&i| ws[i].blobs.iter().map(move |s| (ws[i].id.as_str(), s.as_str())))
+            .unzip();
+        if !docs.is_empty() {
+            sql_execute(
+                tx,
+                "INSERT INTO doc_blobs(doc, sha) SELECT * FROM unnest($1::text[], $2::text[]) ON CONFLICT DO NOTHING",
+                &[&docs, &shas],
+            )
+            .await?;
+        }
+        for &i in &mine {
+            out[i] = Some(match inserted.get(&ws[i].id) {
+                Some(seq) => Ok(*seq as u64),
+                None => Err(StoreError::Conflict),
+            });
+        }
+    }
+    // Changed documents, one by one (a version check each).
+    for (i, w) in ws.iter().enumerate() {
+        let Some(v) = w.expected_version else { continue };
+        let n = sql_execute(
+            tx,
+            "UPDATE documents SET version = version + 1, assignee = $3, official = $4, heads = $5 \
+                 WHERE id = $1 AND version = $2",
+            &[&w.id, &v, &w.meta.assignee, &w.meta.official, &w.heads],
+        )
+        .await?;
+        if n == 0 {
+            out[i] = Some(Err(StoreError::Conflict));
+            continue;
+        }
+        match &w.body {
+            DocBody::Snapshot(s) => {
+                sql_execute(tx, "UPDATE documents SET snapshot = $2 WHERE id = $1", &[&w.id, s]).await?;
+                sql_execute(tx, "DELETE FROM doc_changes WHERE doc = $1", &[&w.id]).await?;
+            }
+            DocBody::Append(bytes) => {
+                sql_execute(
+                    tx,
+                    "INSERT INTO doc_changes(doc, n, bytes) \
+                     VALUES ($1, (SELECT coalesce(max(n), 0) + 1 FROM doc_changes WHERE doc = $1), $2)",
+                    &[&w.id, bytes],
                 )
                 .await?;
-            if n == 0 {
-                return Err(StoreError::Conflict);
-            }
-            match &w.body {
-                DocBody::Snapshot(s) => {
-                    tx.execute("UPDATE documents SET snapshot = $2 WHERE id = $1", &[&w.id, s]).await?;
-                    tx.execute("DELETE FROM doc_changes WHERE doc = $1", &[&w.id]).await?;
-                }
-                DocBody::Append(bytes) => {
-                    tx.execute(
-                        "INSERT INTO doc_changes(doc, n, bytes) \
-                         VALUES ($1, (SELECT coalesce(max(n), 0) + 1 FROM doc_changes WHERE doc = $1), $2)",
-                        &[&w.id, bytes],
-                    )
-                    .await?;
-                }
             }
         }
     }
-    tx.execute("DELETE FROM doc_blobs WHERE doc = $1", &[&w.id]).await?;
-    for sha in &w.blobs {
-        tx.execute("INSERT INTO doc_blobs(doc, sha) VALUES ($1, $2) ON CONFLICT DO NOTHING", &[&w.id, sha]).await?;
+    // Changed documents that were written (new ones are done).
+    let written: Vec<usize> = (0..ws.len()).filter(|&i| out[i].is_none()).collect();
+    if written.is_empty() {
+        return Ok(out.into_iter().map(|o| o.unwrap_or(Err(StoreError::Conflict))).collect());
     }
-    let seq = touch_feed(tx, &w.org, "doc", &w.id).await?;
-    tx.execute("UPDATE documents SET seq = $2 WHERE id = $1", &[&w.id, &(seq as i64)]).await?;
-    Ok(seq)
+    // Photo references.
+    let ids: Vec<&str> = written.iter().map(|&i| ws[i].id.as_str()).collect();
+    sql_execute(tx, "DELETE FROM doc_blobs WHERE doc = ANY($1)", &[&ids]).await?;
+    let (docs, shas): (Vec<&str>, Vec<&str>) =
+        written.iter().flat_map(|&i| ws[i].blobs.iter().map(move |s| (ws[i].id.as_str(), s.as_str()))).unzip();
+    if !docs.is_empty() {
+        sql_execute(
+            tx,
+            "INSERT INTO doc_blobs(doc, sha) SELECT * FROM unnest($1::text[], $2::text[]) ON CONFLICT DO NOTHING",
+            &[&docs, &shas],
+        )
+        .await?;
+    }
+    // Feed positions last, per organisation in a fixed order (no lock-order deadlocks).
+    let mut orgs: Vec<&str> = written.iter().map(|&i| ws[i].org.as_str()).collect();
+    orgs.sort_unstable();
+    orgs.dedup();
+    for org in orgs {
+        let mine: Vec<usize> = written.iter().copied().filter(|&i| ws[i].org == org).collect();
+        let first = take_positions(tx, org, mine.len() as i64).await?;
+        let keys: Vec<&str> = mine.iter().map(|&i| ws[i].id.as_str()).collect();
+        let seqs: Vec<i64> = (0..mine.len() as i64).map(|k| first + k).collect();
+        sql_execute(tx,
+            "INSERT INTO feed(org, seq, kind, key) SELECT $1, seq, 'doc', key FROM unnest($2::bigint[], $3::text[]) AS u(seq, key) \
+             ON CONFLICT (org, kind, key) DO UPDATE SET seq = excluded.seq",
+            &[&org, &seqs, &keys],
+        )
+        .await?;
+        sql_execute(
+            tx,
+            "UPDATE documents d SET seq = u.seq FROM unnest($1::text[], $2::bigint[]) AS u(id, seq) WHERE d.id = u.id",
+            &[&keys, &seqs],
+        )
+        .await?;
+        for (k, &i) in mine.iter().enumerate() {
+            out[i] = Some(Ok(seqs[k] as u64));
+        }
+    }
+    Ok(out.into_iter().map(|o| o.unwrap_or(Err(StoreError::Conflict))).collect())
+}
+
+/// Take `n` feed positions of `org` (locks its row until the transaction ends); the first of them.
+async fn take_positions(tx: &impl GenericClient, org: &str, n: i64) -> StoreResult<i64> {
+    let row =
+        sql_query_opt(tx, "UPDATE orgs SET feed_last = feed_last + $2 WHERE id = $1 RETURNING feed_last", &[&org, &n])
+            .await?;
+    let Some(row) = row else { return Err(StoreError::NotFound(format!("organisation {org}"))) };
+    let last: i64 = row.get(0);
+    Ok(last - n + 1)
 }
 
 async fn read_document(c: &impl GenericClient, id: &str) -> StoreResult<Option<StoredDoc>> {
-    let Some(r) = c
-        .query_opt(
-            "SELECT org, version, snapshot, assignee, creator, official, heads FROM documents WHERE id = $1",
-            &[&id],
-        )
-        .await?
+    let Some(r) = sql_query_opt(
+        c,
+        "SELECT org, version, snapshot, assignee, creator, official, heads FROM documents WHERE id = $1",
+        &[&id],
+    )
+    .await?
     else {
         return Ok(None);
     };
@@ -305,6 +440,14 @@ const TECHNICIAN_FEED: &str = "SELECT seq, kind, key, assignee, creator, officia
          FROM feed f WHERE f.org = $1 AND f.kind = 'reference' AND f.seq > $2 \
      ) t ORDER BY seq LIMIT $3";
 
+const RECORD_KNOWN: &str = "INSERT INTO knowledge(device, doc, heads) \
+     SELECT $1, doc, heads FROM unnest($2::text[], $3::bytea[]) AS u(doc, heads) \
+     ON CONFLICT (device, doc) DO UPDATE SET heads = excluded.heads";
+
+const RECORD_PENDING: &str = "INSERT INTO knowledge(device, doc, pending, pending_cursor) \
+     SELECT $1, doc, heads, $4 FROM unnest($2::text[], $3::bytea[]) AS u(doc, heads) \
+     ON CONFLICT (device, doc) DO UPDATE SET pending = excluded.pending, pending_cursor = excluded.pending_cursor";
+
 fn feed_entry(r: &Row) -> FeedEntry {
     let seq: i64 = r.get(0);
     let kind: String = r.get(1);
@@ -327,12 +470,12 @@ fn feed_entry(r: &Row) -> FeedEntry {
 impl Store for PgStore {
     async fn create_org(&self, id: &str, name: &str, now_ms: i64) -> StoreResult<()> {
         let c = self.client().await?;
-        let n = c
-            .execute(
-                "INSERT INTO orgs(id, name, created_ms) VALUES ($1, $2, $3) ON CONFLICT (id) DO NOTHING",
-                &[&id, &name, &now_ms],
-            )
-            .await?;
+        let n = sql_execute(
+            &c,
+            "INSERT INTO orgs(id, name, created_ms) VALUES ($1, $2, $3) ON CONFLICT (id) DO NOTHING",
+            &[&id, &name, &now_ms],
+        )
+        .await?;
         if n == 0 {
             return Err(StoreError::Refused(format!("organisation {id} already exists")));
         }
@@ -341,16 +484,21 @@ impl Store for PgStore {
 
     async fn orgs(&self) -> StoreResult<Vec<(String, String)>> {
         let c = self.client().await?;
-        Ok(c.query("SELECT id, name FROM orgs ORDER BY id", &[]).await?.iter().map(|r| (r.get(0), r.get(1))).collect())
+        Ok(sql_query(&c, "SELECT id, name FROM orgs ORDER BY id", &[])
+            .await?
+            .iter()
+            .map(|r| (r.get(0), r.get(1)))
+            .collect())
     }
 
     async fn put_person(&self, p: PersonRecord) -> StoreResult<()> {
         let c = self.client().await?;
-        if c.query_opt("SELECT id FROM orgs WHERE id = $1", &[&p.org]).await?.is_none() {
+        if sql_query_opt(&c, "SELECT id FROM orgs WHERE id = $1", &[&p.org]).await?.is_none() {
             return Err(StoreError::NotFound(format!("organisation {}", p.org)));
         }
         let skills = serde_json::to_string(&p.skills).map_err(|e| StoreError::Refused(e.to_string()))?;
-        c.execute(
+        sql_execute(
+            &c,
             "INSERT INTO people(org, id, name, role, skills) VALUES ($1, $2, $3, $4, $5) \
              ON CONFLICT (org, id) DO UPDATE SET name = excluded.name, role = excluded.role, skills = excluded.skills",
             &[&p.org, &p.id, &p.name, &p.role.code(), &skills],
@@ -361,7 +509,8 @@ impl Store for PgStore {
 
     async fn person(&self, org: &str, id: &str) -> StoreResult<Option<PersonRecord>> {
         let c = self.client().await?;
-        let row = c.query_opt("SELECT name, role, skills FROM people WHERE org = $1 AND id = $2", &[&org, &id]).await?;
+        let row =
+            sql_query_opt(&c, "SELECT name, role, skills FROM people WHERE org = $1 AND id = $2", &[&org, &id]).await?;
         Ok(row.map(|r| PersonRecord {
             org: org.to_owned(),
             id: id.to_owned(),
@@ -373,7 +522,8 @@ impl Store for PgStore {
 
     async fn add_enrolment(&self, e: Enrolment) -> StoreResult<()> {
         let c = self.client().await?;
-        c.execute(
+        sql_execute(
+            &c,
             "INSERT INTO enrolments(code_hash, org, person, expires_ms) VALUES ($1, $2, $3, $4)",
             &[&e.code_hash, &e.org, &e.person, &e.expires_ms],
         )
@@ -385,37 +535,37 @@ impl Store for PgStore {
         let mut c = self.client().await?;
         let tx = c.transaction().await?;
         // Claiming the code is the lock: of two devices redeeming it at once, one updates the row.
-        let Some(claim) = tx
-            .query_opt(
-                "UPDATE enrolments SET used_ms = $2, device = $3 \
+        let Some(claim) = sql_query_opt(
+            &tx,
+            "UPDATE enrolments SET used_ms = $2, device = $3 \
                  WHERE code_hash = $1 AND used_ms IS NULL AND expires_ms > $2 RETURNING org, person",
-                &[&code_hash, &now_ms, &d.id],
-            )
-            .await?
+            &[&code_hash, &now_ms, &d.id],
+        )
+        .await?
         else {
             return Err(StoreError::NotFound("an unused, unexpired enrolment code".into()));
         };
         let (org, person): (String, String) = (claim.get(0), claim.get(1));
-        let inserted = tx
-            .execute(
-                "INSERT INTO devices(id, org, person, public_key, name, token_hash, enrolled_ms) \
+        let inserted = sql_execute(
+            &tx,
+            "INSERT INTO devices(id, org, person, public_key, name, token_hash, enrolled_ms) \
                  VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (id) DO NOTHING",
-                &[&d.id, &org, &person, &d.public_key, &d.name, &d.token_hash, &now_ms],
-            )
-            .await?;
+            &[&d.id, &org, &person, &d.public_key, &d.name, &d.token_hash, &now_ms],
+        )
+        .await?;
         if inserted == 0 {
             // Rolled back: the code stays unused.
             return Err(StoreError::Refused(format!("device {} is already enrolled", d.id)));
         }
         touch_feed(&tx, &org, "reference", "").await?;
-        let row = tx
-            .query_one(
-                &format!(
-                    "SELECT {DEVICE_COLS} FROM devices d JOIN people p ON p.org = d.org AND p.id = d.person WHERE d.id = $1"
-                ),
-                &[&d.id],
-            )
-            .await?;
+        let row = sql_query_one(
+            &tx,
+            &format!(
+                "SELECT {DEVICE_COLS} FROM devices d JOIN people p ON p.org = d.org AND p.id = d.person WHERE d.id = $1"
+            ),
+            &[&d.id],
+        )
+        .await?;
         let rec = device_row(&row)?;
         tx.commit().await?;
         Ok(rec)
@@ -434,12 +584,12 @@ impl Store for PgStore {
     async fn revoke_device(&self, id: &str, now_ms: i64) -> StoreResult<bool> {
         let mut c = self.client().await?;
         let tx = c.transaction().await?;
-        let Some(row) = tx
-            .query_opt(
-                "UPDATE devices SET revoked_ms = coalesce(revoked_ms, $2) WHERE id = $1 RETURNING org",
-                &[&id, &now_ms],
-            )
-            .await?
+        let Some(row) = sql_query_opt(
+            &tx,
+            "UPDATE devices SET revoked_ms = coalesce(revoked_ms, $2) WHERE id = $1 RETURNING org",
+            &[&id, &now_ms],
+        )
+        .await?
         else {
             return Ok(false);
         };
@@ -451,7 +601,8 @@ impl Store for PgStore {
 
     async fn devices(&self, org: &str) -> StoreResult<Vec<DeviceRecord>> {
         let c = self.client().await?;
-        c.query(
+        sql_query(
+            &c,
             &format!(
                 "SELECT {DEVICE_COLS} FROM devices d JOIN people p ON p.org = d.org AND p.id = d.person \
                  WHERE d.org = $1 ORDER BY d.id"
@@ -467,7 +618,8 @@ impl Store for PgStore {
     async fn set_reference(&self, org: &str, json: &str) -> StoreResult<u64> {
         let mut c = self.client().await?;
         let tx = c.transaction().await?;
-        tx.execute(
+        sql_execute(
+            &tx,
             "INSERT INTO reference(org, json) VALUES ($1, $2) ON CONFLICT (org) DO UPDATE SET json = excluded.json",
             &[&org, &json],
         )
@@ -479,7 +631,7 @@ impl Store for PgStore {
 
     async fn reference(&self, org: &str) -> StoreResult<Option<String>> {
         let c = self.client().await?;
-        Ok(c.query_opt("SELECT json FROM reference WHERE org = $1", &[&org]).await?.map(|r| r.get(0)))
+        Ok(sql_query_opt(&c, "SELECT json FROM reference WHERE org = $1", &[&org]).await?.map(|r| r.get(0)))
     }
 
     async fn document(&self, id: &str) -> StoreResult<Option<StoredDoc>> {
@@ -489,17 +641,48 @@ impl Store for PgStore {
 
     async fn documents(&self, ids: Vec<String>) -> StoreResult<Vec<Option<StoredDoc>>> {
         let c = self.client().await?;
-        let mut out = Vec::with_capacity(ids.len());
-        for id in &ids {
-            out.push(read_document(&c, id).await?);
+        // Two statements for the whole batch; documents and their changes from one snapshot.
+        let tx_rows = sql_query(
+            &c,
+            "SELECT id, org, version, snapshot, assignee, creator, official, heads FROM documents WHERE id = ANY($1)",
+            &[&ids],
+        )
+        .await?;
+        let mut found: HashMap<String, StoredDoc> = tx_rows
+            .iter()
+            .map(|r| {
+                (
+                    r.get(0),
+                    StoredDoc {
+                        org: r.get(1),
+                        version: r.get(2),
+                        snapshot: r.get(3),
+                        changes: Vec::new(),
+                        heads: r.get(7),
+                        meta: DocMeta { assignee: r.get(4), creator: r.get(5), official: r.get(6) },
+                    },
+                )
+            })
+            .collect();
+        if !found.is_empty() {
+            let keys: Vec<&String> = found.keys().collect();
+            let changes =
+                sql_query(&c, "SELECT doc, bytes FROM doc_changes WHERE doc = ANY($1) ORDER BY doc, n", &[&keys])
+                    .await?;
+            for r in &changes {
+                let doc: String = r.get(0);
+                if let Some(d) = found.get_mut(&doc) {
+                    d.changes.push(r.get(1));
+                }
+            }
         }
-        Ok(out)
+        Ok(ids.iter().map(|id| found.remove(id)).collect())
     }
 
     async fn write_document(&self, w: DocWrite) -> StoreResult<u64> {
         let mut c = self.client().await?;
         let tx = c.transaction().await?;
-        let seq = write_one(&tx, &w).await?;
+        let seq = write_all(&tx, std::slice::from_ref(&w)).await?.pop().unwrap_or(Err(StoreError::Conflict))?;
         tx.commit().await?;
         Ok(seq)
     }
@@ -507,22 +690,14 @@ impl Store for PgStore {
     async fn write_documents(&self, ws: Vec<DocWrite>) -> StoreResult<Vec<StoreResult<u64>>> {
         let mut c = self.client().await?;
         let tx = c.transaction().await?;
-        let mut out = Vec::with_capacity(ws.len());
-        for w in &ws {
-            // A conflict is found before anything of that write is changed; other errors abort all.
-            match write_one(&tx, w).await {
-                Err(StoreError::Conflict) => out.push(Err(StoreError::Conflict)),
-                Err(e) => return Err(e),
-                Ok(seq) => out.push(Ok(seq)),
-            }
-        }
+        let out = write_all(&tx, &ws).await?;
         tx.commit().await?;
         Ok(out)
     }
 
     async fn document_ids(&self, org: &str) -> StoreResult<Vec<String>> {
         let c = self.client().await?;
-        Ok(c.query("SELECT id FROM documents WHERE org = $1 ORDER BY id", &[&org])
+        Ok(sql_query(&c, "SELECT id FROM documents WHERE org = $1 ORDER BY id", &[&org])
             .await?
             .iter()
             .map(|r| r.get(0))
@@ -532,14 +707,14 @@ impl Store for PgStore {
     async fn next_number(&self, org: &str, year: i32, count: u64) -> StoreResult<u64> {
         let c = self.client().await?;
         let count = count.max(1) as i64;
-        let last: i64 = c
-            .query_one(
-                "INSERT INTO numbers(org, year, last) VALUES ($1, $2, $3) \
+        let last: i64 = sql_query_one(
+            &c,
+            "INSERT INTO numbers(org, year, last) VALUES ($1, $2, $3) \
                  ON CONFLICT (org, year) DO UPDATE SET last = numbers.last + $3 RETURNING last",
-                &[&org, &year, &count],
-            )
-            .await?
-            .get(0);
+            &[&org, &year, &count],
+        )
+        .await?
+        .get(0);
         Ok((last - count + 1) as u64)
     }
 
@@ -568,49 +743,63 @@ impl Store for PgStore {
     async fn feed_head(&self, org: &str) -> StoreResult<u64> {
         let c = self.client().await?;
         let n: Option<i64> =
-            c.query_opt("SELECT max(seq) FROM feed WHERE org = $1", &[&org]).await?.and_then(|r| r.get(0));
+            sql_query_opt(&c, "SELECT max(seq) FROM feed WHERE org = $1", &[&org]).await?.and_then(|r| r.get(0));
         Ok(n.unwrap_or(0) as u64)
     }
 
     async fn reference_seq(&self, org: &str) -> StoreResult<Option<u64>> {
         let c = self.client().await?;
-        let row = c.query_opt("SELECT seq FROM feed WHERE org = $1 AND kind = 'reference'", &[&org]).await?;
+        let row = sql_query_opt(&c, "SELECT seq FROM feed WHERE org = $1 AND kind = 'reference'", &[&org]).await?;
         Ok(row.map(|r| r.get::<_, i64>(0) as u64))
     }
 
     async fn confirm_knowledge(&self, device: &str, cursor: u64) -> StoreResult<()> {
         let mut c = self.client().await?;
+        // Usually nothing is pending (the last response sent no documents): one lookup, no transaction.
+        let pending = sql_query_opt(
+            &c,
+            "SELECT 1 FROM knowledge WHERE device = $1 AND pending_cursor IS NOT NULL LIMIT 1",
+            &[&device],
+        )
+        .await?;
+        if pending.is_none() {
+            return Ok(());
+        }
         let tx = c.transaction().await?;
         let cursor = cursor as i64;
-        tx.execute(
+        sql_execute(
+            &tx,
             "DELETE FROM knowledge WHERE device = $1 AND pending_cursor <= $2 AND length(pending) = 0",
             &[&device, &cursor],
         )
         .await?;
-        tx.execute(
+        sql_execute(
+            &tx,
             "UPDATE knowledge SET heads = pending, pending = NULL, pending_cursor = NULL \
              WHERE device = $1 AND pending_cursor <= $2",
             &[&device, &cursor],
         )
         .await?;
-        tx.execute(
+        sql_execute(
+            &tx,
             "UPDATE knowledge SET pending = NULL, pending_cursor = NULL WHERE device = $1 AND pending_cursor > $2",
             &[&device, &cursor],
         )
         .await?;
-        tx.execute("DELETE FROM knowledge WHERE device = $1 AND heads IS NULL AND pending IS NULL", &[&device]).await?;
+        sql_execute(&tx, "DELETE FROM knowledge WHERE device = $1 AND heads IS NULL AND pending IS NULL", &[&device])
+            .await?;
         tx.commit().await?;
         Ok(())
     }
 
     async fn knowledge(&self, device: &str, docs: &[String]) -> StoreResult<Vec<(String, Vec<u8>)>> {
         let c = self.client().await?;
-        let rows = c
-            .query(
-                "SELECT doc, heads FROM knowledge WHERE device = $1 AND doc = ANY($2) AND heads IS NOT NULL",
-                &[&device, &docs],
-            )
-            .await?;
+        let rows = sql_query(
+            &c,
+            "SELECT doc, heads FROM knowledge WHERE device = $1 AND doc = ANY($2) AND heads IS NOT NULL",
+            &[&device, &docs],
+        )
+        .await?;
         let mut found: HashMap<String, Vec<u8>> = rows.iter().map(|r| (r.get(0), r.get(1))).collect();
         // In the order asked (as the SQLite backend answers).
         Ok(docs.iter().filter_map(|d| found.remove(d).map(|h| (d.clone(), h))).collect())
@@ -623,32 +812,33 @@ impl Store for PgStore {
         known: Vec<(String, Vec<u8>)>,
         pending: Vec<(String, Vec<u8>)>,
     ) -> StoreResult<()> {
-        let mut c = self.client().await?;
-        let tx = c.transaction().await?;
+        let (k_docs, k_heads): (Vec<&str>, Vec<&[u8]>) = known.iter().map(|(d, h)| (d.as_str(), h.as_slice())).unzip();
+        let (p_docs, p_heads): (Vec<&str>, Vec<&[u8]>) =
+            pending.iter().map(|(d, h)| (d.as_str(), h.as_slice())).unzip();
         let cursor = cursor as i64;
-        for (doc, heads) in &known {
-            tx.execute(
-                "INSERT INTO knowledge(device, doc, heads) VALUES ($1, $2, $3) \
-                 ON CONFLICT (device, doc) DO UPDATE SET heads = excluded.heads",
-                &[&device, doc, heads],
-            )
-            .await?;
+        let mut c = self.client().await?;
+        // One statement is atomic by itself: a transaction only when there are both kinds.
+        match (known.is_empty(), pending.is_empty()) {
+            (true, true) => {}
+            (false, true) => {
+                sql_execute(&c, RECORD_KNOWN, &[&device, &k_docs, &k_heads]).await?;
+            }
+            (true, false) => {
+                sql_execute(&c, RECORD_PENDING, &[&device, &p_docs, &p_heads, &cursor]).await?;
+            }
+            (false, false) => {
+                let tx = c.transaction().await?;
+                sql_execute(&tx, RECORD_KNOWN, &[&device, &k_docs, &k_heads]).await?;
+                sql_execute(&tx, RECORD_PENDING, &[&device, &p_docs, &p_heads, &cursor]).await?;
+                tx.commit().await?;
+            }
         }
-        for (doc, heads) in &pending {
-            tx.execute(
-                "INSERT INTO knowledge(device, doc, pending, pending_cursor) VALUES ($1, $2, $3, $4) \
-                 ON CONFLICT (device, doc) DO UPDATE SET pending = excluded.pending, pending_cursor = excluded.pending_cursor",
-                &[&device, doc, heads, &cursor],
-            )
-            .await?;
-        }
-        tx.commit().await?;
         Ok(())
     }
 
     async fn blob(&self, sha: &str) -> StoreResult<Option<BlobMeta>> {
         let c = self.client().await?;
-        let row = c.query_opt("SELECT size, uploaded_by, created_ms FROM blobs WHERE sha = $1", &[&sha]).await?;
+        let row = sql_query_opt(&c, "SELECT size, uploaded_by, created_ms FROM blobs WHERE sha = $1", &[&sha]).await?;
         Ok(row.map(|r| BlobMeta {
             sha: sha.to_owned(),
             size: r.get::<_, i64>(0) as u64,
@@ -659,7 +849,8 @@ impl Store for PgStore {
 
     async fn put_blob(&self, m: BlobMeta) -> StoreResult<()> {
         let c = self.client().await?;
-        c.execute(
+        sql_execute(
+            &c,
             "INSERT INTO blobs(sha, size, uploaded_by, created_ms) VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING",
             &[&m.sha, &(m.size as i64), &m.uploaded_by, &m.created_ms],
         )
@@ -669,7 +860,8 @@ impl Store for PgStore {
 
     async fn blob_holders(&self, sha: &str) -> StoreResult<Vec<BlobHolder>> {
         let c = self.client().await?;
-        Ok(c.query(
+        Ok(sql_query(
+            &c,
             "SELECT d.id, d.org, d.assignee, d.creator, d.official FROM doc_blobs b \
              JOIN documents d ON d.id = b.doc WHERE b.sha = $1",
             &[&sha],
