@@ -27,6 +27,9 @@ pub struct Limits {
     pub burst: u32,
     /// Seconds a request may take before it is cut off.
     pub request_timeout_secs: u64,
+    /// Sync requests processed at once; more wait, unread, in line. Bounds memory (each holds its
+    /// body, documents and response) without costing throughput (the work is CPU- and disk-bound).
+    pub max_concurrent_syncs: usize,
 }
 
 impl Default for Limits {
@@ -41,6 +44,7 @@ impl Default for Limits {
             requests_per_second: 20,
             burst: 60,
             request_timeout_secs: 120,
+            max_concurrent_syncs: 32,
         }
     }
 }

@@ -39,7 +39,14 @@ pub fn router<S: Store>(state: AppState<S>) -> Router {
     let limits = state.config.limits.clone();
     Router::new()
         .route("/v1/enrol", post(enrol::<S>).layer(DefaultBodyLimit::max(16 << 10)))
-        .route("/v1/sync", post(sync::<S>).layer(DefaultBodyLimit::max(limits.max_sync_body)))
+        .route(
+            "/v1/sync",
+            post(sync::<S>).layer(
+                tower::ServiceBuilder::new()
+                    .layer(tower::limit::ConcurrencyLimitLayer::new(limits.max_concurrent_syncs.max(1)))
+                    .layer(DefaultBodyLimit::max(limits.max_sync_body)),
+            ),
+        )
         .route("/v1/blobs/{sha}", get(blobs::get::<S>).head(blobs::head::<S>).put(blobs::put::<S>))
         .route("/healthz", get(healthz))
         .route("/metrics", get(metrics::<S>))

@@ -215,7 +215,8 @@ fn database_bytes(server: &Server, rt: &tokio::runtime::Runtime) -> u64 {
 /// `paced`: each device syncs every 0.9 s (a fleet a little above the target rate: 200 × 10 orders
 /// per 0.9 s = 2,222 orders/s offered), else back to back (the server's ceiling).
 fn concurrent(rows: &mut Vec<Row>, paced: bool, db: Option<&str>) {
-    const DEVICES: usize = 200;
+    // SYNC_BENCH_DEVICES=1000 for the larger fleet.
+    let fleet: usize = std::env::var("SYNC_BENCH_DEVICES").ok().and_then(|v| v.parse().ok()).unwrap_or(200);
     const ROUNDS: usize = 5;
     const DOCS: usize = 10;
     const PERIOD_MS: usize = 900;
@@ -223,12 +224,12 @@ fn concurrent(rows: &mut Vec<Row>, paced: bool, db: Option<&str>) {
     let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
     let codes: Vec<String> = rt.block_on(async {
         match db {
-            None => sim_codes(&SqliteStore::open(&server.data.join("signoff.db")).unwrap(), DEVICES).await,
-            Some(url) => sim_codes(&PgStore::connect(url).await.unwrap(), DEVICES).await,
+            None => sim_codes(&SqliteStore::open(&server.data.join("signoff.db")).unwrap(), fleet).await,
+            Some(url) => sim_codes(&PgStore::connect(url).await.unwrap(), fleet).await,
         }
     });
     let _ = rustls::crypto::ring::default_provider().install_default();
-    let http = reqwest::Client::builder().pool_max_idle_per_host(DEVICES).build().unwrap();
+    let http = reqwest::Client::builder().pool_max_idle_per_host(fleet).build().unwrap();
     let url = server.url.clone();
     // Enrol every simulated device and prepare its documents.
     let devices: Vec<(String, Vec<Vec<u8>>)> = rt.block_on(async {
@@ -304,8 +305,7 @@ fn concurrent(rows: &mut Vec<Row>, paced: bool, db: Option<&str>) {
         let mut tasks = Vec::new();
         for (n, (token, bodies)) in devices.into_iter().enumerate() {
             let (http, url, lat) = (http.clone(), url.clone(), latencies.clone());
-            let start =
-                tokio::time::Instant::now() + std::time::Duration::from_millis((n * PERIOD_MS / DEVICES) as u64);
+            let start = tokio::time::Instant::now() + std::time::Duration::from_millis((n * PERIOD_MS / fleet) as u64);
             tasks.push(tokio::spawn(async move {
                 let mut cursor = 0u64;
                 for (round, body) in bodies.into_iter().enumerate() {
@@ -348,7 +348,7 @@ fn concurrent(rows: &mut Vec<Row>, paced: bool, db: Option<&str>) {
     let mut lat = latencies.lock().unwrap().clone();
     lat.sort();
     let p = |q: f64| lat[((lat.len() as f64 * q) as usize).min(lat.len() - 1)];
-    let docs = DEVICES * ROUNDS * DOCS;
+    let docs = fleet * ROUNDS * DOCS;
     let rss = std::fs::read_to_string(format!("/proc/{}/status", server.child.id()))
         .ok()
         .and_then(|s| {
@@ -359,7 +359,7 @@ fn concurrent(rows: &mut Vec<Row>, paced: bool, db: Option<&str>) {
     let db_bytes = database_bytes(&server, &rt);
     rows.push(Row {
         what: format!(
-            "{} — {DEVICES} devices × {ROUNDS} syncs × {DOCS} new orders, {}: documents applied/s",
+            "{} — {fleet} devices × {ROUNDS} syncs × {DOCS} new orders, {}: documents applied/s",
             if db.is_some() { "PostgreSQL" } else { "SQLite" },
             if paced { "each device every 0.9 s (2,222/s offered)" } else { "back to back" }
         ),
