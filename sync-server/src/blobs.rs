@@ -1,4 +1,5 @@
-//! Photo blobs on the server: files named by SHA-256 under `DIR/blobs/`, uploaded resumably.
+//! Photo blobs on the server: named by SHA-256, staged under `DIR/blobs/partial/`, kept by a
+//! [`BlobStore`] (the data folder by default, or an S3-compatible bucket), uploaded resumably.
 //!
 //! Upload protocol (`PUT /v1/blobs/{sha256}`): the device sends `Upload-Offset` (the bytes the server
 //! already has, from `HEAD`) and `Upload-Length` (the whole size), then the rest of the bytes. The server
@@ -13,7 +14,6 @@ use crate::error::ServerError;
 use crate::state::AppState;
 use crate::store::{BlobMeta, Store};
 use crate::sync::can_see;
-use axum::body::Body;
 use axum::extract::{Path, Request, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
@@ -21,20 +21,22 @@ use http_body_util::BodyExt;
 use sha2::{Digest, Sha256};
 use std::collections::HashSet;
 use std::path::PathBuf;
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 use tokio::io::AsyncWriteExt;
-use tower::ServiceExt;
+
+pub use crate::blobstore::{BlobStore, FileStore, S3Store};
 
 /// Header: bytes the server has of an upload.
 pub const UPLOAD_OFFSET: &str = "upload-offset";
 /// Header: the whole size of an upload.
 pub const UPLOAD_LENGTH: &str = "upload-length";
 
-/// The blob folder.
+/// Staging of uploads (in the data folder) and the store that keeps verified blobs.
 #[derive(Debug)]
 pub struct BlobFiles {
     root: PathBuf,
     busy: Mutex<HashSet<String>>,
+    store: Arc<dyn BlobStore>,
 }
 
 fn io(context: impl Into<String>) -> impl FnOnce(std::io::Error) -> ServerError {
@@ -50,12 +52,19 @@ pub fn is_sha256(s: &str) -> bool {
 impl BlobFiles {
     /// Use (and create) `root`.
     pub fn open(root: PathBuf) -> std::io::Result<BlobFiles> {
-        std::fs::create_dir_all(root.join("partial"))?;
-        Ok(BlobFiles { root, busy: Mutex::new(HashSet::new()) })
+        let store = Arc::new(FileStore::new(root.clone()));
+        BlobFiles::with_store(root, store)
     }
 
-    fn final_path(&self, sha: &str) -> PathBuf {
-        self.root.join(&sha[..2]).join(sha)
+    /// Stage uploads under `root`, keep verified blobs in `store`.
+    pub fn with_store(root: PathBuf, store: Arc<dyn BlobStore>) -> std::io::Result<BlobFiles> {
+        std::fs::create_dir_all(root.join("partial"))?;
+        Ok(BlobFiles { root, busy: Mutex::new(HashSet::new()), store })
+    }
+
+    /// The store that keeps verified blobs.
+    pub fn store(&self) -> &dyn BlobStore {
+        self.store.as_ref()
     }
 
     fn partial_path(&self, sha: &str) -> PathBuf {
@@ -204,15 +213,7 @@ pub async fn put<S: Store>(
         st.metrics.rejection("blob_hash_mismatch");
         return Err(ServerError::Unprocessable(format!("the bytes hash to {actual}, not {sha}; upload again")));
     }
-    let dest = st.blobs.final_path(&sha);
-    if let Some(dir) = dest.parent() {
-        tokio::fs::create_dir_all(dir).await.map_err(io("creating the blob folder"))?;
-    }
-    tokio::fs::rename(&partial, &dest).await.map_err(io("storing a blob"))?;
-    if let Some(dir) = dest.parent() {
-        let dir = dir.to_owned();
-        let _ = tokio::task::spawn_blocking(move || std::fs::File::open(dir).and_then(|d| d.sync_all())).await;
-    }
+    st.blobs.store.put_verified(&sha, &partial).await?;
     st.store
         .put_blob(BlobMeta {
             sha: sha.clone(),
@@ -255,8 +256,6 @@ pub async fn get<S: Store>(
     let Some(meta) = st.store.blob(&sha).await? else {
         return Err(ServerError::NotFound(format!("photo {sha} has not been uploaded yet")));
     };
-    let Ok(served) = tower_http::services::ServeFile::new(st.blobs.final_path(&sha)).oneshot(req).await;
     st.metrics.blob_bytes("out", meta.size);
-    let (parts, body) = served.into_parts();
-    Ok(Response::from_parts(parts, Body::new(body)))
+    st.blobs.store.serve(&sha, meta.size, req).await
 }

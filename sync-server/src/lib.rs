@@ -12,6 +12,7 @@
 pub mod admin;
 pub mod auth;
 pub mod blobs;
+pub mod blobstore;
 pub mod config;
 pub mod error;
 pub mod http;

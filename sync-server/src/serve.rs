@@ -103,9 +103,24 @@ fn open_sqlite(data: &Path, file: &Path) -> Result<SqliteStore, ServeError> {
 
 /// The blob folder under `data`.
 pub fn open_blobs(data: &Path) -> Result<BlobFiles, ServeError> {
+    open_blobs_in(data, None)
+}
+
+/// Photo storage: staging under `data`, verified blobs in the folder too, or in the bucket `url`
+/// names (`s3://BUCKET[/PREFIX]`).
+pub fn open_blobs_in(data: &Path, url: Option<&str>) -> Result<BlobFiles, ServeError> {
     let err = |reason: String| ServeError::Data { path: data.to_owned(), reason };
     std::fs::create_dir_all(data).map_err(|e| err(e.to_string()))?;
-    BlobFiles::open(data.join("blobs")).map_err(|e| err(e.to_string()))
+    match url {
+        None | Some("") => BlobFiles::open(data.join("blobs")).map_err(|e| err(e.to_string())),
+        Some(url) => {
+            // The S3 client speaks HTTPS through rustls with the workspace's provider.
+            let _ = rustls::crypto::ring::default_provider().install_default();
+            let s3 = crate::blobstore::S3Store::from_url(url)
+                .map_err(|reason| ServeError::Database { url: url.to_owned(), reason })?;
+            BlobFiles::with_store(data.join("blobs"), std::sync::Arc::new(s3)).map_err(|e| err(e.to_string()))
+        }
+    }
 }
 
 /// Something to do with an opened store, whichever backend it is.
@@ -116,9 +131,15 @@ pub trait WithStore {
     fn run<S: Store>(self, store: S, blobs: BlobFiles) -> impl Future<Output = Self::Output> + Send;
 }
 
-/// Open the store `db` names (and the blob folder under `data`) and run `job` with it.
-pub async fn with_store<J: WithStore>(data: &Path, db: &Db, job: J) -> Result<J::Output, ServeError> {
-    let blobs = open_blobs(data)?;
+/// Open the store `db` names and the photo storage (`blobs`: a bucket URL, or the folder under
+/// `data`) and run `job` with them.
+pub async fn with_store<J: WithStore>(
+    data: &Path,
+    db: &Db,
+    blobs: Option<&str>,
+    job: J,
+) -> Result<J::Output, ServeError> {
+    let blobs = open_blobs_in(data, blobs)?;
     Ok(match db {
         Db::Embedded => job.run(open_sqlite(data, &data.join("signoff.db"))?, blobs).await,
         Db::Sqlite(file) => job.run(open_sqlite(data, file)?, blobs).await,

@@ -39,6 +39,10 @@ struct Cli {
     /// Database: postgres://USER@HOST/DB or sqlite://PATH (default: signoff.db in the data folder).
     #[arg(long, global = true, env = "SIGNOFF_DB")]
     db: Option<String>,
+    /// Photo storage: s3://BUCKET[/PREFIX] (endpoint and keys from AWS_ENDPOINT, AWS_REGION,
+    /// AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_ALLOW_HTTP); default: blobs/ in the data folder.
+    #[arg(long, global = true, env = "SIGNOFF_BLOBS")]
+    blobs: Option<String>,
     #[command(subcommand)]
     command: Command,
 }
@@ -233,7 +237,7 @@ async fn main() -> Result<()> {
             );
             Ok(())
         }
-        command => with_store(&data, &db, Job(command)).await?,
+        command => with_store(&data, &db, cli.blobs.as_deref(), Job(command)).await?,
     }
 }
 
