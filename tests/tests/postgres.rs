@@ -217,3 +217,11 @@ fn backup_restore_and_migration_to_postgres_keep_devices_and_data() {
     signoff_device::sync::enroll(&mut zhou.store, &lb.url, &on_pg.code("zhou"), "tablet").unwrap();
     assert_eq!(zhou.sync().received, 10);
 }
+
+/// A process SIGKILLed while a device's pushes are in flight loses nothing it acknowledged.
+#[test]
+fn a_process_killed_mid_sync_loses_nothing_acknowledged() {
+    let cluster = pg::TempPg::start();
+    let url = cluster.database("killed");
+    scenarios::killed_mid_sync_loses_nothing_acknowledged(Server::start_on(Some(&url), &[]));
+}

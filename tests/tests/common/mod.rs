@@ -3,6 +3,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::print_stderr, dead_code)]
 
 pub mod proxy;
+pub mod scenarios;
 
 use chrono::{DateTime, Duration, Utc};
 use signoff_core::ids::{OrderId, PersonId, UnitId};
