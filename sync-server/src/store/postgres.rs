@@ -440,13 +440,19 @@ const TECHNICIAN_FEED: &str = "SELECT seq, kind, key, assignee, creator, officia
          FROM feed f WHERE f.org = $1 AND f.kind = 'reference' AND f.seq > $2 \
      ) t ORDER BY seq LIMIT $3";
 
-const RECORD_KNOWN: &str = "INSERT INTO knowledge(device, doc, heads) \
-     SELECT $1, doc, heads FROM unnest($2::text[], $3::bytea[]) AS u(doc, heads) \
-     ON CONFLICT (device, doc) DO UPDATE SET heads = excluded.heads";
+/// A document, the heads the device has, the heads it will have once it confirms.
+type KnowledgeRow<'a> = (&'a str, Option<&'a [u8]>, Option<&'a [u8]>);
 
-const RECORD_PENDING: &str = "INSERT INTO knowledge(device, doc, pending, pending_cursor) \
-     SELECT $1, doc, heads, $4 FROM unnest($2::text[], $3::bytea[]) AS u(doc, heads) \
-     ON CONFLICT (device, doc) DO UPDATE SET pending = excluded.pending, pending_cursor = excluded.pending_cursor";
+/// What a response sent, in one statement: per document the heads the device certainly has now
+/// (`heads`, may be NULL) and the heads it will have once it confirms the cursor (`pending`, with the
+/// cursor; NULL when not sent). Either part leaves the other as it was.
+const RECORD_KNOWLEDGE: &str = "INSERT INTO knowledge(device, doc, heads, pending, pending_cursor) \
+     SELECT $1, doc, heads, pending, CASE WHEN sent THEN $5::bigint END \
+     FROM unnest($2::text[], $3::bytea[], $4::bytea[], $6::bool[]) AS u(doc, heads, pending, sent) \
+     ON CONFLICT (device, doc) DO UPDATE SET \
+       heads = coalesce(excluded.heads, knowledge.heads), \
+       pending = CASE WHEN excluded.pending_cursor IS NULL THEN knowledge.pending ELSE excluded.pending END, \
+       pending_cursor = coalesce(excluded.pending_cursor, knowledge.pending_cursor)";
 
 fn feed_entry(r: &Row) -> FeedEntry {
     let seq: i64 = r.get(0);
@@ -812,27 +818,25 @@ impl Store for PgStore {
         known: Vec<(String, Vec<u8>)>,
         pending: Vec<(String, Vec<u8>)>,
     ) -> StoreResult<()> {
-        let (k_docs, k_heads): (Vec<&str>, Vec<&[u8]>) = known.iter().map(|(d, h)| (d.as_str(), h.as_slice())).unzip();
-        let (p_docs, p_heads): (Vec<&str>, Vec<&[u8]>) =
-            pending.iter().map(|(d, h)| (d.as_str(), h.as_slice())).unzip();
-        let cursor = cursor as i64;
-        let mut c = self.client().await?;
-        // One statement is atomic by itself: a transaction only when there are both kinds.
-        match (known.is_empty(), pending.is_empty()) {
-            (true, true) => {}
-            (false, true) => {
-                sql_execute(&c, RECORD_KNOWN, &[&device, &k_docs, &k_heads]).await?;
-            }
-            (true, false) => {
-                sql_execute(&c, RECORD_PENDING, &[&device, &p_docs, &p_heads, &cursor]).await?;
-            }
-            (false, false) => {
-                let tx = c.transaction().await?;
-                sql_execute(&tx, RECORD_KNOWN, &[&device, &k_docs, &k_heads]).await?;
-                sql_execute(&tx, RECORD_PENDING, &[&device, &p_docs, &p_heads, &cursor]).await?;
-                tx.commit().await?;
+        if known.is_empty() && pending.is_empty() {
+            return Ok(());
+        }
+        // One row per document (a pushed document has both parts): one atomic statement.
+        let mut rows: Vec<KnowledgeRow<'_>> =
+            known.iter().map(|(d, h)| (d.as_str(), Some(h.as_slice()), None)).collect();
+        let at: HashMap<&str, usize> = rows.iter().enumerate().map(|(i, r)| (r.0, i)).collect();
+        for (d, h) in &pending {
+            match at.get(d.as_str()) {
+                Some(&i) => rows[i].2 = Some(h.as_slice()),
+                None => rows.push((d.as_str(), None, Some(h.as_slice()))),
             }
         }
+        let docs: Vec<&str> = rows.iter().map(|r| r.0).collect();
+        let heads: Vec<Option<&[u8]>> = rows.iter().map(|r| r.1).collect();
+        let sent: Vec<bool> = rows.iter().map(|r| r.2.is_some()).collect();
+        let pend: Vec<Option<&[u8]>> = rows.iter().map(|r| r.2).collect();
+        let c = self.client().await?;
+        sql_execute(&c, RECORD_KNOWLEDGE, &[&device, &docs, &heads, &pend, &(cursor as i64), &sent]).await?;
         Ok(())
     }
 
