@@ -290,19 +290,8 @@ async fn write_all(tx: &impl GenericClient, ws: &[DocWrite]) -> StoreResult<Vec<
             )
             .await?;
         }
-        let (docs, shas): (Vec<&str>, Vec<&str>) = mine
-            .iter()
-            .filter(|&&i| inserted.contains_key(&ws[i].id))
-            .flat_map(|&i| ws[i].blobs.iter().map(move |s| (ws[i].id.as_str(), s.as_str())))
-            .unzip();
-        if !docs.is_empty() {
-            sql_execute(
-                tx,
-                "INSERT INTO doc_blobs(doc, sha) SELECT * FROM unnest($1::text[], $2::text[]) ON CONFLICT DO NOTHING",
-                &[&docs, &shas],
-            )
-            .await?;
-        }
+        let stored: Vec<usize> = mine.iter().copied().filter(|&i| inserted.contains_key(&ws[i].id)).collect();
+        insert_blob_refs(tx, ws, &stored).await?;
         for &i in &mine {
             out[i] = Some(match inserted.get(&ws[i].id) {
                 Some(seq) => Ok(*seq as u64),
@@ -348,16 +337,7 @@ async fn write_all(tx: &impl GenericClient, ws: &[DocWrite]) -> StoreResult<Vec<
     // Photo references.
     let ids: Vec<&str> = written.iter().map(|&i| ws[i].id.as_str()).collect();
     sql_execute(tx, "DELETE FROM doc_blobs WHERE doc = ANY($1)", &[&ids]).await?;
-    let (docs, shas): (Vec<&str>, Vec<&str>) =
-        written.iter().flat_map(|&i| ws[i].blobs.iter().map(move |s| (ws[i].id.as_str(), s.as_str()))).unzip();
-    if !docs.is_empty() {
-        sql_execute(
-            tx,
-            "INSERT INTO doc_blobs(doc, sha) SELECT * FROM unnest($1::text[], $2::text[]) ON CONFLICT DO NOTHING",
-            &[&docs, &shas],
-        )
-        .await?;
-    }
+    insert_blob_refs(tx, ws, &written).await?;
     // Feed positions last, per organisation in a fixed order (no lock-order deadlocks).
     let mut orgs: Vec<&str> = written.iter().map(|&i| ws[i].org.as_str()).collect();
     orgs.sort_unstable();
@@ -386,6 +366,21 @@ async fn write_all(tx: &impl GenericClient, ws: &[DocWrite]) -> StoreResult<Vec<
     Ok(out.into_iter().map(|o| o.unwrap_or(Err(StoreError::Conflict))).collect())
 }
 
+/// The photo references of the writes `which` (their old references already gone).
+async fn insert_blob_refs(tx: &impl GenericClient, ws: &[DocWrite], which: &[usize]) -> StoreResult<()> {
+    let (docs, shas): (Vec<&str>, Vec<&str>) =
+        which.iter().flat_map(|&i| ws[i].blobs.iter().map(move |s| (ws[i].id.as_str(), s.as_str()))).unzip();
+    if !docs.is_empty() {
+        sql_execute(
+            tx,
+            "INSERT INTO doc_blobs(doc, sha) SELECT * FROM unnest($1::text[], $2::text[]) ON CONFLICT DO NOTHING",
+            &[&docs, &shas],
+        )
+        .await?;
+    }
+    Ok(())
+}
+
 /// Take `n` feed positions of `org` (locks its row until the transaction ends); the first of them.
 async fn take_positions(tx: &impl GenericClient, org: &str, n: i64) -> StoreResult<i64> {
     let row =
@@ -394,32 +389,6 @@ async fn take_positions(tx: &impl GenericClient, org: &str, n: i64) -> StoreResu
     let Some(row) = row else { return Err(StoreError::NotFound(format!("organisation {org}"))) };
     let last: i64 = row.get(0);
     Ok(last - n + 1)
-}
-
-async fn read_document(c: &impl GenericClient, id: &str) -> StoreResult<Option<StoredDoc>> {
-    let Some(r) = sql_query_opt(
-        c,
-        "SELECT org, version, snapshot, assignee, creator, official, heads FROM documents WHERE id = $1",
-        &[&id],
-    )
-    .await?
-    else {
-        return Ok(None);
-    };
-    let changes = c
-        .query("SELECT bytes FROM doc_changes WHERE doc = $1 ORDER BY n", &[&id])
-        .await?
-        .iter()
-        .map(|r| r.get::<_, Vec<u8>>(0))
-        .collect();
-    Ok(Some(StoredDoc {
-        org: r.get(0),
-        version: r.get(1),
-        snapshot: r.get(2),
-        changes,
-        heads: r.get(6),
-        meta: DocMeta { assignee: r.get(3), creator: r.get(4), official: r.get(5) },
-    }))
 }
 
 /// The whole feed of an organisation (the office's devices).
@@ -641,8 +610,7 @@ impl Store for PgStore {
     }
 
     async fn document(&self, id: &str) -> StoreResult<Option<StoredDoc>> {
-        let c = self.client().await?;
-        read_document(&c, id).await
+        Ok(self.documents(vec![id.to_owned()]).await?.pop().flatten())
     }
 
     async fn documents(&self, ids: Vec<String>) -> StoreResult<Vec<Option<StoredDoc>>> {
