@@ -8,6 +8,7 @@ use serde::{Deserialize, Serialize};
 
 /// A public holiday, possibly several days long.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct Holiday {
     /// First day off.
     pub from: NaiveDate,
@@ -20,6 +21,7 @@ pub struct Holiday {
 
 /// Which days are working days.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(default)]
 pub struct WorkCalendar {
     /// Days of the week that are off (Saturday and Sunday by default).

@@ -16,6 +16,7 @@ use serde::{Deserialize, Serialize};
 
 /// A text or code field that can be edited after intake.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(tag = "field", content = "value", rename_all = "snake_case")]
 pub enum FieldEdit {
     /// 报修内容.
@@ -71,6 +72,7 @@ impl FieldEdit {
 
 /// A material line to add (its id is the event id).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct NewMaterial {
     /// Name.
     pub name: String,
@@ -87,6 +89,7 @@ pub struct NewMaterial {
 
 /// A photo to attach (its id is the event id).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct NewPhoto {
     /// Evidence hash.
     pub sha256: String,
@@ -118,6 +121,7 @@ pub struct NewPhoto {
 
 /// One typed change to an order.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(tag = "op", rename_all = "snake_case")]
 pub enum Edit {
     /// 派工.

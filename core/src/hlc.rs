@@ -11,6 +11,7 @@ use std::str::FromStr;
 
 /// One HLC timestamp. Ordered by wall time, then counter.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct Hlc {
     /// Milliseconds since the Unix epoch (the largest wall time seen).
     pub wall_ms: i64,

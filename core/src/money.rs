@@ -9,11 +9,13 @@ use std::str::FromStr;
 
 /// An amount of money in fen (1/100 yuan).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(transparent)]
 pub struct Money(pub i64);
 
 /// A quantity in thousandths of its unit (1.5 m is `Quantity(1500)`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(transparent)]
 pub struct Quantity(pub i64);
 

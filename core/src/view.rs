@@ -11,6 +11,7 @@ use serde::{Deserialize, Serialize};
 
 /// A deadline and its state at `now`.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct DeadlineView {
     /// The deadline.
     #[serde(flatten)]
@@ -21,6 +22,7 @@ pub struct DeadlineView {
 
 /// An event and where it stands.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct TimelineEntry {
     /// The event.
     #[serde(flatten)]
@@ -31,6 +33,7 @@ pub struct TimelineEntry {
 
 /// An order as people see it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct OrderView {
     /// What was entered.
     pub order: WorkOrder,

@@ -11,6 +11,7 @@ use serde::{Deserialize, Serialize};
 
 /// One event in an order's log.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct Event {
     /// Unique id: `{hlc}@{device}`.
     pub id: EventId,
@@ -37,6 +38,7 @@ impl Event {
 
 /// A callback to the owner (回访).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct Callback {
     /// Whether the owner was reached.
     pub reached: bool,
@@ -50,6 +52,7 @@ pub struct Callback {
 
 /// Which side of a conflict a person keeps when resolving it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(rename_all = "snake_case")]
 pub enum KeepSide {
     /// Keep what the status shows now; the held events are set aside.
@@ -60,6 +63,7 @@ pub enum KeepSide {
 
 /// What happened. Tagged by `type` in JSON; unknown types written by newer app versions are kept.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum EventKind {
     /// 报修: the order was opened.

@@ -8,6 +8,7 @@ use serde::{Deserialize, Serialize};
 
 /// How the report reached the office (报修渠道).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(rename_all = "snake_case")]
 pub enum Channel {
     /// 电话 hotline.
@@ -24,6 +25,7 @@ pub enum Channel {
 
 /// Urgency (紧急程度).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(rename_all = "snake_case")]
 pub enum Urgency {
     /// 紧急: someone on site immediately.
@@ -36,6 +38,7 @@ pub enum Urgency {
 
 /// Repair (报修) or complaint (投诉); complaints have their own answer deadline.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, Default)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(rename_all = "snake_case")]
 pub enum OrderKind {
     /// 报修.
@@ -47,6 +50,7 @@ pub enum OrderKind {
 
 /// What caused the defect, as decided by the office or the technician (维修分判).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(rename_all = "snake_case")]
 pub enum Cause {
     /// 业主自身原因.
@@ -61,6 +65,7 @@ pub enum Cause {
 
 /// Who does a job: one of the company's technicians or a contractor company.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(tag = "kind", content = "id", rename_all = "snake_case")]
 pub enum Assignee {
     /// 维修人员.
@@ -82,6 +87,7 @@ impl Assignee {
 /// Where the job is: the unit reference plus a snapshot of its address, so the order reads correctly
 /// even on a device that lacks the reference data.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct UnitRef {
     /// Reference data id of the unit.
     pub unit_id: UnitId,
@@ -97,6 +103,7 @@ pub struct UnitRef {
 
 /// Who reported the defect. Personal data: never logged.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct Reporter {
     /// Name (报修人).
     pub name: String,
@@ -106,6 +113,7 @@ pub struct Reporter {
 
 /// A material used on the job (材料).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct Material {
     /// Stable id within the order.
     pub id: String,
@@ -130,6 +138,7 @@ impl Material {
 
 /// Time spent on the job (工时).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct Labour {
     /// Stable id within the order.
     pub id: String,
@@ -152,6 +161,7 @@ impl Labour {
 
 /// When a photo was taken relative to the repair.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(rename_all = "snake_case")]
 pub enum PhotoStage {
     /// 维修前.
@@ -166,6 +176,7 @@ pub enum PhotoStage {
 
 /// A place on earth (WGS-84), with accuracy when known.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct GeoPoint {
     /// Latitude in degrees.
     pub lat: f64,
@@ -178,6 +189,7 @@ pub struct GeoPoint {
 /// A reference to a photo's blobs (the pipeline that makes these is in `signoff-device`). Every hash is
 /// SHA-256 in lowercase hex; the blobs themselves live in a content-addressed store, never in documents.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct PhotoRef {
     /// Stable id within the order.
     pub id: String,
@@ -210,6 +222,7 @@ pub struct PhotoRef {
 /// A work order as read from its document: the fields people entered and the full event log.
 /// Status, assignee and deadlines are derived from it by [`crate::rules`].
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct WorkOrder {
     /// Document id.
     pub id: OrderId,
@@ -259,6 +272,7 @@ pub struct WorkOrder {
 
 /// Concurrent different values written to the same field on different devices.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct FieldConflict {
     /// Field name in the document.
     pub field: String,
@@ -305,6 +319,7 @@ use crate::model::Callback;
 
 /// What the office enters to open a new order (报修登记).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct NewOrder {
     /// Repair or complaint.
     #[serde(default)]

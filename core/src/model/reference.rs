@@ -10,6 +10,7 @@ pub use crate::ids::ProjectId;
 
 /// A project 项目 (one development).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct Project {
     /// Id.
     pub id: ProjectId,
@@ -25,6 +26,7 @@ pub struct Project {
 
 /// A building 楼栋.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct Building {
     /// Id.
     pub id: BuildingId,
@@ -42,6 +44,7 @@ pub struct Building {
 
 /// A unit 房号.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct Unit {
     /// Id.
     pub id: UnitId,
@@ -64,6 +67,7 @@ pub struct Unit {
 
 /// A role a person has in the organisation.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(rename_all = "snake_case")]
 pub enum Role {
     /// 维修人员.
@@ -78,6 +82,7 @@ pub enum Role {
 
 /// A person on the office's books.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct Person {
     /// Id.
     pub id: PersonId,
@@ -109,6 +114,7 @@ impl Person {
 
 /// A contractor company 施工单位 / 维修单位.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct Contractor {
     /// Id.
     pub id: ContractorId,
@@ -124,6 +130,7 @@ pub struct Contractor {
 
 /// The building part a category's warranty period is counted for (建设工程质量管理条例 art. 40).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(rename_all = "snake_case")]
 pub enum WarrantyComponent {
     /// 地基基础和主体结构: the design life.
@@ -144,6 +151,7 @@ pub enum WarrantyComponent {
 
 /// A repair category 类别 with its defaults.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct Category {
     /// Code, e.g. `leak`.
     pub code: String,
@@ -195,6 +203,7 @@ impl Category {
 
 /// All reference data a device holds, with lookups by id.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(default)]
 pub struct ReferenceData {
     /// Projects.
@@ -283,6 +292,7 @@ impl ReferenceData {
 
 /// A bundle of reference data, as in a JSON import file. Missing parts are left as they are.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(default, deny_unknown_fields)]
 pub struct ReferenceImport {
     /// Organisation settings (replaces the current ones).
@@ -305,6 +315,7 @@ pub struct ReferenceImport {
 
 /// A device and its Ed25519 public key (hex).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct KnownDevice {
     /// Device id (16 hex digits).
     pub id: String,

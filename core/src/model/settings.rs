@@ -7,6 +7,7 @@ use serde::{Deserialize, Serialize};
 
 /// Service targets (服务时限).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(default)]
 pub struct SlaPolicy {
     /// Call the owner back to fix the visit time within this many minutes of the report (2 h).
@@ -44,6 +45,7 @@ impl Default for SlaPolicy {
 
 /// How long a warranty lasts.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(tag = "unit", content = "count", rename_all = "snake_case")]
 pub enum WarrantyPeriod {
     /// Calendar years from the start date.
@@ -56,6 +58,7 @@ pub enum WarrantyPeriod {
 
 /// A yearly season, e.g. the heating season 11-15 to 03-15.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct Season {
     /// Start month (1–12).
     pub start_month: u32,
@@ -69,6 +72,7 @@ pub struct Season {
 
 /// A project's longer period for one component.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct WarrantyOverride {
     /// Component.
     pub component: WarrantyComponent,
@@ -78,6 +82,7 @@ pub struct WarrantyOverride {
 
 /// Warranty periods per component (defaults: the statutory minimums).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(default)]
 pub struct WarrantyPolicy {
     /// 主体结构.
@@ -130,6 +135,7 @@ impl WarrantyPolicy {
 
 /// How long a device keeps a photo's original file.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(rename_all = "snake_case")]
 pub enum KeepOriginals {
     /// Until the evidence copy is uploaded, then the original may be dropped to save space.
@@ -141,6 +147,7 @@ pub enum KeepOriginals {
 
 /// Photo evidence settings (照相取证).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(default)]
 pub struct PhotoSettings {
     /// Burn time, order number and unit into a band on the evidence copy (水印).
@@ -169,6 +176,7 @@ impl Default for PhotoSettings {
 
 /// Who must sign before an order counts as accepted (验收).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(default)]
 pub struct SignoffSettings {
     /// For ordinary jobs.
@@ -189,6 +197,7 @@ impl Default for SignoffSettings {
 
 /// Everything an organisation configures for the rules.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(default)]
 pub struct OrgSettings {
     /// Organisation name.

@@ -9,6 +9,7 @@ use std::collections::HashMap;
 
 /// What the store knows about a technician's current work.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct Workload {
     /// When they were last assigned a job (ms).
     pub last_assigned_ms: Option<i64>,
@@ -20,6 +21,7 @@ pub struct Workload {
 
 /// A technician who can take the job.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct Candidate {
     /// Who.
     pub person: PersonId,
@@ -33,6 +35,7 @@ pub struct Candidate {
 
 /// Why a technician was skipped.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(tag = "reason", rename_all = "snake_case")]
 pub enum SkipReason {
     /// No longer active.
@@ -71,6 +74,7 @@ impl SkipReason {
 
 /// A technician skipped, with the reason.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct Skipped {
     /// Who.
     pub person: PersonId,
@@ -82,6 +86,7 @@ pub struct Skipped {
 
 /// The suggestion: candidates in the order to ask them, and who was skipped.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct DispatchSuggestion {
     /// Best first.
     pub candidates: Vec<Candidate>,

@@ -14,6 +14,7 @@ use serde::{Deserialize, Serialize};
 
 /// What a deadline is for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(rename_all = "snake_case")]
 pub enum DeadlineKind {
     /// Call the owner back to fix the visit (2 h).
@@ -70,6 +71,7 @@ impl DeadlineKind {
 
 /// One deadline of one order.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct Deadline {
     /// What for.
     pub kind: DeadlineKind,
@@ -83,6 +85,7 @@ pub struct Deadline {
 
 /// A deadline seen at a moment.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(tag = "state", rename_all = "snake_case")]
 pub enum DeadlineState {
     /// Met; `late` if after the due time.
@@ -245,6 +248,7 @@ pub fn next_due(deadlines: &[Deadline]) -> Option<&Deadline> {
 /// What to do about a warranty contractor who is late (seed 000: notice first, then a third party
 /// at the contractor's cost).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(tag = "step", rename_all = "snake_case")]
 pub enum Escalation {
     /// Send a 《质量维修通知单》.

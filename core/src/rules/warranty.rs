@@ -16,6 +16,7 @@ use serde::{Deserialize, Serialize};
 
 /// A party in routing.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(rename_all = "snake_case")]
 pub enum Party {
     /// 业主.
@@ -56,6 +57,7 @@ impl Party {
 
 /// One warranty clock.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct WarrantyClock {
     /// Start date.
     pub start: NaiveDate,
@@ -71,6 +73,7 @@ pub struct WarrantyClock {
 
 /// The routing suggestion with both clocks and an explanation.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct Routing {
     /// Who should repair.
     pub repairer: Party,

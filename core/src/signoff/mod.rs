@@ -32,6 +32,7 @@ pub fn sha256_hex(data: &[u8]) -> String {
 
 /// What is being signed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(rename_all = "snake_case")]
 pub enum StatementKind {
     /// 验收签字: acceptance of the repair.
@@ -42,6 +43,7 @@ pub enum StatementKind {
 
 /// Who signs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(rename_all = "snake_case")]
 pub enum SignerRole {
     /// 业主.
@@ -91,6 +93,7 @@ impl SignerRole {
 
 /// A material line as signed.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct SignedMaterial {
     /// Line id.
     pub id: String,
@@ -110,6 +113,7 @@ pub struct SignedMaterial {
 
 /// A labour line as signed.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct SignedLabour {
     /// Line id.
     pub id: String,
@@ -125,6 +129,7 @@ pub struct SignedLabour {
 
 /// A photo as signed.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct SignedPhoto {
     /// Photo id in the order.
     pub id: String,
@@ -138,6 +143,7 @@ pub struct SignedPhoto {
 
 /// The canonical summary of an order: what the owner reads on screen and signs.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct Summary {
     /// Unit label.
     pub unit: String,
@@ -225,6 +231,7 @@ pub fn summary_of(order: &WorkOrder) -> Summary {
 
 /// The signer.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct Signatory {
     /// Name as written.
     pub name: String,
@@ -234,6 +241,7 @@ pub struct Signatory {
 
 /// Where it was signed (decimal text, so the canonical form has no floating point).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct Place {
     /// Latitude, 6 decimals.
     pub lat: String,
@@ -250,6 +258,7 @@ impl Place {
 
 /// A sign-off statement: exactly what was signed.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct Statement {
     /// Format version.
     pub version: u32,
@@ -292,6 +301,7 @@ impl Statement {
 
 /// A statement with its signature, as stored in the order's document.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct SignedStatement {
     /// Id: SHA-256 of the canonical bytes.
     pub id: String,
@@ -301,6 +311,7 @@ pub struct SignedStatement {
     pub signature: String,
     /// The handwritten strokes (the binary strokes format).
     #[serde(with = "hex_bytes")]
+    #[cfg_attr(feature = "ts", ts(type = "string"))]
     pub strokes: Vec<u8>,
 }
 

@@ -35,6 +35,7 @@ const UNITS: i64 = 8; // per CSS pixel
 
 /// One point as a signature pad reports it.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct Point {
     /// x in CSS pixels.
     pub x: f64,
@@ -49,6 +50,7 @@ pub struct Point {
 
 /// A stroke: the points between pen down and pen up.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct Stroke {
     /// Points in order.
     pub points: Vec<Point>,

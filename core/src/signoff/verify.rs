@@ -9,6 +9,7 @@ use std::collections::BTreeMap;
 
 /// A signed field whose value differs now from what was signed.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct FieldChange {
     /// Field path, e.g. `work_done`, `materials[<id>].quantity`, `photos[<id>]`.
     pub field: String,
@@ -20,6 +21,7 @@ pub struct FieldChange {
 
 /// What a statement is worth against a document.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(tag = "verdict", rename_all = "snake_case")]
 pub enum Verdict {
     /// Signed by the named device over exactly this order's content, unchanged since.

@@ -14,6 +14,7 @@ use signoff_core::view::OrderView;
 
 /// One row of the index.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct IndexRow {
     /// Order id.
     pub id: String,
@@ -295,6 +296,7 @@ pub(crate) fn read_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<IndexRow> {
 
 /// What a rebuild did.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct RebuildReport {
     /// Orders indexed.
     pub indexed: usize,

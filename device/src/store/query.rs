@@ -37,6 +37,7 @@ pub struct ListFilter {
 
 /// The next deadline of a listed order, seen at `now`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct Due {
     /// Which deadline.
     pub kind: String,
@@ -52,6 +53,7 @@ pub struct Due {
 
 /// One order in a list.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct OrderSummary {
     /// The index row.
     #[serde(flatten)]
@@ -69,6 +71,7 @@ impl OrderSummary {
 
 /// Counts for `signoff stats`.
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct Stats {
     /// Orders in the index.
     pub orders: i64,

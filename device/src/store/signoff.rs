@@ -22,6 +22,7 @@ use signoff_core::view::OrderView;
 
 /// What the owner is shown and signs: the summary at fixed heads.
 #[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct Frozen {
     /// The heads (hex).
     pub heads: Vec<String>,
@@ -52,6 +53,7 @@ pub struct SignRequest {
 
 /// One statement of an order and its verdict.
 #[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct StatementReport {
     /// Statement id.
     pub id: String,
@@ -75,6 +77,7 @@ pub struct StatementReport {
 
 /// Who still has to sign, for the current completion.
 #[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct SignoffProgress {
     /// Roles the organisation requires for this order.
     pub required: Vec<SignerRole>,

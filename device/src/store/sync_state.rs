@@ -40,6 +40,7 @@ pub struct Account {
 
 /// Where an order stands with the server.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(tag = "state", rename_all = "snake_case")]
 pub enum SyncState {
     /// Never accepted by the server (new on this device).
@@ -90,6 +91,7 @@ pub struct Outgoing {
 
 /// What applying a response did.
 #[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct Applied {
     /// Documents merged from the server.
     pub received: usize,

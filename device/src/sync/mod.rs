@@ -32,6 +32,7 @@ const UPLOAD_LENGTH: &str = "upload-length";
 
 /// What a sync is doing, for progress bars.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(tag = "event", rename_all = "snake_case")]
 pub enum Progress {
     /// A round trip finished.
@@ -63,6 +64,7 @@ pub enum Progress {
 
 /// What a sync did.
 #[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct SyncReport {
     /// Sync requests made.
     pub round_trips: usize,

@@ -24,6 +24,7 @@ use std::collections::HashMap;
 
 /// The status of a work order.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(rename_all = "snake_case")]
 pub enum Status {
     /// 待派工: reported, nobody assigned.
@@ -175,6 +176,7 @@ pub fn next_status(from: Option<Status>, kind: &EventKind) -> Option<Status> {
 
 /// An agreed visit window.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct Appointment {
     /// Start (ms since epoch).
     pub from_ms: i64,
@@ -184,6 +186,7 @@ pub struct Appointment {
 
 /// A sign-off that counted.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct SignoffMark {
     /// Statement id.
     pub statement: String,
@@ -195,6 +198,7 @@ pub struct SignoffMark {
 
 /// What the fold knows after each applied event.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct Derived {
     /// Current status (`None` only for a document without a `reported` event).
     pub status: Option<Status>,
@@ -278,6 +282,7 @@ impl Derived {
 
 /// Why an event needs a person's attention.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum Attention {
     /// Concurrent contradicting events. `current` is what the status shows; `held` is the other side.
@@ -312,6 +317,7 @@ pub enum Attention {
 
 /// Where an event stands in the fold, for the timeline.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(tag = "state", rename_all = "snake_case")]
 pub enum EventState {
     /// Part of the status history.
@@ -336,6 +342,7 @@ pub enum EventState {
 
 /// The result of folding an order's events.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct StatusFold {
     /// What is known now.
     pub derived: Derived,

@@ -1,0 +1,580 @@
+//! The app end to end in its real window: the `signoff-app` binary (Tauri, WebKitGTK) under Xvfb,
+//! driven through tauri-driver and WebKitWebDriver, against the real `signoff-server` on loopback.
+//!
+//! The office enrols, registers a report (报修登记) and dispatches it; the technician enrols, sees the
+//! job, arrives, records materials, labour and photos from ../shared/testdata/photos, completes, and
+//! the owner signs on the pad (drawn with pointer actions) in sign-off mode; both sync; the office
+//! sees the completion and a valid sign-off; a third device that only syncs from the server verifies
+//! the signature and downloads every photo intact. Every screen is photographed at 360×740 and
+//! 1280×800 in zh-CN and en into `target/screenshots/` (CI keeps that folder).
+//!
+//! Needs: the app built (`cargo build -p signoff-app`, after `ui/dist` exists), `tauri-driver`
+//! (`cargo install tauri-driver --locked --version ^2`), Debian's `webkit2gtk-driver` and `xvfb`.
+//! `scripts/setup-app` installs all of them; this test fails, with that advice, when one is missing.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::print_stderr)]
+
+mod common;
+
+use common::{Device, Server, photos_dir, server_bin};
+use fantoccini::actions::{InputSource, MOUSE_BUTTON_LEFT, MouseActions, PointerAction};
+use fantoccini::elements::Element;
+use fantoccini::{Client, ClientBuilder, Locator};
+use serde_json::json;
+use signoff_core::ids::OrderId;
+use signoff_core::rules::status::Status;
+use signoff_core::signoff::Verdict;
+use std::net::{TcpListener, TcpStream};
+use std::os::unix::process::CommandExt;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+const WAIT: Duration = Duration::from_secs(30);
+
+fn target_dir() -> PathBuf {
+    server_bin().parent().unwrap().parent().unwrap().to_owned()
+}
+
+fn app_bin() -> PathBuf {
+    let bin = server_bin().with_file_name(format!("signoff-app{}", std::env::consts::EXE_SUFFIX));
+    assert!(
+        bin.exists(),
+        "{} is missing: build ui/dist, then `cargo build -p signoff-app` (scripts/setup-app)",
+        bin.display()
+    );
+    bin
+}
+
+/// A program from PATH, ~/.cargo/bin or target/tools/bin.
+fn tool(name: &str) -> PathBuf {
+    let mut dirs: Vec<PathBuf> =
+        std::env::var_os("PATH").map(|p| std::env::split_paths(&p).collect()).unwrap_or_default();
+    if let Some(home) =
+        std::env::var_os("CARGO_HOME").or_else(|| std::env::var_os("HOME").map(|h| Path::new(&h).join(".cargo").into()))
+    {
+        dirs.push(Path::new(&home).join("bin"));
+    }
+    dirs.push(target_dir().join("tools/bin"));
+    dirs.into_iter().map(|d| d.join(name)).find(|p| p.is_file()).unwrap_or_else(|| {
+        panic!("`{name}` is not installed: run scripts/setup-app (Xvfb, WebKitWebDriver, tauri-driver)")
+    })
+}
+
+fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+}
+
+fn wait_port(port: u16, child: &mut Child, what: &str) {
+    let start = Instant::now();
+    while TcpStream::connect(("127.0.0.1", port)).is_err() {
+        assert!(child.try_wait().unwrap().is_none(), "{what} exited before listening");
+        assert!(start.elapsed() < WAIT, "{what} did not listen on {port}");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+/// A virtual X display for the windows.
+struct Xvfb {
+    child: Child,
+    display: String,
+}
+
+impl Xvfb {
+    fn start() -> Xvfb {
+        let bin = tool("Xvfb");
+        for n in 90..400 {
+            if Path::new(&format!("/tmp/.X{n}-lock")).exists() {
+                continue;
+            }
+            let mut child = Command::new(&bin)
+                .args([format!(":{n}").as_str(), "-screen", "0", "1600x1000x24", "-nolisten", "tcp"])
+                .stdout(Stdio::null())
+                .stderr(Stdio::null())
+                .spawn()
+                .unwrap();
+            let socket = PathBuf::from(format!("/tmp/.X11-unix/X{n}"));
+            let start = Instant::now();
+            while !socket.exists() && child.try_wait().unwrap().is_none() && start.elapsed() < WAIT {
+                std::thread::sleep(Duration::from_millis(50));
+            }
+            if socket.exists() && child.try_wait().unwrap().is_none() {
+                return Xvfb { child, display: format!(":{n}") };
+            }
+            let _ = child.kill();
+        }
+        panic!("no free X display for Xvfb");
+    }
+}
+
+impl Drop for Xvfb {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// tauri-driver in front of WebKitWebDriver, one per app window.
+struct Driver {
+    child: Child,
+    port: u16,
+}
+
+impl Driver {
+    fn start(display: &str) -> Driver {
+        let port = free_port();
+        let mut child = Command::new(tool("tauri-driver"))
+            .args(["--port", &port.to_string(), "--native-port", &free_port().to_string()])
+            .arg("--native-driver")
+            .arg(tool("WebKitWebDriver"))
+            .env("DISPLAY", display)
+            .env("SIGNOFF_LOG", "warn")
+            // No accessibility bus under Xvfb: without this GTK waits for it on every window.
+            .env("NO_AT_BRIDGE", "1")
+            .stdout(Stdio::null())
+            .stderr(Stdio::inherit())
+            // Its own process group, so that WebKitWebDriver and the app it started go with it.
+            .process_group(0)
+            .spawn()
+            .unwrap();
+        wait_port(port, &mut child, "tauri-driver");
+        Driver { child, port }
+    }
+}
+
+impl Drop for Driver {
+    fn drop(&mut self) {
+        let group = format!("-{}", self.child.id());
+        let _ = Command::new("kill").args(["-KILL", "--", &group]).status();
+        let _ = self.child.wait();
+    }
+}
+
+/// One app window and what the test does with it.
+struct Ui {
+    c: Client,
+    who: &'static str,
+    shots: PathBuf,
+}
+
+const SIZES: [(u32, u32); 2] = [(360, 740), (1280, 800)];
+
+impl Ui {
+    async fn open(driver: &Driver, data: &Path, who: &'static str) -> Ui {
+        let mut caps = serde_json::Map::new();
+        caps.insert("browserName".into(), json!("wry"));
+        caps.insert("tauri:options".into(), json!({ "application": app_bin(), "args": ["--data", data] }));
+        // tauri-driver listens before WebKitWebDriver behind it does: retry the new session briefly.
+        let start = Instant::now();
+        let c = loop {
+            match ClientBuilder::new(hyper_util::client::legacy::connect::HttpConnector::new())
+                .capabilities(caps.clone())
+                .connect(&format!("http://127.0.0.1:{}", driver.port))
+                .await
+            {
+                Ok(c) => break c,
+                Err(e) if start.elapsed() < WAIT => {
+                    eprintln!("{who}: no session yet ({e}); retrying");
+                    tokio::time::sleep(Duration::from_millis(500)).await;
+                }
+                Err(e) => panic!("{who}: no WebDriver session: {e}"),
+            }
+        };
+        let shots =
+            std::env::var_os("SIGNOFF_SCREENSHOTS").map_or_else(|| target_dir().join("screenshots"), PathBuf::from);
+        std::fs::create_dir_all(&shots).unwrap();
+        let ui = Ui { c, who, shots };
+        ui.c.set_window_size(SIZES[0].0, SIZES[0].1).await.unwrap();
+        ui
+    }
+
+    /// Fail with the page's text and a screenshot of it.
+    async fn fail(&self, what: String) -> ! {
+        let body = match self.c.find(Locator::Css("body")).await {
+            Ok(b) => b.text().await.unwrap_or_default(),
+            Err(_) => String::new(),
+        };
+        let png = self.c.screenshot().await.unwrap_or_default();
+        let file = self.shots.join(format!("failure-{}.png", self.who));
+        std::fs::write(&file, png).unwrap();
+        panic!("{}: {what}\nthe page says:\n{body}\n(screenshot: {})", self.who, file.display());
+    }
+
+    fn css(testid: &str) -> String {
+        format!("[data-testid=\"{testid}\"]")
+    }
+
+    /// Wait for an element.
+    async fn el(&self, css: &str) -> Element {
+        let start = Instant::now();
+        loop {
+            if let Ok(e) = self.c.find(Locator::Css(css)).await {
+                return e;
+            }
+            if start.elapsed() > WAIT {
+                self.fail(format!("no {css} after {WAIT:?}")).await;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+
+    async fn id(&self, testid: &str) -> Element {
+        self.el(&Ui::css(testid)).await
+    }
+
+    async fn click(&self, testid: &str) {
+        self.click_css(&Ui::css(testid)).await;
+    }
+
+    /// Click, retrying while the element is being re-rendered or scrolled (a sync can redraw a screen).
+    async fn click_css(&self, css: &str) {
+        let start = Instant::now();
+        loop {
+            let e = self.el(css).await;
+            // Scroll it to the middle, as a person would before tapping (WebKitWebDriver does not
+            // always scroll a control below the fold into view by itself).
+            let arg = serde_json::to_value(&e).unwrap();
+            let _ = self.c.execute("arguments[0].scrollIntoView({ block: 'center' });", vec![arg]).await;
+            match e.click().await {
+                Ok(()) => return,
+                Err(err) if start.elapsed() < Duration::from_secs(10) => {
+                    eprintln!("{}: click {css}: {err}; retrying", self.who);
+                    tokio::time::sleep(Duration::from_millis(300)).await;
+                }
+                Err(err) => self.fail(format!("cannot click {css}: {err}")).await,
+            }
+        }
+    }
+
+    async fn fill(&self, testid: &str, text: &str) {
+        let e = self.id(testid).await;
+        e.clear().await.unwrap();
+        e.send_keys(text).await.unwrap();
+    }
+
+    /// Wait until `css`'s attribute `attr` is `want`.
+    async fn wait_attr(&self, css: &str, attr: &str, want: &str) {
+        let start = Instant::now();
+        loop {
+            let have = match self.c.find(Locator::Css(css)).await {
+                Ok(e) => e.attr(attr).await.ok().flatten(),
+                Err(_) => None,
+            };
+            if have.as_deref() == Some(want) {
+                return;
+            }
+            if start.elapsed() > WAIT {
+                self.fail(format!("{css} [{attr}] is {have:?}, not {want:?}")).await;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+
+    /// Wait until `css`'s text satisfies `ok`; returns it.
+    async fn wait_text(&self, css: &str, ok: impl Fn(&str) -> bool) -> String {
+        let start = Instant::now();
+        loop {
+            // textContent: WebKitWebDriver's element text leaves out ellipsised one-line text.
+            let found = self
+                .c
+                .execute(
+                    "const e = document.querySelector(arguments[0]); return e ? e.textContent : null;",
+                    vec![json!(css)],
+                )
+                .await;
+            if let Ok(serde_json::Value::String(t)) = found
+                && ok(&t)
+            {
+                return t;
+            }
+            if start.elapsed() > WAIT {
+                self.fail(format!("{css} never had the expected text")).await;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+
+    async fn count(&self, css: &str) -> usize {
+        self.c.find_all(Locator::Css(css)).await.map(|v| v.len()).unwrap_or(0)
+    }
+
+    async fn lang(&self) -> String {
+        self.c.execute("return document.documentElement.lang", vec![]).await.unwrap().as_str().unwrap_or("").to_owned()
+    }
+
+    async fn set_lang(&self, zh: bool) {
+        let want = if zh { "zh-CN" } else { "en" };
+        if self.lang().await != want {
+            // Sign-off mode has no header: switch through the same setting the button writes.
+            if self.c.find(Locator::Css(&Ui::css("lang"))).await.is_ok() {
+                self.click("lang").await;
+            } else {
+                let code = if zh { "zh" } else { "en" };
+                self.c
+                    .execute(
+                        &format!(
+                            "localStorage.setItem('signoff.lang', '{code}'); document.documentElement.lang = '{want}';"
+                        ),
+                        vec![],
+                    )
+                    .await
+                    .unwrap();
+            }
+        }
+    }
+
+    /// On a phone-sized window: every control a finger uses is at least 44×44 CSS px (a control inside a
+    /// `<label>` counts with its label), and nothing makes the page scroll sideways.
+    async fn check_phone_layout(&self, screen: &str) {
+        let problems = self
+            .c
+            .execute(
+                r#"
+                const out = [];
+                const doc = document.scrollingElement || document.documentElement;
+                if (doc.scrollWidth > window.innerWidth + 1) out.push(`page is ${doc.scrollWidth}px wide in a ${window.innerWidth}px window`);
+                for (const el of document.querySelectorAll('button, a[href], input, select, textarea, [role=radio], canvas')) {
+                  const target = el.closest('label') || el;
+                  const r = target.getBoundingClientRect();
+                  const style = getComputedStyle(target);
+                  if (r.width === 0 || r.height === 0 || style.visibility === 'hidden') continue;
+                  if (r.height < 44 || r.width < 44) out.push(`${el.tagName.toLowerCase()} "${(target.textContent || el.getAttribute('aria-label') || el.name || '').trim().slice(0, 30)}" is ${Math.round(r.width)}×${Math.round(r.height)}`);
+                }
+                return out;
+                "#,
+                vec![],
+            )
+            .await
+            .unwrap();
+        let problems: Vec<String> = serde_json::from_value(problems).unwrap();
+        assert!(problems.is_empty(), "{}: {screen} at 360×740: {problems:#?}", self.who);
+    }
+
+    /// Photograph the current screen at both sizes in both languages, then go back to the phone in zh-CN.
+    async fn shoot(&self, screen: &str) {
+        for (w, h) in SIZES {
+            self.c.set_window_size(w, h).await.unwrap();
+            let _ = self.c.execute("window.scrollTo(0, 0)", vec![]).await;
+            if w == SIZES[0].0 {
+                tokio::time::sleep(Duration::from_millis(300)).await;
+                self.check_phone_layout(screen).await;
+            }
+            for zh in [true, false] {
+                self.set_lang(zh).await;
+                tokio::time::sleep(Duration::from_millis(400)).await;
+                let png = self.c.screenshot().await.unwrap();
+                let lang = if zh { "zh" } else { "en" };
+                std::fs::write(self.shots.join(format!("{screen}-{w}x{h}-{lang}.png")), png).unwrap();
+            }
+        }
+        self.set_lang(true).await;
+        self.c.set_window_size(SIZES[0].0, SIZES[0].1).await.unwrap();
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+
+    async fn enrol(&self, url: &str, code: &str, device: &str) {
+        self.fill("enrol-url", url).await;
+        self.fill("enrol-code", code).await;
+        self.fill("enrol-device", device).await;
+        self.click("enrol-submit").await;
+        self.id("nav-sync").await;
+    }
+
+    /// Sync now from the sync screen and wait until nothing is pending.
+    async fn sync(&self) {
+        self.click("nav-sync").await;
+        self.wait_attr(&Ui::css("sync-screen"), "data-phase", "idle").await;
+        self.click("sync-now").await;
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        self.wait_attr(&Ui::css("sync-screen"), "data-phase", "idle").await;
+        self.wait_text(&Ui::css("pending-orders"), |t| t == "0").await;
+        self.wait_text(&Ui::css("pending-photos"), |t| t == "0").await;
+    }
+
+    /// Draw a signature on the pad with pointer actions (mouse down, moves, up; three strokes).
+    async fn draw_signature(&self) {
+        let pad = self.id("signature-pad").await;
+        let mut mouse = MouseActions::new("mouse".to_owned());
+        for stroke in [
+            [(-120, -20), (-80, 30), (-40, -30), (0, 20)],
+            [(10, -30), (40, 25), (70, -25), (100, 30)],
+            [(-130, 40), (-40, 45), (50, 42), (130, 48)],
+        ]
+        .iter()
+        {
+            let (x0, y0) = stroke[0];
+            mouse = mouse
+                .then(PointerAction::MoveToElement {
+                    element: pad.clone(),
+                    duration: Some(Duration::from_millis(10)),
+                    x: x0 as f64,
+                    y: y0 as f64,
+                })
+                .then(PointerAction::Down { button: MOUSE_BUTTON_LEFT });
+            for &(x, y) in &stroke[1..] {
+                mouse = mouse.then(PointerAction::MoveToElement {
+                    element: pad.clone(),
+                    duration: Some(Duration::from_millis(60)),
+                    x: x as f64,
+                    y: y as f64,
+                });
+            }
+            mouse = mouse.then(PointerAction::Up { button: MOUSE_BUTTON_LEFT });
+        }
+        self.c.perform_actions(mouse).await.unwrap();
+    }
+
+    /// Press and hold (the technician's way out of sign-off mode).
+    async fn long_press(&self, testid: &str) {
+        let e = self.id(testid).await;
+        let mouse = MouseActions::new("mouse".to_owned())
+            .then(PointerAction::MoveToElement { element: e, duration: None, x: 0.0, y: 0.0 })
+            .then(PointerAction::Down { button: MOUSE_BUTTON_LEFT })
+            .then(PointerAction::Pause { duration: Duration::from_millis(1200) })
+            .then(PointerAction::Up { button: MOUSE_BUTTON_LEFT });
+        self.c.perform_actions(mouse).await.unwrap();
+    }
+}
+
+/// A phone photo with GPS and a 12 MP iPhone photo taken sideways (EXIF orientation 6).
+fn test_photos() -> Vec<PathBuf> {
+    ["npm-exif-parser__starfish_lumia820_gps.jpg", "derived__iphone8plus_arrow_orient6_12mp.jpg"]
+        .iter()
+        .map(|f| photos_dir().join(f))
+        .inspect(|p| assert!(p.is_file(), "{} is missing (../shared/testdata/photos)", p.display()))
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn technician_owner_and_office_in_the_real_window() {
+    let server = Server::start();
+    let x = Xvfb::start();
+    let data = tempfile::tempdir().unwrap();
+
+    // ---- Office: enrol, register a report, dispatch it.
+    let office_driver = Driver::start(&x.display);
+    let office = Ui::open(&office_driver, &data.path().join("office"), "office").await;
+    office.id("enrol-form").await;
+    office.shoot("enrol").await;
+    office.enrol(&server.url, &server.code("chen"), "前台电脑").await;
+    office.click("nav-board").await;
+    office.id("board-search").await;
+
+    office.click("nav-intake").await;
+    office.fill("unit-search", "1栋201").await;
+    office.click("unit-option").await;
+    office.id("category").await.select_by_value("leak").await.unwrap();
+    office.fill("reporter-name", "王女士").await;
+    office.fill("reporter-phone", "13812345678").await;
+    office.fill("description", "卫生间地面渗水，楼下天花板有水迹").await;
+    office.id("routing").await;
+    office.shoot("intake").await;
+    office.click("intake-submit").await;
+    office.wait_attr(&Ui::css("order"), "data-status", "reported").await;
+    let order_id = office.id("order").await.attr("data-id").await.unwrap().unwrap();
+    office.id("dispatch").await;
+    office.shoot("office-dispatch").await;
+    office.click_css("[data-testid=\"assign\"][data-person=\"wang\"]").await;
+    office.wait_attr(&Ui::css("order"), "data-status", "assigned").await;
+    office.sync().await;
+    office.shoot("sync").await;
+
+    // ---- Technician: enrol, see the job, record the work, attach photos, complete.
+    let tech_driver = Driver::start(&x.display);
+    let tech = Ui::open(&tech_driver, &data.path().join("technician"), "technician").await;
+    tech.enrol(&server.url, &server.code("wang"), "王师傅的手机").await;
+    tech.click("nav-today").await;
+    tech.wait_text(&Ui::css("today-list"), |t| t.contains("卫生间地面渗水")).await;
+    tech.shoot("today").await;
+    tech.click("order-card").await;
+    tech.wait_attr(&Ui::css("order"), "data-status", "assigned").await;
+    tech.click("arrive").await;
+    tech.wait_attr(&Ui::css("order"), "data-status", "on_site").await;
+
+    tech.fill("mat-name", "防水涂料").await;
+    tech.fill("mat-qty", "1.5").await;
+    tech.fill("mat-price", "120").await;
+    tech.click("mat-add").await;
+    tech.wait_text(&Ui::css("total"), |t| t.contains("¥180.00")).await;
+    tech.fill("lab-minutes", "90").await;
+    tech.click("lab-add").await;
+    // 1.5 × ¥120 + 1.5 h × ¥80.
+    tech.wait_text(&Ui::css("total"), |t| t.contains("¥300.00")).await;
+
+    let photos = test_photos();
+    tech.fill("photo-caption", "防水层").await;
+    // One at a time, as taken: WebKitWebDriver hands a file input only the first of several paths.
+    for (n, photo) in photos.iter().enumerate() {
+        tech.id("photo-input").await.send_keys(&photo.to_string_lossy()).await.unwrap();
+        let start = Instant::now();
+        while tech.count("[data-testid=\"photo\"] img").await < n + 1 {
+            if start.elapsed() > Duration::from_secs(60) {
+                tech.fail(format!("photo {} never showed", photo.display())).await;
+            }
+            tokio::time::sleep(Duration::from_millis(200)).await;
+        }
+    }
+    // A hostile file (a JPEG claiming 65500×65500 pixels) is refused with a clear message; nothing is added.
+    tech.id("photo-input")
+        .await
+        .send_keys(&photos_dir().join("generated__bomb_jpeg_sof_65500x65500.jpg").to_string_lossy())
+        .await
+        .unwrap();
+    tech.wait_text(&Ui::css("error"), |t| t.contains("这张照片无法使用")).await;
+    assert_eq!(tech.count("[data-testid=\"photo\"]").await, 2);
+    tech.shoot("order-technician").await;
+
+    tech.click("complete").await;
+    tech.fill("work-done", "重做卫生间防水层，闭水试验24小时无渗漏").await;
+    tech.click("complete-confirm").await;
+    tech.wait_attr(&Ui::css("order"), "data-status", "completed").await;
+
+    // ---- The owner signs on the technician's device.
+    tech.click("start-signoff").await;
+    tech.wait_text(&Ui::css("signoff-summary"), |t| t.contains("重做卫生间防水层") && t.contains("300.00")).await;
+    tech.shoot("signoff").await;
+    tech.draw_signature().await;
+    tech.fill("opinion", "维修及时，满意").await;
+    tech.click("sign").await;
+    tech.wait_attr(&Ui::css("signoff-done"), "data-result", "signed").await;
+    tech.long_press("exit-hold").await;
+    tech.click("exit-confirm").await;
+    tech.wait_attr(&Ui::css("order"), "data-status", "signed_off").await;
+    tech.wait_attr(&Ui::css("verdict"), "data-verdict", "valid").await;
+    tech.sync().await;
+
+    // ---- The office sees the completion and a valid sign-off after syncing.
+    office.sync().await;
+    office.click("nav-board").await;
+    office.wait_text(&Ui::css("board-list"), |t| t.contains("卫生间地面渗水")).await;
+    office.shoot("board").await;
+    office.click("order-card").await;
+    office.wait_attr(&Ui::css("order"), "data-status", "signed_off").await;
+    office.wait_attr(&Ui::css("verdict"), "data-verdict", "valid").await;
+    assert_eq!(office.count("[data-testid=\"photo\"]").await, 2);
+    office.shoot("office-review").await;
+
+    office.c.close().await.unwrap();
+    tech.c.close().await.unwrap();
+
+    // ---- Server side: a device that only syncs with the server verifies the owner's signature and
+    // receives every photo intact (hash-checked on download).
+    tokio::task::block_in_place(|| {
+        let mut supervisor = Device::enrolled(&server, "zhou");
+        supervisor.sync();
+        let id = OrderId::new(order_id);
+        let view = supervisor.store.get(&id, chrono::Utc::now()).unwrap();
+        assert_eq!(view.status, Status::SignedOff);
+        assert_eq!(view.order.photos.len(), 2);
+        assert_eq!(view.order.materials.len(), 1);
+        let reports = supervisor.store.verify_statements(&id).unwrap();
+        assert_eq!(reports.len(), 1);
+        assert_eq!(reports[0].verdict, Verdict::Valid);
+        assert_eq!(reports[0].signer.as_ref().unwrap().name, "王女士");
+        let client = signoff_device::sync::Client::for_store(&supervisor.store).unwrap();
+        let fetched = signoff_device::sync::fetch_missing(&mut supervisor.store, &client, false, &mut |_| {}).unwrap();
+        assert!(fetched >= 2, "evidence photos downloaded: {fetched}");
+        for p in &view.order.photos {
+            assert!(supervisor.store.blobs().verify(&p.sha256).unwrap(), "photo {} intact", p.sha256);
+        }
+    });
+}

@@ -1,0 +1,31 @@
+// Generated from the Rust domain by signoff-app (types::export_bindings). Do not edit.
+
+export const STATUS: Record<string, { zh: string; en: string }> = {
+  reported: { zh: "待派工", en: "To dispatch" },
+  assigned: { zh: "已派工", en: "Assigned" },
+  on_site: { zh: "维修中", en: "On site" },
+  paused: { zh: "待续修", en: "Paused" },
+  completed: { zh: "待验收", en: "Awaiting sign-off" },
+  signoff_refused: { zh: "业主拒签", en: "Sign-off refused" },
+  signed_off: { zh: "已验收", en: "Signed off" },
+  reopened: { zh: "返修", en: "Reopened" },
+  closed: { zh: "已关闭", en: "Closed" },
+  cancelled: { zh: "已取消", en: "Cancelled" },
+};
+
+export const DEADLINE: Record<string, { zh: string; en: string }> = {
+  contact: { zh: "回复业主", en: "Call the owner back" },
+  emergency_on_site: { zh: "紧急到场", en: "Emergency on site" },
+  contractor_on_site: { zh: "施工单位到场", en: "Contractor on site" },
+  start_repair: { zh: "上门维修", en: "Start the repair" },
+  complaint_answer: { zh: "投诉答复", en: "Answer the complaint" },
+  callback: { zh: "回访", en: "Callback" },
+};
+
+export const PARTY: Record<string, { zh: string; en: string }> = {
+  owner: { zh: "业主", en: "owner" },
+  property_company: { zh: "物业公司", en: "property company" },
+  developer: { zh: "开发商", en: "developer" },
+  warranty_contractor: { zh: "保修施工单位", en: "warranty contractor" },
+  undetermined: { zh: "待定", en: "to be decided" },
+};

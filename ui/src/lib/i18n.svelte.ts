@@ -1,0 +1,187 @@
+// zh-CN (default) and en. The domain's own labels (statuses, deadlines, parties, timeline events,
+// verdicts) come generated from Rust (bindings/labels.ts, OrderDetail); this file has the UI's words.
+import type { Lang } from './format';
+import { STATUS, DEADLINE, PARTY } from '../bindings/labels';
+
+const saved = typeof localStorage !== 'undefined' ? localStorage.getItem('signoff.lang') : null;
+export const ui = $state<{ lang: Lang }>({ lang: saved === 'en' ? 'en' : 'zh' });
+
+export function setLang(lang: Lang) {
+  ui.lang = lang;
+  try {
+    localStorage.setItem('signoff.lang', lang);
+  } catch {
+    /* private mode: the choice lasts for this session */
+  }
+  document.documentElement.lang = lang === 'zh' ? 'zh-CN' : 'en';
+}
+
+const words = {
+  app: ['签收', 'Signoff'],
+  today: ['今日工单', 'Today'],
+  board: ['工单看板', 'Board'],
+  intake: ['报修登记', 'New report'],
+  sync: ['同步', 'Sync'],
+  back: ['返回', 'Back'],
+  language: ['English', '中文'],
+  enrolTitle: ['登记本机', 'Enrol this device'],
+  enrolHelp: ['请输入办公室提供的服务器地址和一次性登记码。', 'Enter the server address and the one-time code from the office.'],
+  serverUrl: ['服务器地址', 'Server address'],
+  enrolCode: ['登记码', 'Enrolment code'],
+  deviceName: ['本机名称', 'Device name'],
+  enrol: ['登记', 'Enrol'],
+  working: ['处理中…', 'Working…'],
+  noJobs: ['今天没有分配给您的工单', 'No jobs assigned to you today'],
+  noOrders: ['没有符合条件的工单', 'No orders match'],
+  offline: ['离线', 'Offline'],
+  pending: ['待上传', 'Pending'],
+  synced: ['已同步', 'Synced'],
+  syncing: ['同步中', 'Syncing'],
+  syncError: ['同步出错', 'Sync error'],
+  notEnrolled: ['未登记', 'Not enrolled'],
+  localOnly: ['仅本机', 'On this device only'],
+  rejected: ['被拒绝', 'Refused'],
+  unit: ['房号', 'Unit'],
+  reporter: ['报修人', 'Reporter'],
+  call: ['拨打', 'Call'],
+  description: ['报修内容', 'Description'],
+  location: ['具体位置', 'Where in the unit'],
+  preferredTime: ['预约时间', 'Preferred time'],
+  routing: ['维修分判', 'Warranty routing'],
+  repairs: ['维修方', 'Repairs'],
+  pays: ['费用承担', 'Pays'],
+  timeline: ['处理记录', 'Timeline'],
+  deadlines: ['时限', 'Deadlines'],
+  arrive: ['到场', 'Arrive'],
+  pause: ['暂停', 'Pause'],
+  complete: ['完工', 'Complete'],
+  reason: ['原因', 'Reason'],
+  nextVisit: ['下次上门', 'Next visit'],
+  confirm: ['确定', 'Confirm'],
+  cancel: ['取消', 'Cancel'],
+  save: ['保存', 'Save'],
+  findings: ['检查情况', 'Findings'],
+  workDone: ['维修内容', 'Work done'],
+  materials: ['材料', 'Materials'],
+  material: ['材料名称', 'Material'],
+  spec: ['规格', 'Spec'],
+  qty: ['数量', 'Qty'],
+  unitName: ['单位', 'Unit'],
+  unitPrice: ['单价（元）', 'Unit price (¥)'],
+  add: ['添加', 'Add'],
+  labour: ['工时', 'Labour'],
+  minutes: ['分钟', 'Minutes'],
+  hourlyRate: ['时薪（元）', 'Hourly rate (¥)'],
+  total: ['合计', 'Total'],
+  photos: ['照片', 'Photos'],
+  takePhoto: ['拍照', 'Take photo'],
+  fromGallery: ['相册', 'Gallery'],
+  stage: ['阶段', 'Stage'],
+  caption: ['说明', 'Caption'],
+  before: ['维修前', 'Before'],
+  during: ['维修中', 'During'],
+  after: ['维修后', 'After'],
+  other: ['其他', 'Other'],
+  uploaded: ['已上传', 'Uploaded'],
+  notUploaded: ['待上传', 'Not uploaded'],
+  photoAdding: ['正在处理照片', 'Processing photo'],
+  ownerSignoff: ['业主验收签字', 'Owner sign-off'],
+  signoffIntro: ['请核对维修内容，在下方签名确认。', 'Please check the work below and sign to confirm.'],
+  signHere: ['请在此签名', 'Sign here'],
+  clear: ['重写', 'Clear'],
+  signerName: ['签字人姓名', 'Your name'],
+  rating: ['满意度', 'Satisfaction'],
+  opinion: ['意见', 'Comments'],
+  confirmSign: ['确认验收', 'Confirm and sign'],
+  refuse: ['拒绝签字', 'Refuse to sign'],
+  refuseReason: ['拒签原因', 'Reason for refusing'],
+  signed: ['已签字，谢谢！', 'Signed. Thank you!'],
+  refused: ['已记录拒签', 'Refusal recorded'],
+  exitHold: ['技术员长按退出', 'Technician: press and hold to exit'],
+  exitConfirm: ['确认退出业主签字模式？', 'Leave owner sign-off mode?'],
+  statements: ['签认', 'Sign-offs'],
+  dispatch: ['派工', 'Dispatch'],
+  suggested: ['建议', 'Suggested'],
+  skipped: ['未选原因', 'Skipped'],
+  assignTo: ['派给', 'Assign to'],
+  attention: ['需要处理', 'Needs attention'],
+  keepThis: ['采用此方', 'Keep this side'],
+  filters: ['筛选', 'Filters'],
+  all: ['全部', 'All'],
+  status: ['状态', 'Status'],
+  overdueOnly: ['仅超时', 'Overdue only'],
+  openOnly: ['仅未完结', 'Open only'],
+  technician: ['维修人员', 'Technician'],
+  project: ['项目', 'Project'],
+  searchPlaceholder: ['搜索工单、房号、内容', 'Search orders, units, text'],
+  unitSearch: ['搜索房号或地址', 'Search unit or address'],
+  category: ['类别', 'Category'],
+  urgency: ['紧急程度', 'Urgency'],
+  channel: ['报修方式', 'Channel'],
+  reporterName: ['报修人姓名', 'Reporter name'],
+  phone: ['联系电话', 'Phone'],
+  submit: ['登记', 'Register'],
+  created: ['已登记', 'Registered'],
+  lastSync: ['上次同步', 'Last sync'],
+  never: ['从未', 'never'],
+  nextTry: ['下次尝试', 'Next attempt'],
+  pendingOrders: ['待上传工单', 'Orders to upload'],
+  pendingPhotos: ['待上传照片', 'Photos to upload'],
+  retry: ['立即同步', 'Sync now'],
+  lastResult: ['上次结果', 'Last result'],
+  sent: ['上传', 'sent'],
+  received: ['接收', 'received'],
+  server: ['服务器', 'Server'],
+  signedBy: ['签字人', 'Signed by'],
+  verdict: ['核验', 'Verification'],
+  changedFields: ['改动', 'Changed'],
+  noneYet: ['暂无', 'None yet'],
+  review: ['审核', 'Review'],
+  me: ['我', 'Me'],
+  cost: ['费用', 'Cost'],
+  workSummary: ['维修内容', 'Work done'],
+  conflict: ['冲突', 'Conflict'],
+} satisfies Record<string, [string, string]>;
+
+export type Word = keyof typeof words;
+
+/** The word in the current language. */
+export function t(key: Word): string {
+  return words[key][ui.lang === 'zh' ? 0 : 1];
+}
+
+function pick(table: Record<string, { zh: string; en: string }>, code: string | null | undefined): string {
+  if (!code) return '';
+  const row = table[code];
+  return row ? row[ui.lang] : code;
+}
+
+export const statusLabel = (code: string | null | undefined) => pick(STATUS, code);
+export const deadlineLabel = (code: string | null | undefined) => pick(DEADLINE, code);
+export const partyLabel = (code: string | null | undefined) => pick(PARTY, code);
+
+/** A message pair from Rust in the current language. */
+export function msg(m: { zh: string; en: string } | null | undefined): string {
+  return m ? m[ui.lang] : '';
+}
+
+const urgencies: Record<string, [string, string]> = {
+  emergency: ['紧急', 'Emergency'],
+  important: ['重要', 'Important'],
+  normal: ['一般', 'Normal'],
+};
+const channels: Record<string, [string, string]> = {
+  hotline: ['电话', 'Hotline'],
+  walk_in: ['来访', 'Walk-in'],
+  written: ['书面', 'Written'],
+  app: ['App', 'App'],
+  inspection: ['巡查', 'Inspection'],
+};
+function pickPair(table: Record<string, [string, string]>, code: string): string {
+  const row = table[code];
+  return row ? row[ui.lang === 'zh' ? 0 : 1] : code;
+}
+export const urgencyLabel = (code: string) => pickPair(urgencies, code);
+export const channelLabel = (code: string) => pickPair(channels, code);
+export const URGENCIES = Object.keys(urgencies);
+export const CHANNELS = Object.keys(channels);

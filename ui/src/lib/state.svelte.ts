@@ -1,0 +1,86 @@
+// App-wide state: who is using the device, the current screen, sync status and reference data.
+import { listen } from '@tauri-apps/api/event';
+import type { AppInfo } from '../bindings/AppInfo';
+import type { ReferenceData } from '../bindings/ReferenceData';
+import type { SyncProgress } from '../bindings/SyncProgress';
+import type { SyncStatus } from '../bindings/SyncStatus';
+import { api } from './api';
+
+export type Route =
+  | { name: 'enrol' }
+  | { name: 'today' }
+  | { name: 'board' }
+  | { name: 'intake' }
+  | { name: 'order'; id: string }
+  | { name: 'signoff'; id: string }
+  | { name: 'sync' };
+
+export const app = $state<{
+  info: AppInfo | null;
+  route: Route;
+  history: Route[];
+  sync: SyncStatus | null;
+  progress: SyncProgress | null;
+  reference: ReferenceData | null;
+  /** Bumped whenever data may have changed (a sync received something): lists reload. */
+  revision: number;
+  now: number;
+}>({ info: null, route: { name: 'today' }, history: [], sync: null, progress: null, reference: null, revision: 0, now: Date.now() });
+
+const OFFICE_ROLES = ['dispatcher', 'supervisor', 'admin'];
+
+/** Office screens (board, intake, dispatch, review) for dispatchers, supervisors and admins. */
+export function isOffice(): boolean {
+  return OFFICE_ROLES.includes(app.info?.role ?? '');
+}
+
+export function home(): Route {
+  if (!app.info?.enrolled) return { name: 'enrol' };
+  return isOffice() ? { name: 'board' } : { name: 'today' };
+}
+
+export function go(route: Route) {
+  app.history.push(app.route);
+  app.route = route;
+  window.scrollTo?.(0, 0);
+}
+
+export function back() {
+  app.route = app.history.pop() ?? home();
+}
+
+export async function refreshInfo() {
+  app.info = await api.appInfo();
+  if (app.info.enrolled) app.reference = await api.reference();
+}
+
+export async function start() {
+  await refreshInfo();
+  app.route = home();
+  app.sync = await api.syncStatus().catch(() => null);
+  await listen<SyncStatus>('sync-status', async (e) => {
+    const before = app.sync?.last_sync_ms;
+    app.sync = e.payload;
+    if (e.payload.phase !== 'syncing') app.progress = null;
+    if (e.payload.last_sync_ms !== before && (e.payload.last_report?.received ?? 0) > 0) {
+      app.reference = await api.reference().catch(() => app.reference);
+      app.revision++;
+    } else if (e.payload.last_sync_ms !== before) {
+      app.revision++;
+    }
+  });
+  await listen<SyncProgress>('sync-progress', (e) => {
+    app.progress = e.payload;
+  });
+  // The WebView's hint that the network is back: probe by syncing (the answer is the server's).
+  window.addEventListener('online', () => void api.syncNow());
+  document.addEventListener('visibilitychange', () => {
+    if (document.visibilityState === 'visible') void api.syncNow();
+  });
+  setInterval(() => (app.now = Date.now()), 30_000);
+}
+
+export function personName(id: string | null | undefined): string {
+  if (!id) return '';
+  return app.reference?.people.find((p) => p.id === id)?.name ?? id;
+}
