@@ -20,9 +20,13 @@ use fantoccini::actions::{InputSource, MOUSE_BUTTON_LEFT, MouseActions, PointerA
 use fantoccini::elements::Element;
 use fantoccini::{Client, ClientBuilder, Locator};
 use serde_json::json;
+use signoff_core::edit::Edit;
 use signoff_core::ids::OrderId;
+use signoff_core::ids::{BuildingId, PersonId, ProjectId, UnitId};
+use signoff_core::model::{Assignee, UnitRef};
 use signoff_core::rules::status::Status;
 use signoff_core::signoff::Verdict;
+use signoff_device::{Ctx, Source};
 use std::net::{TcpListener, TcpStream};
 use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
@@ -351,9 +355,16 @@ impl Ui {
 
     /// Photograph the current screen at both sizes in both languages, then go back to the phone in zh-CN.
     async fn shoot(&self, screen: &str) {
+        self.shoot_at(screen, None).await;
+    }
+
+    /// Like [`Ui::shoot`], scrolled so that `css` is at the top (below the header).
+    async fn shoot_at(&self, screen: &str, css: Option<&str>) {
         for (w, h) in SIZES {
             self.c.set_window_size(w, h).await.unwrap();
-            let _ = self.c.execute("window.scrollTo(0, 0)", vec![]).await;
+            let scroll = "const e = arguments[0] && document.querySelector(arguments[0]); \
+                          if (e) e.scrollIntoView({ block: 'start' }); else window.scrollTo(0, 0);";
+            let _ = self.c.execute(scroll, vec![json!(css)]).await;
             if w == SIZES[0].0 {
                 tokio::time::sleep(Duration::from_millis(300)).await;
                 self.check_phone_layout(screen).await;
@@ -552,6 +563,57 @@ async fn technician_owner_and_office_in_the_real_window() {
     office.wait_attr(&Ui::css("verdict"), "data-verdict", "valid").await;
     assert_eq!(office.count("[data-testid=\"photo\"]").await, 2);
     office.shoot("office-review").await;
+
+    // ---- A conflict: the desk cancels on another office device while the technician's second phone,
+    // offline, arrives and completes. The office app shows both sides; the dispatcher keeps one.
+    let conflicted = tokio::task::block_in_place(|| {
+        let mut desk = Device::enrolled(&server, "chen");
+        let mut phone = Device::enrolled(&server, "wang");
+        let now = chrono::Utc::now();
+        let ctx = |who: &str, s: i64| Ctx {
+            source: Source::Ui,
+            by: PersonId::new(who),
+            now: now + chrono::Duration::seconds(s),
+        };
+        let mut report = common::new_order("CH-2-501", "厨房水槽下方漏水");
+        report.unit = UnitRef {
+            unit_id: UnitId::new("CH-2-501"),
+            project_id: ProjectId::new("CH"),
+            building_id: BuildingId::new("CH-2"),
+            label: "2栋501".into(),
+            address: "翠湖花园2栋501室".into(),
+        };
+        report.location = "厨房".into();
+        let id = desk.store.create_order(report, &ctx("chen", 0)).unwrap().order.id;
+        let assign = Edit::Assign { assignee: Assignee::Technician(PersonId::new("wang")), note: String::new() };
+        desk.store.apply(&id, assign, &ctx("chen", 1)).unwrap();
+        desk.sync();
+        phone.sync();
+        phone.store.apply(&id, Edit::Arrive, &ctx("wang", 10)).unwrap();
+        desk.store.apply(&id, Edit::Cancel { reason: "业主已自行处理".into() }, &ctx("chen", 20)).unwrap();
+        let complete = Edit::Complete { findings: None, work_done: Some("更换水槽软管".into()) };
+        phone.store.apply(&id, complete, &ctx("wang", 30)).unwrap();
+        desk.sync();
+        phone.sync();
+        id
+    });
+    office.sync().await;
+    office.click("nav-board").await;
+    office.fill("board-search", "厨房水槽").await;
+    office.wait_text(&Ui::css("board-list"), |t| t.contains("厨房水槽下方漏水")).await;
+    office.click("order-card").await;
+    office.wait_attr(&Ui::css("order"), "data-id", conflicted.as_str()).await;
+    office.wait_text(&Ui::css("attention"), |t| t.contains("取消") && t.contains("完工")).await;
+    office.shoot_at("office-attention", Some(&Ui::css("attention"))).await;
+    office.click("resolve-current").await;
+    let start = Instant::now();
+    while office.count(&Ui::css("attention")).await > 0 {
+        if start.elapsed() > WAIT {
+            office.fail("the conflict stayed after resolving it".into()).await;
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    office.wait_text(&Ui::css("timeline"), |t| t.contains("冲突处理")).await;
 
     office.c.close().await.unwrap();
     tech.c.close().await.unwrap();

@@ -106,6 +106,8 @@ const words = {
   assignTo: ['派给', 'Assign to'],
   attention: ['需要处理', 'Needs attention'],
   keepThis: ['采用此方', 'Keep this side'],
+  sideCurrent: ['当前状态依据', 'What the status shows'],
+  sideHeld: ['有冲突的另一方（暂缓）', 'The contradicting side (held)'],
   filters: ['筛选', 'Filters'],
   all: ['全部', 'All'],
   status: ['状态', 'Status'],
