@@ -615,6 +615,54 @@ async fn technician_owner_and_office_in_the_real_window() {
     }
     office.wait_text(&Ui::css("timeline"), |t| t.contains("冲突处理")).await;
 
+    // ---- The owner refuses to sign another job: the refusal and its reason reach the office.
+    tokio::task::block_in_place(|| {
+        let mut desk = Device::enrolled(&server, "chen");
+        let now = chrono::Utc::now();
+        let ctx = Ctx { source: Source::Ui, by: PersonId::new("chen"), now };
+        let mut report = common::new_order("CH-3-802", "客厅插座松动");
+        report.unit = UnitRef {
+            unit_id: UnitId::new("CH-3-802"),
+            project_id: ProjectId::new("CH"),
+            building_id: BuildingId::new("CH-3"),
+            label: "3栋802".into(),
+            address: "翠湖花园3栋802室".into(),
+        };
+        report.category = "electrical".into();
+        let id = desk.store.create_order(report, &ctx).unwrap().order.id;
+        let assign = Edit::Assign { assignee: Assignee::Technician(PersonId::new("wang")), note: String::new() };
+        desk.store.apply(&id, assign, &ctx).unwrap();
+        desk.sync();
+    });
+    tech.sync().await;
+    tech.click("nav-today").await;
+    tech.wait_text(&Ui::css("today-list"), |t| t.contains("客厅插座松动")).await;
+    tech.click("order-card").await;
+    tech.wait_attr(&Ui::css("order"), "data-status", "assigned").await;
+    tech.click("arrive").await;
+    tech.wait_attr(&Ui::css("order"), "data-status", "on_site").await;
+    tech.click("complete").await;
+    tech.fill("work-done", "紧固插座接线").await;
+    tech.click("complete-confirm").await;
+    tech.wait_attr(&Ui::css("order"), "data-status", "completed").await;
+    tech.click("start-signoff").await;
+    tech.wait_text(&Ui::css("signoff-summary"), |t| t.contains("紧固插座接线")).await;
+    tech.click("refuse").await;
+    tech.fill("refuse-reason", "插座还是松的").await;
+    tech.click("refuse-confirm").await;
+    tech.wait_attr(&Ui::css("signoff-done"), "data-result", "refused").await;
+    tech.long_press("exit-hold").await;
+    tech.click("exit-confirm").await;
+    tech.wait_attr(&Ui::css("order"), "data-status", "signoff_refused").await;
+    tech.sync().await;
+    office.sync().await;
+    office.click("nav-board").await;
+    office.fill("board-search", "客厅插座").await;
+    office.wait_text(&Ui::css("board-list"), |t| t.contains("客厅插座松动")).await;
+    office.click("order-card").await;
+    office.wait_attr(&Ui::css("order"), "data-status", "signoff_refused").await;
+    office.wait_text(&Ui::css("attention"), |t| t.contains("插座还是松的")).await;
+
     office.c.close().await.unwrap();
     tech.c.close().await.unwrap();
 

@@ -5,6 +5,7 @@ import type { ReferenceData } from '../bindings/ReferenceData';
 import type { SyncProgress } from '../bindings/SyncProgress';
 import type { SyncStatus } from '../bindings/SyncStatus';
 import { api } from './api';
+import { homeFor, isOfficeRole } from './view';
 
 export type Route =
   | { name: 'enrol' }
@@ -27,16 +28,13 @@ export const app = $state<{
   now: number;
 }>({ info: null, route: { name: 'today' }, history: [], sync: null, progress: null, reference: null, revision: 0, now: Date.now() });
 
-const OFFICE_ROLES = ['dispatcher', 'supervisor', 'admin'];
-
 /** Office screens (board, intake, dispatch, review) for dispatchers, supervisors and admins. */
 export function isOffice(): boolean {
-  return OFFICE_ROLES.includes(app.info?.role ?? '');
+  return isOfficeRole(app.info?.role);
 }
 
 export function home(): Route {
-  if (!app.info?.enrolled) return { name: 'enrol' };
-  return isOffice() ? { name: 'board' } : { name: 'today' };
+  return { name: homeFor(app.info) };
 }
 
 export function go(route: Route) {
