@@ -32,6 +32,7 @@ const words = {
   enrol: ['登记', 'Enrol'],
   working: ['处理中…', 'Working…'],
   noJobs: ['今天没有分配给您的工单', 'No jobs assigned to you today'],
+  awaitingSignoff: ['待业主验收', 'Awaiting the owner\'s sign-off'],
   noOrders: ['没有符合条件的工单', 'No orders match'],
   offline: ['离线', 'Offline'],
   pending: ['待上传', 'Pending'],
