@@ -30,11 +30,14 @@ pub(crate) fn pending(store: &Store) -> Result<(u32, u32)> {
     Ok((orders, photos))
 }
 
-fn rejected(store: &Store) -> Result<Vec<(String, String)>> {
+/// Orders whose latest changes the server refused, by the number people know them by.
+fn rejected(store: &mut Store) -> Result<Vec<(String, String)>> {
     let mut out = Vec::new();
     for id in store.document_ids()? {
-        if let SyncState::Rejected { reason, .. } = store.sync_state(&OrderId::new(id.clone()))? {
-            out.push((id, reason));
+        let id = OrderId::new(id);
+        if let SyncState::Rejected { reason, .. } = store.sync_state(&id)? {
+            let order = store.get(&id, chrono::Utc::now())?.order;
+            out.push((order.official_no.unwrap_or(order.provisional_no), reason));
         }
     }
     Ok(out)

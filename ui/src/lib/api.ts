@@ -54,6 +54,13 @@ export const api = {
   syncStatus: () => call<SyncStatus>('sync_status'),
 };
 
+/** A photo file on this device as an image URL (the asset protocol, scoped to the photo folder). */
+export function assetUrl(path: string | null | undefined): string {
+  if (!path) return '';
+  const w = window as unknown as { __TAURI_INTERNALS__?: { convertFileSrc: (p: string, proto: string) => string } };
+  return w.__TAURI_INTERNALS__?.convertFileSrc(path, 'asset') ?? '';
+}
+
 const CHUNK = 2 * 1024 * 1024;
 const isAndroid = typeof navigator !== 'undefined' && /Android/i.test(navigator.userAgent);
 
