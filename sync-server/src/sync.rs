@@ -355,7 +355,8 @@ pub async fn exchange<S: Store>(
 
     // Reference data ahead of the orders, in the first page it is due: the device indexes the orders
     // with its names and settings, instead of indexing them twice when it arrives in feed order.
-    if let Some(rs) = st.store.reference_seq(&dev.org).await?
+    let feed = st.store.feed_state(&dev.org).await?;
+    if let Some(rs) = feed.reference
         && rs > req.cursor
         && req.reference_seq != Some(rs)
     {
@@ -364,7 +365,7 @@ pub async fn exchange<S: Store>(
     }
 
     let budget = req.max_bytes.map_or(limits.page_bytes, |b| (b as usize).min(limits.page_bytes.max(64 << 10)));
-    let head = st.store.feed_head(&dev.org).await?;
+    let head = feed.head;
     let mut cursor = req.cursor;
     let viewer = (!dev.role.sees_all()).then(|| Viewer { person: dev.person.clone(), device: dev.id.clone() });
     'feed: while cursor < head {

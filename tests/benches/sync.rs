@@ -195,6 +195,31 @@ async fn sim_codes<S: Store>(store: &S, devices: usize) -> Vec<String> {
     codes
 }
 
+/// The statements PostgreSQL spent its time on (`SYNC_BENCH_PG_STATS=1` with
+/// `SIGNOFF_TEST_PG_OPTS="-c shared_preload_libraries=pg_stat_statements"`), then the counters reset.
+fn print_statement_stats(url: &str, rt: &tokio::runtime::Runtime) {
+    rt.block_on(async {
+        let (client, conn) = tokio_postgres::connect(url, tokio_postgres::NoTls).await.unwrap();
+        tokio::spawn(conn);
+        client.batch_execute("CREATE EXTENSION IF NOT EXISTS pg_stat_statements").await.unwrap();
+        let rows = client
+            .query(
+                "SELECT calls, total_exec_time, total_plan_time, rows, left(regexp_replace(query, '\\s+', ' ', 'g'), 110) \
+                 FROM pg_stat_statements ORDER BY total_exec_time + total_plan_time DESC LIMIT 15",
+                &[],
+            )
+            .await
+            .unwrap();
+        eprintln!("calls | exec ms | plan ms | rows | statement");
+        for r in rows {
+            let (calls, exec, plan, n, q): (i64, f64, f64, i64, String) =
+                (r.get(0), r.get(1), r.get(2), r.get(3), r.get(4));
+            eprintln!("{calls} | {exec:.0} | {plan:.0} | {n} | {q}");
+        }
+        client.batch_execute("SELECT pg_stat_statements_reset()").await.unwrap();
+    });
+}
+
 /// Bytes the database takes: the SQLite files, or PostgreSQL's `pg_database_size`.
 fn database_bytes(server: &Server, rt: &tokio::runtime::Runtime) -> u64 {
     match &server.db {
@@ -357,6 +382,9 @@ fn concurrent(rows: &mut Vec<Row>, paced: bool, db: Option<&str>) {
         .and_then(|kb| kb.parse::<u64>().ok())
         .unwrap_or(0);
     let db_bytes = database_bytes(&server, &rt);
+    if let Some(url) = db.filter(|_| std::env::var("SYNC_BENCH_PG_STATS").is_ok()) {
+        print_statement_stats(url, &rt);
+    }
     rows.push(Row {
         what: format!(
             "{} — {fleet} devices × {ROUNDS} syncs × {DOCS} new orders, {}: documents applied/s",

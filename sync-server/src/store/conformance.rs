@@ -65,13 +65,13 @@ async fn people_and_enrolment<S: Store>(s: &S) {
 /// The reference data's version is its feed position: it moves with every change to the reference
 /// data or the device keys, and stays put otherwise.
 async fn reference_version<S: Store>(s: &S) {
-    assert_eq!(s.reference_seq("nobody").await.unwrap(), None);
+    assert_eq!(s.feed_state("nobody").await.unwrap(), FeedState { head: 0, reference: None });
     let v1 = s.set_reference("acme", r#"{"projects":[]}"#).await.unwrap();
-    assert_eq!(s.reference_seq("acme").await.unwrap(), Some(v1));
+    assert_eq!(s.feed_state("acme").await.unwrap().reference, Some(v1));
     s.write_document(write("doc-r", None, DocBody::Snapshot(vec![1]), None)).await.unwrap();
-    assert_eq!(s.reference_seq("acme").await.unwrap(), Some(v1), "a document is not reference data");
+    assert_eq!(s.feed_state("acme").await.unwrap().reference, Some(v1), "a document is not reference data");
     assert!(s.revoke_device("d5", NOW).await.unwrap());
-    let v2 = s.reference_seq("acme").await.unwrap().unwrap();
+    let v2 = s.feed_state("acme").await.unwrap().reference.unwrap();
     assert!(v2 > v1, "a revoked key changes the bundle");
 }
 
@@ -88,7 +88,7 @@ fn write(id: &str, v: Option<i64>, body: DocBody, assignee: Option<&str>) -> Doc
 }
 
 async fn documents_and_feed<S: Store>(s: &S) {
-    let head0 = s.feed_head("acme").await.unwrap();
+    let head0 = s.feed_state("acme").await.unwrap().head;
     let a = s.write_document(write("doc-a", None, DocBody::Snapshot(vec![1, 2]), None)).await.unwrap();
     assert!(a > head0);
     assert!(matches!(
@@ -126,7 +126,7 @@ async fn documents_and_feed<S: Store>(s: &S) {
     assert!(feed.windows(2).all(|w| w[0].seq < w[1].seq));
     assert!(feed.last().unwrap().seq > a2);
     assert_eq!(s.feed_after("acme", head0, 1, None).await.unwrap().len(), 1);
-    assert_eq!(s.feed_head("acme").await.unwrap(), feed.last().unwrap().seq);
+    assert_eq!(s.feed_state("acme").await.unwrap().head, feed.last().unwrap().seq);
     assert!(s.feed_after("other-org", 0, 100, None).await.unwrap().is_empty());
 
     let r = s.set_reference("acme", r#"{"projects":[]}"#).await.unwrap();
@@ -144,7 +144,7 @@ async fn documents_and_feed<S: Store>(s: &S) {
     assert!(seen.contains(&FeedItem::Reference));
 
     // Several writes in one transaction: a stale one is refused, the others are written.
-    let head = s.feed_head("acme").await.unwrap();
+    let head = s.feed_state("acme").await.unwrap().head;
     let results = s
         .write_documents(vec![
             write("doc-d", None, DocBody::Snapshot(vec![1]), None),
@@ -224,7 +224,7 @@ async fn blobs<S: Store>(s: &S) {
 /// feed gets exactly one new position per successful write.
 async fn concurrent_writes_fail_alone<S: Store>(s: &S) {
     s.write_document(write("doc-x", None, DocBody::Snapshot(vec![1]), None)).await.unwrap();
-    let head0 = s.feed_head("acme").await.unwrap();
+    let head0 = s.feed_state("acme").await.unwrap().head;
     let mut tasks = Vec::new();
     for i in 0..80u8 {
         let s = s.clone();

@@ -211,6 +211,15 @@ pub enum DocBody {
     Append(Vec<u8>),
 }
 
+/// Where an organisation's feed stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct FeedState {
+    /// The newest position (0 when the feed is empty).
+    pub head: u64,
+    /// The position of the reference data (its version), if any was written.
+    pub reference: Option<u64>,
+}
+
 /// What changed, in feed order.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct FeedEntry {
@@ -323,10 +332,9 @@ pub trait Store: Clone + Send + Sync + 'static {
         limit: usize,
         viewer: Option<Viewer>,
     ) -> impl Future<Output = StoreResult<Vec<FeedEntry>>> + Send;
-    /// The newest feed position of the organisation (0 when empty).
-    fn feed_head(&self, org: &str) -> impl Future<Output = StoreResult<u64>> + Send;
-    /// The feed position of the organisation's reference data (its version), if any was written.
-    fn reference_seq(&self, org: &str) -> impl Future<Output = StoreResult<Option<u64>>> + Send;
+    /// The newest feed position of the organisation (0 when empty) and the position of its reference
+    /// data (its version), if any was written: one read, as every sync starts with both.
+    fn feed_state(&self, org: &str) -> impl Future<Output = StoreResult<FeedState>> + Send;
     /// Promote the heads sent in responses up to `cursor` to known; forget the ones sent later (lost).
     fn confirm_knowledge(&self, device: &str, cursor: u64) -> impl Future<Output = StoreResult<()>> + Send;
     /// The confirmed heads (raw, 32 bytes each) the device has of these documents.

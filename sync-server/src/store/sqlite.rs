@@ -519,24 +519,16 @@ impl Store for SqliteStore {
         .await
     }
 
-    async fn feed_head(&self, org: &str) -> StoreResult<u64> {
+    async fn feed_state(&self, org: &str) -> StoreResult<FeedState> {
         let org = org.to_owned();
         self.read(move |c| {
-            let n: Option<i64> =
-                c.prepare_cached("SELECT max(seq) FROM feed WHERE org = ?1")?.query_row([org], |r| r.get(0))?;
-            Ok(n.unwrap_or(0) as u64)
-        })
-        .await
-    }
-
-    async fn reference_seq(&self, org: &str) -> StoreResult<Option<u64>> {
-        let org = org.to_owned();
-        self.read(move |c| {
-            let n: Option<i64> = c
-                .prepare_cached("SELECT seq FROM feed WHERE org = ?1 AND kind = 'reference'")?
-                .query_row([org], |r| r.get(0))
-                .optional()?;
-            Ok(n.map(|n| n as u64))
+            let (head, reference): (Option<i64>, Option<i64>) = c
+                .prepare_cached(
+                    "SELECT (SELECT max(seq) FROM feed WHERE org = ?1), \
+                            (SELECT seq FROM feed WHERE org = ?1 AND kind = 'reference')",
+                )?
+                .query_row([org], |r| Ok((r.get(0)?, r.get(1)?)))?;
+            Ok(FeedState { head: head.unwrap_or(0) as u64, reference: reference.map(|n| n as u64) })
         })
         .await
     }

@@ -35,8 +35,11 @@ impl TempPg {
         let pg = TempPg { dir, bin, as_postgres, port };
         let data = pg.data();
         pg.run("initdb", &["-D", &data, "-U", "postgres", "-A", "trust", "-E", "UTF8", "--locale=C.UTF-8", "-N"]);
+        // SIGNOFF_TEST_PG_OPTS adds server options, e.g. for the sync benchmark's statement report:
+        // "-c shared_preload_libraries=pg_stat_statements".
+        let extra = std::env::var("SIGNOFF_TEST_PG_OPTS").unwrap_or_default();
         let opts = format!(
-            "-c listen_addresses=127.0.0.1 -p {port} -k {} -c max_connections=300 -c shared_buffers=128MB",
+            "-c listen_addresses=127.0.0.1 -p {port} -k {} -c max_connections=300 -c shared_buffers=128MB {extra}",
             pg.dir.path().display()
         );
         let log = pg.dir.path().join("log").display().to_string();
