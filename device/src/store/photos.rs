@@ -15,7 +15,7 @@ use serde::Serialize;
 use signoff_core::edit::{Edit, NewPhoto};
 use signoff_core::ids::OrderId;
 use signoff_core::model::{KeepOriginals, PhotoStage, WorkOrder};
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashSet};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::mpsc;
@@ -35,6 +35,18 @@ pub(crate) fn photo_blobs(order: &WorkOrder) -> BTreeSet<String> {
         .collect()
 }
 
+/// Bytes of a blob's SHA-256 kept in `blob_refs`. The table only answers "does some document still
+/// name this blob?" (garbage collection, uploads): a prefix shared by chance keeps a blob or offers it
+/// for upload, it never loses one, and 64 bits make even that a once-in-10¹⁰ event at 10⁵ blobs.
+pub(crate) const REF_PREFIX: usize = 8;
+
+/// The `blob_refs` prefix of a blob named by its hex SHA-256 (None for a malformed name).
+pub(crate) fn ref_prefix(sha: &str) -> Option<[u8; REF_PREFIX]> {
+    let hex = sha.as_bytes().get(..REF_PREFIX * 2)?;
+    let bytes = data_encoding::HEXLOWER_PERMISSIVE.decode(hex).ok()?;
+    bytes.try_into().ok()
+}
+
 /// Bring `blob_refs` of one document from `before` to `after`. Part of the caller's transaction.
 pub(crate) fn sync_refs(
     tx: &Transaction<'_>,
@@ -45,26 +57,43 @@ pub(crate) fn sync_refs(
     if before == after {
         return Ok(());
     }
-    if after.is_empty() {
+    let prefixes: BTreeSet<[u8; REF_PREFIX]> = after.iter().filter_map(|h| ref_prefix(h)).collect();
+    if prefixes.is_empty() {
         tx.prepare_cached("DELETE FROM blob_refs WHERE doc = ?1")?.execute([doc])?;
         return Ok(());
     }
-    let packed: Vec<u8> =
-        after.iter().filter_map(|h| data_encoding::HEXLOWER_PERMISSIVE.decode(h.as_bytes()).ok()).flatten().collect();
-    tx.prepare_cached("INSERT OR REPLACE INTO blob_refs(doc, hashes) VALUES (?1, ?2)")?
+    let packed: Vec<u8> = prefixes.into_iter().flatten().collect();
+    tx.prepare_cached("INSERT OR REPLACE INTO blob_refs(doc, prefixes) VALUES (?1, ?2)")?
         .execute(params![doc, packed])?;
     Ok(())
 }
 
+/// Whether a blob is named by a document, given the referenced prefixes (a malformed name is kept).
+fn is_referenced(referenced: &HashSet<[u8; REF_PREFIX]>, sha: &str) -> bool {
+    ref_prefix(sha).is_none_or(|p| referenced.contains(&p))
+}
+
 impl Store {
-    /// Every blob some document references.
-    fn referenced_blobs(&self) -> Result<BTreeSet<String>> {
-        let mut out = BTreeSet::new();
-        let mut stmt = self.conn.prepare("SELECT hashes FROM blob_refs")?;
+    /// The prefixes of every blob some document references.
+    pub(crate) fn referenced_prefixes(&self, sql: &str) -> Result<HashSet<[u8; REF_PREFIX]>> {
+        let mut out = HashSet::new();
+        let mut stmt = self.conn.prepare(sql)?;
         let mut rows = stmt.query([])?;
         while let Some(r) = rows.next()? {
             let packed = r.get_ref(0)?.as_blob().map_err(rusqlite::Error::from)?;
-            out.extend(packed.chunks_exact(32).map(|h| data_encoding::HEXLOWER.encode(h)));
+            out.extend(packed.chunks_exact(REF_PREFIX).filter_map(|p| <[u8; REF_PREFIX]>::try_from(p).ok()));
+        }
+        Ok(out)
+    }
+
+    /// Every blob the documents with these rowids name, read from the documents themselves (those that
+    /// cannot be read are skipped: they are quarantined and reported elsewhere).
+    fn blobs_named_by(&self, docs: &BTreeSet<i64>) -> Result<BTreeSet<String>> {
+        let mut out = BTreeSet::new();
+        for &rowid in docs {
+            if let Some(order) = self.read_order_at(rowid)? {
+                out.extend(photo_blobs(&order));
+            }
         }
         Ok(out)
     }
@@ -352,7 +381,7 @@ impl Store {
 
     /// Delete blob files no document references, older than the grace period.
     pub fn collect_garbage(&mut self, now_ms: i64) -> Result<GcReport> {
-        let referenced = self.referenced_blobs()?;
+        let referenced = self.referenced_prefixes("SELECT prefixes FROM blob_refs")?;
         let mut report = GcReport::default();
         let rows: Vec<(String, i64, i64)> = self
             .conn
@@ -361,7 +390,7 @@ impl Store {
             .collect::<Result<_, _>>()?;
         let known: BTreeSet<&str> = rows.iter().map(|(s, _, _)| s.as_str()).collect();
         for (sha, bytes, added) in &rows {
-            if referenced.contains(sha) {
+            if is_referenced(&referenced, sha) {
                 report.kept += 1;
             } else if now_ms - added > GC_GRACE_MS {
                 self.blobs.remove(sha)?;
@@ -372,7 +401,7 @@ impl Store {
         }
         // Files without a row: a crash between writing a file and its row. Old ones are collected.
         for (sha, len) in self.blobs.list()? {
-            if known.contains(sha.as_str()) || referenced.contains(&sha) {
+            if known.contains(sha.as_str()) || is_referenced(&referenced, &sha) {
                 continue;
             }
             let age_ok = std::fs::metadata(self.blobs.path(&sha)?)
@@ -413,8 +442,24 @@ impl Store {
             .prepare("SELECT sha FROM blobs WHERE dropped = 1")?
             .query_map([], |r| r.get(0))?
             .collect::<Result<_, _>>()?;
+        // blob_refs keeps prefixes: the documents naming a prefix no file or dropped row has are read
+        // for the full names of what is missing.
+        let held: HashSet<[u8; REF_PREFIX]> =
+            present.iter().copied().chain(dropped.iter().map(String::as_str)).filter_map(ref_prefix).collect();
+        let mut suspects = BTreeSet::new();
+        let mut stmt = self.conn.prepare("SELECT doc, prefixes FROM blob_refs")?;
+        let mut refs = stmt.query([])?;
+        while let Some(r) = refs.next()? {
+            let packed = r.get_ref(1)?.as_blob().map_err(rusqlite::Error::from)?;
+            if packed
+                .chunks_exact(REF_PREFIX)
+                .any(|p| <[u8; REF_PREFIX]>::try_from(p).is_ok_and(|p| !held.contains(&p)))
+            {
+                suspects.insert(r.get::<_, i64>(0)?);
+            }
+        }
         check.missing = self
-            .referenced_blobs()?
+            .blobs_named_by(&suspects)?
             .into_iter()
             .filter(|s| !present.contains(s.as_str()) && !dropped.contains(s))
             .collect();

@@ -345,28 +345,18 @@ impl Store {
 
     /// Blobs to upload: photo files named by orders the server has accepted, not uploaded yet.
     pub fn blobs_to_upload(&self) -> Result<Vec<(String, u64)>> {
-        let accepted: Vec<Vec<u8>> = self
+        let wanted = self.referenced_prefixes(
+            "SELECT r.prefixes FROM blob_refs r JOIN documents d ON d.rowid = r.doc \
+             JOIN sync_docs s ON s.doc = d.id WHERE s.pushed_seq > 0 OR length(s.base) > 0",
+        )?;
+        let waiting: Vec<(String, i64)> = self
             .conn
-            .prepare(
-                "SELECT r.hashes FROM blob_refs r JOIN documents d ON d.rowid = r.doc \
-                 JOIN sync_docs s ON s.doc = d.id WHERE s.pushed_seq > 0 OR length(s.base) > 0",
-            )?
-            .query_map([], |r| r.get(0))?
+            .prepare_cached("SELECT sha, bytes FROM blobs WHERE uploaded_ms IS NULL AND dropped = 0 ORDER BY sha")?
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
             .collect::<Result<_, _>>()?;
-        let mut wanted: std::collections::BTreeSet<String> = std::collections::BTreeSet::new();
-        for packed in accepted {
-            for h in packed.chunks_exact(32) {
-                wanted.insert(data_encoding::HEXLOWER.encode(h));
-            }
-        }
         let mut out = Vec::new();
-        let mut stmt = self
-            .conn
-            .prepare_cached("SELECT bytes FROM blobs WHERE sha = ?1 AND uploaded_ms IS NULL AND dropped = 0")?;
-        for sha in wanted {
-            if let Some(bytes) = stmt.query_row([&sha], |r| r.get::<_, i64>(0)).optional()?
-                && self.blobs.contains(&sha)
-            {
+        for (sha, bytes) in waiting {
+            if super::photos::ref_prefix(&sha).is_some_and(|p| wanted.contains(&p)) && self.blobs.contains(&sha) {
                 out.push((sha, bytes as u64));
             }
         }
