@@ -210,14 +210,14 @@ fn main() {
     let space = store.space().unwrap();
     let doc_pages: i64 = space
         .iter()
-        .filter(|(t, _)| ["documents", "snapshot_chunks", "changes"].contains(&t.as_str()))
+        .filter(|(t, _)| ["documents", "snapshot_pages", "snapshot_chunks", "changes"].contains(&t.as_str()))
         .map(|(_, b)| b)
         .sum();
     println!("| documents + changes pages / save() | — | {:.2}× | |", doc_pages as f64 / saved as f64);
     println!();
     println!(
         "space by table: {}",
-        space.iter().take(8).map(|(t, b)| format!("{t} {:.0} B/order", *b as f64 / n)).collect::<Vec<_>>().join(", ")
+        space.iter().take(12).map(|(t, b)| format!("{t} {:.0} B/order", *b as f64 / n)).collect::<Vec<_>>().join(", ")
     );
     c.final_summary();
 }

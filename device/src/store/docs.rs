@@ -2,8 +2,10 @@
 //!
 //! A change is appended in the same transaction as the index update. When the appended tail grows past
 //! half the snapshot (or 32 changes), the document is saved whole and the tail dropped, in the same
-//! transaction, so document storage stays within ~1.5× of Automerge's own saved size. Snapshots are
-//! stored in chunks of at most [`CHUNK`] bytes so they tile SQLite pages (see the migration).
+//! transaction, so document storage stays within ~1.5× of Automerge's own saved size. A snapshot is
+//! stored as whole-page rows of [`PAGE_ROW`] bytes (`snapshot_pages`, one 4 KB leaf page each) and
+//! the rest in chunks of at most [`CHUNK`] bytes (`snapshot_chunks`, four to a page), so it tiles
+//! SQLite pages (see migrations 1 and 6).
 //!
 //! Documents that fail to load (damaged bytes, a panic inside Automerge, a newer schema) are
 //! quarantined: marked, reported and left alone, while every other order keeps working.
@@ -20,6 +22,11 @@ use std::collections::HashMap;
 const COMPACT_CHANGES: i64 = 32;
 /// Largest snapshot chunk: four chunks and their keys fill a 4 KB page.
 const CHUNK: usize = 960;
+/// A whole-page part of a snapshot: the blob, its record header, row id and cell pointer fill a 4 KB
+/// leaf page of a rowid table (at most 4,061 bytes of record stay on the page).
+const PAGE_ROW: usize = 4048;
+/// Row ids of `snapshot_pages`: `(document rowid << PART_BITS) | part`.
+const PART_BITS: u32 = 20;
 
 /// A loaded document with what was read from it and what the index holds for it, kept together so an
 /// edit reads the document once and rewrites only the index entries that changed.
@@ -69,10 +76,23 @@ impl DocCache {
     }
 }
 
+/// The row ids of a document's `snapshot_pages`: first and last possible.
+fn page_ids(rowid: i64) -> (i64, i64) {
+    (rowid << PART_BITS, (rowid << PART_BITS) | ((1 << PART_BITS) - 1))
+}
+
 fn write_snapshot(tx: &Transaction<'_>, rowid: i64, snapshot: &[u8]) -> Result<()> {
+    let (first, last) = page_ids(rowid);
+    tx.prepare_cached("DELETE FROM snapshot_pages WHERE id BETWEEN ?1 AND ?2")?.execute([first, last])?;
     tx.prepare_cached("DELETE FROM snapshot_chunks WHERE doc = ?1")?.execute([rowid])?;
+    let whole = (snapshot.len() / PAGE_ROW).min((1 << PART_BITS) - 1);
+    let (pages, rest) = snapshot.split_at(whole * PAGE_ROW);
+    let mut insert = tx.prepare_cached("INSERT INTO snapshot_pages(id, bytes) VALUES (?1, ?2)")?;
+    for (n, page) in pages.chunks(PAGE_ROW).enumerate() {
+        insert.execute(params![first + n as i64, page])?;
+    }
     let mut insert = tx.prepare_cached("INSERT INTO snapshot_chunks(doc, n, bytes) VALUES (?1, ?2, ?3)")?;
-    for (n, chunk) in snapshot.chunks(CHUNK).enumerate() {
+    for (n, chunk) in rest.chunks(CHUNK).enumerate() {
         insert.execute(params![rowid, n as i64, chunk])?;
     }
     Ok(())
@@ -81,6 +101,13 @@ fn write_snapshot(tx: &Transaction<'_>, rowid: i64, snapshot: &[u8]) -> Result<(
 impl Store {
     fn read_snapshot(&self, rowid: i64) -> Result<Vec<u8>> {
         let mut out = Vec::new();
+        let (first, last) = page_ids(rowid);
+        let mut stmt =
+            self.conn.prepare_cached("SELECT bytes FROM snapshot_pages WHERE id BETWEEN ?1 AND ?2 ORDER BY id")?;
+        let mut rows = stmt.query([first, last])?;
+        while let Some(r) = rows.next()? {
+            out.extend_from_slice(r.get_ref(0)?.as_blob().map_err(rusqlite::Error::from)?);
+        }
         let mut stmt = self.conn.prepare_cached("SELECT bytes FROM snapshot_chunks WHERE doc = ?1 ORDER BY n")?;
         let mut rows = stmt.query([rowid])?;
         while let Some(r) = rows.next()? {

@@ -79,10 +79,11 @@ const MIGRATIONS: &[(i64, &str)] = &[
     (3, include_str!("migrations/0003_devices.sql")),
     (4, include_str!("migrations/0004_sync.sql")),
     (5, include_str!("migrations/0005_blob_prefixes.sql")),
+    (6, include_str!("migrations/0006_snapshot_pages.sql")),
 ];
 
 /// The newest store schema this build knows.
-pub const STORE_SCHEMA: i64 = 5;
+pub const STORE_SCHEMA: i64 = 6;
 
 /// Options for a new store.
 #[derive(Debug, Clone, Default)]
