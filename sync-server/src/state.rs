@@ -4,8 +4,15 @@ use crate::blobs::BlobFiles;
 use crate::config::Config;
 use crate::metrics::Metrics;
 use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
+use signoff_core::model::ReferenceImport;
+use std::collections::HashMap;
 use std::num::NonZeroU32;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
+
+/// The reference bundle last built per organisation, with its version (feed position). Every device's
+/// first sync carries the bundle (reference data and every device's public key); building it is a
+/// read of every device, so each process builds it once per version instead of once per device.
+pub type ReferenceCache = Arc<Mutex<HashMap<String, (u64, Arc<ReferenceImport>)>>>;
 
 /// Router state, generic over the store backend.
 #[derive(Debug)]
@@ -20,6 +27,8 @@ pub struct AppState<S> {
     pub metrics: Arc<Metrics>,
     /// Requests per device.
     pub limiter: Arc<DefaultKeyedRateLimiter<String>>,
+    /// Reference bundles by organisation and version.
+    pub reference_cache: ReferenceCache,
 }
 
 impl<S: Clone> Clone for AppState<S> {
@@ -30,6 +39,7 @@ impl<S: Clone> Clone for AppState<S> {
             config: self.config.clone(),
             metrics: self.metrics.clone(),
             limiter: self.limiter.clone(),
+            reference_cache: self.reference_cache.clone(),
         }
     }
 }
@@ -45,6 +55,7 @@ impl<S> AppState<S> {
             config: Arc::new(config),
             metrics: Arc::new(Metrics::new()),
             limiter: Arc::new(RateLimiter::keyed(Quota::per_second(rate).allow_burst(burst))),
+            reference_cache: ReferenceCache::default(),
         }
     }
 }

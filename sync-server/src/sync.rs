@@ -19,6 +19,7 @@ use signoff_core::wire::{
     DocAccepted, DocPull, DocPush, DocRejected, Heads, RejectCode, SyncRequest, SyncResponse, WIRE_VERSION, WireId,
 };
 use std::collections::{HashMap, HashSet};
+use std::sync::Arc;
 
 /// Attempts at writing one document before giving up on concurrent writers.
 const WRITE_ATTEMPTS: usize = 8;
@@ -164,7 +165,7 @@ async fn apply_batch<S: Store>(
     st: &AppState<S>,
     dev: &DeviceRecord,
     actor: &ActorId,
-    pushes: Vec<std::sync::Arc<DocPush>>,
+    pushes: Vec<Arc<DocPush>>,
 ) -> Result<Vec<Applied>, ServerError> {
     let stored = st.store.documents(pushes.iter().map(|p| p.id.to_text()).collect()).await?;
     let (limits, dev2, actor2, batch) = (st.config.limits.clone(), dev.clone(), actor.clone(), pushes.clone());
@@ -231,7 +232,7 @@ async fn apply_one<S: Store>(
     st: &AppState<S>,
     dev: &DeviceRecord,
     actor: &ActorId,
-    push: &std::sync::Arc<DocPush>,
+    push: &Arc<DocPush>,
 ) -> Result<Applied, ServerError> {
     let id = push.id.to_text();
     let mut number: Option<String> = None;
@@ -266,7 +267,19 @@ async fn apply_one<S: Store>(
     Err(ServerError::Conflict(format!("order {id} is being changed by many devices at once; try again")))
 }
 
-async fn reference_bundle<S: Store>(st: &AppState<S>, org: &str) -> Result<ReferenceImport, ServerError> {
+/// The reference bundle of `org` at `version` (its feed position): reference data and every device's
+/// public key, built once per version in this process (a first sync of each of 1,000 devices read every
+/// device once each before).
+async fn reference_bundle<S: Store>(st: &AppState<S>, org: &str, version: u64) -> Result<ReferenceImport, ServerError> {
+    let cached = |cache: &crate::state::ReferenceCache| -> Option<Arc<ReferenceImport>> {
+        let map = cache.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        map.get(org).filter(|(v, _)| *v == version).map(|(_, b)| b.clone())
+    };
+    if let Some(bundle) = cached(&st.reference_cache) {
+        return Ok(ReferenceImport::clone(&bundle));
+    }
+    // Read after the version was: the content is at least that version (a newer one arriving meanwhile
+    // only means a device may get the same data again under the next version).
     let mut bundle = match st.store.reference(org).await? {
         Some(json) => serde_json::from_str::<ReferenceImport>(&json)
             .map_err(|e| ServerError::Store(StoreError::Setup(format!("stored reference data: {e}"))))?,
@@ -279,6 +292,10 @@ async fn reference_bundle<S: Store>(st: &AppState<S>, org: &str) -> Result<Refer
         .into_iter()
         .map(|d| KnownDevice { id: d.id, public_key: d.public_key, name: d.name })
         .collect();
+    let mut map = st.reference_cache.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+    if map.get(org).is_none_or(|(v, _)| *v <= version) {
+        map.insert(org.to_owned(), (version, Arc::new(bundle.clone())));
+    }
     Ok(bundle)
 }
 
@@ -325,7 +342,7 @@ pub async fn exchange<S: Store>(
             });
             continue;
         }
-        batch.push(std::sync::Arc::new(push));
+        batch.push(Arc::new(push));
     }
     let answers = apply_batch(st, dev, &actor, batch.clone()).await?;
     for (push, answer) in batch.iter().zip(answers) {
@@ -360,7 +377,7 @@ pub async fn exchange<S: Store>(
         && rs > req.cursor
         && req.reference_seq != Some(rs)
     {
-        resp.reference = Some(reference_bundle(st, &dev.org).await?);
+        resp.reference = Some(reference_bundle(st, &dev.org, rs).await?);
         resp.reference_seq = Some(rs);
     }
 
@@ -387,7 +404,7 @@ pub async fn exchange<S: Store>(
                 FeedItem::Reference => {
                     // Changed since the check above (or the device does not say what it holds).
                     if resp.reference.is_none() && req.reference_seq != Some(entry.seq) {
-                        resp.reference = Some(reference_bundle(st, &dev.org).await?);
+                        resp.reference = Some(reference_bundle(st, &dev.org, entry.seq).await?);
                         resp.reference_seq = Some(entry.seq);
                     }
                 }
