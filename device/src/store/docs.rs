@@ -99,21 +99,26 @@ fn write_snapshot(tx: &Transaction<'_>, rowid: i64, snapshot: &[u8]) -> Result<(
 }
 
 impl Store {
-    fn read_snapshot(&self, rowid: i64) -> Result<Vec<u8>> {
-        let mut out = Vec::new();
+    /// A document's bytes as stored: the snapshot (whole-page rows, then chunks) and the changes since.
+    fn read_stored(&self, rowid: i64) -> Result<(Vec<u8>, Vec<Vec<u8>>)> {
         let (first, last) = page_ids(rowid);
-        let mut stmt =
-            self.conn.prepare_cached("SELECT bytes FROM snapshot_pages WHERE id BETWEEN ?1 AND ?2 ORDER BY id")?;
-        let mut rows = stmt.query([first, last])?;
-        while let Some(r) = rows.next()? {
-            out.extend_from_slice(r.get_ref(0)?.as_blob().map_err(rusqlite::Error::from)?);
+        let mut snapshot = Vec::new();
+        for (sql, params) in [
+            ("SELECT bytes FROM snapshot_pages WHERE id BETWEEN ?1 AND ?2 ORDER BY id", vec![first, last]),
+            ("SELECT bytes FROM snapshot_chunks WHERE doc = ?1 ORDER BY n", vec![rowid]),
+        ] {
+            let mut stmt = self.conn.prepare_cached(sql)?;
+            let mut rows = stmt.query(rusqlite::params_from_iter(params))?;
+            while let Some(r) = rows.next()? {
+                snapshot.extend_from_slice(r.get_ref(0)?.as_blob().map_err(rusqlite::Error::from)?);
+            }
         }
-        let mut stmt = self.conn.prepare_cached("SELECT bytes FROM snapshot_chunks WHERE doc = ?1 ORDER BY n")?;
-        let mut rows = stmt.query([rowid])?;
-        while let Some(r) = rows.next()? {
-            out.extend_from_slice(r.get_ref(0)?.as_blob().map_err(rusqlite::Error::from)?);
-        }
-        Ok(out)
+        let tail: Vec<Vec<u8>> = self
+            .conn
+            .prepare_cached("SELECT bytes FROM changes WHERE doc = ?1 ORDER BY seq")?
+            .query_map([rowid], |r| r.get(0))?
+            .collect::<Result<_, _>>()?;
+        Ok((snapshot, tail))
     }
 
     /// The work order stored at `rowid`, read from disk without touching the cache (None when it is
@@ -127,12 +132,7 @@ impl Store {
         if !matches!(quarantined, Some(None)) {
             return Ok(None);
         }
-        let snapshot = self.read_snapshot(rowid)?;
-        let tail: Vec<Vec<u8>> = self
-            .conn
-            .prepare_cached("SELECT bytes FROM changes WHERE doc = ?1 ORDER BY seq")?
-            .query_map([rowid], |r| r.get(0))?
-            .collect::<Result<_, _>>()?;
+        let (snapshot, tail) = self.read_stored(rowid)?;
         Ok(signoff_core::doc::load_guarded(&snapshot, &tail).ok().and_then(|doc| signoff_core::doc::read(&doc).ok()))
     }
 
@@ -153,12 +153,7 @@ impl Store {
         if let Some(reason) = quarantined {
             return Err(Error::Quarantined { id: id.to_owned(), reason });
         }
-        let snapshot = self.read_snapshot(rowid)?;
-        let tail: Vec<Vec<u8>> = self
-            .conn
-            .prepare_cached("SELECT bytes FROM changes WHERE doc = ?1 ORDER BY seq")?
-            .query_map([rowid], |r| r.get(0))?
-            .collect::<Result<_, _>>()?;
+        let (snapshot, tail) = self.read_stored(rowid)?;
         let doc = match signoff_core::doc::load_guarded(&snapshot, &tail) {
             Ok(doc) => doc.with_actor(self.device.actor()),
             Err(reason) => return Err(self.quarantine(id, &reason)),
