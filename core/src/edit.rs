@@ -10,7 +10,9 @@ use crate::model::{
     WorkOrder,
 };
 use crate::money::{Money, Quantity};
+use crate::msg::{Key, Msg};
 use crate::rules::status::{EventState, StatusFold, check_local};
+use crate::validate::{self, Field};
 use automerge::AutoCommit;
 use serde::{Deserialize, Serialize};
 
@@ -265,19 +267,6 @@ pub enum Edit {
     },
 }
 
-fn non_empty(field: &'static str, s: &str) -> Result<(), Rejection> {
-    if s.trim().is_empty() { Err(Rejection::Empty { field }) } else { Ok(()) }
-}
-
-const MAX_TEXT: usize = 20_000;
-
-fn bounded(field: &'static str, s: &str) -> Result<(), Rejection> {
-    if s.len() > MAX_TEXT {
-        return Err(Rejection::Invalid { field, reason: format!("longer than {MAX_TEXT} bytes") });
-    }
-    Ok(())
-}
-
 impl Edit {
     /// The event this edit appends (`item` ids are the event's id).
     pub fn event_kind(&self, event_id: &EventId) -> EventKind {
@@ -344,154 +333,224 @@ fn photo_signed(order: &WorkOrder, fold: &StatusFold, item: &str) -> bool {
     })
 }
 
-/// Check an edit against the order and its status. Nothing is written.
+fn item_not_found(what: Field, id: &str) -> Rejection {
+    Rejection::new(Msg::new(Key::ItemNotFound).arg("what", what.label()).arg("id", id))
+}
+
+fn statement_refusal(key: Key) -> Rejection {
+    Rejection::new(Msg::new(key))
+}
+
+/// Check the content of a signed statement (its texts and numbers, through the validation table).
+fn check_statement(order: &WorkOrder, statement: &crate::signoff::SignedStatement) -> Result<(), Rejection> {
+    let s = statement.statement().map_err(|e| match e {
+        crate::Error::UnsupportedSchema { .. } => statement_refusal(Key::StatementNewer),
+        _ => statement_refusal(Key::StatementUnreadable),
+    })?;
+    if s.order != order.id.as_str() {
+        return Err(statement_refusal(Key::StatementOtherOrder));
+    }
+    if crate::signoff::sha256_hex(statement.canonical.as_bytes()) != statement.id {
+        return Err(statement_refusal(Key::StatementIdMismatch));
+    }
+    if crate::signoff::sha256_hex(&statement.strokes) != s.strokes_sha256 {
+        return Err(statement_refusal(Key::StrokesMismatch));
+    }
+    if s.signer.name.trim() != s.signer.name {
+        return Err(statement_refusal(Key::StatementUnreadable));
+    }
+    validate::text(Field::SignerName, &s.signer.name)?;
+    validate::text(Field::Opinion, &s.opinion)?;
+    if let Some(r) = s.rating {
+        validate::int(Field::Rating, i64::from(r))?;
+    }
+    if let Some(p) = &s.place {
+        let lat: f64 = p.lat.parse().map_err(|_| statement_refusal(Key::StatementUnreadable))?;
+        let lon: f64 = p.lon.parse().map_err(|_| statement_refusal(Key::StatementUnreadable))?;
+        validate::degrees(Field::Latitude, lat)?;
+        validate::degrees(Field::Longitude, lon)?;
+    }
+    if order.statements.iter().any(|x| x.id == statement.id) {
+        return Err(statement_refusal(Key::StatementRecorded));
+    }
+    Ok(())
+}
+
+/// Check the numbers of a place.
+pub fn check_place(p: &GeoPoint) -> Result<(), Rejection> {
+    validate::degrees(Field::Latitude, p.lat)?;
+    validate::degrees(Field::Longitude, p.lon)?;
+    if let Some(a) = p.accuracy_m {
+        validate::degrees(Field::Accuracy, a)?;
+    }
+    Ok(())
+}
+
+/// The order's cost after adding `extra`, refused past the limit of an order's total.
+fn cost_with(order: &WorkOrder, extra: Money) -> Result<Money, Rejection> {
+    let mut total = Money(0);
+    for m in &order.materials {
+        total = validate::add_cost(total, m.checked_total().ok_or_else(cost_overflow)?)?;
+    }
+    for l in &order.labour {
+        total = validate::add_cost(total, l.checked_total().ok_or_else(cost_overflow)?)?;
+    }
+    validate::add_cost(total, extra)
+}
+
+fn cost_overflow() -> Rejection {
+    validate::cost_too_large()
+}
+
+/// Check an edit against the order and its status, and every value in it against the validation
+/// table. Nothing is written.
 pub fn validate(order: &WorkOrder, fold: &StatusFold, edit: &Edit) -> Result<(), Rejection> {
     let kind = edit.event_kind(&EventId::new(""));
     if let Err(_reason) = check_local(fold, &kind) {
         if let Edit::Resolve { conflict, .. } = edit {
-            return Err(Rejection::NoConflict { id: conflict.to_string() });
+            return Err(Rejection::new(Msg::new(Key::NoConflict).arg("id", conflict.as_str())));
         }
-        return Err(Rejection::NotAllowed { action: kind.type_name().to_owned(), status: fold.derived.status });
+        return Err(Rejection::not_allowed(&kind, fold.derived.status));
     }
     match edit {
         Edit::Assign { assignee, note } => {
-            non_empty("assignee", assignee.id())?;
-            bounded("note", note)
+            validate::text(Field::Id, assignee.id())?;
+            validate::text(Field::Note, note).map(drop)
         }
         Edit::Schedule { from_ms, to_ms, note } => {
             if to_ms.is_some_and(|t| t < *from_ms) {
-                return Err(Rejection::Invalid { field: "appointment", reason: "ends before it starts".into() });
+                return Err(Rejection::new(Msg::new(Key::EndsBeforeStart).arg("field", Field::Appointment.label())));
             }
-            bounded("note", note)
+            validate::text(Field::Note, note).map(drop)
         }
-        Edit::Pause { reason, .. } => non_empty("reason", reason).and(bounded("reason", reason)),
+        Edit::Pause { reason, .. } => validate::text(Field::Reason, reason).map(drop),
         Edit::RefuseSignoff { reason } | Edit::Reopen { reason } | Edit::Close { reason } | Edit::Cancel { reason } => {
-            non_empty("reason", reason).and(bounded("reason", reason))
+            validate::text(Field::Reason, reason).map(drop)
         }
         Edit::Complete { findings, work_done } => {
-            bounded("findings", findings.as_deref().unwrap_or(""))?;
-            bounded("work_done", work_done.as_deref().unwrap_or(""))
+            validate::opt_text(Field::Findings, findings.as_deref())?;
+            validate::opt_text(Field::WorkDone, work_done.as_deref())
         }
-        Edit::SignOff { statement } => {
-            let s =
-                statement.statement().map_err(|e| Rejection::Invalid { field: "statement", reason: e.to_string() })?;
-            if s.order != order.id.as_str() {
-                return Err(Rejection::Invalid { field: "statement", reason: "it is for another order".into() });
-            }
-            if crate::signoff::sha256_hex(statement.canonical.as_bytes()) != statement.id {
-                return Err(Rejection::Invalid { field: "statement", reason: "its id is not its hash".into() });
-            }
-            if crate::signoff::sha256_hex(&statement.strokes) != s.strokes_sha256 {
-                return Err(Rejection::Invalid { field: "strokes", reason: "they are not the signed strokes".into() });
-            }
-            if s.signer.name.trim().is_empty() {
-                return Err(Rejection::Empty { field: "name" });
-            }
-            if let Some(r) = s.rating
-                && !(1..=5).contains(&r)
-            {
-                return Err(Rejection::Invalid { field: "rating", reason: format!("{r} is not between 1 and 5") });
-            }
-            if order.statements.iter().any(|x| x.id == statement.id) {
-                return Err(Rejection::Invalid { field: "statement", reason: "already recorded".into() });
-            }
-            Ok(())
-        }
+        Edit::SignOff { statement } => check_statement(order, statement),
         Edit::Callback(c) => {
-            if let Some(r) = c.rating
-                && !(1..=5).contains(&r)
-            {
-                return Err(Rejection::Invalid { field: "rating", reason: format!("{r} is not between 1 and 5") });
+            if let Some(r) = c.rating {
+                validate::int(Field::Rating, i64::from(r))?;
             }
             if !c.reached && (c.satisfied.is_some() || c.rating.is_some()) {
-                return Err(Rejection::Invalid {
-                    field: "callback",
-                    reason: "satisfaction can only be recorded when the owner was reached".into(),
-                });
+                return Err(Rejection::new(Msg::new(Key::CallbackUnreached)));
             }
-            bounded("note", &c.note)
+            validate::text(Field::Note, &c.note).map(drop)
         }
-        Edit::Reply { plan } => non_empty("plan", plan).and(bounded("plan", plan)),
-        Edit::Note { text } => non_empty("text", text).and(bounded("text", text)),
+        Edit::Reply { plan } => {
+            if plan.trim().is_empty() {
+                return Err(Rejection::empty(Field::Plan));
+            }
+            validate::text(Field::Plan, plan).map(drop)
+        }
+        Edit::Note { text } => {
+            if text.trim().is_empty() {
+                return Err(Rejection::empty(Field::Note));
+            }
+            validate::text(Field::Note, text).map(drop)
+        }
         Edit::EditFields { fields } => {
             if fields.is_empty() {
-                return Err(Rejection::Empty { field: "fields" });
+                return Err(Rejection::new(Msg::new(Key::NothingToChange)));
             }
             for f in fields {
-                bounded("value", &f.value())?;
                 match f {
-                    FieldEdit::Description(s) => non_empty("description", s)?,
-                    FieldEdit::Category(s) => non_empty("category", s)?,
-                    _ => {}
-                }
+                    FieldEdit::Description(s) => validate::text(Field::Description, s)?,
+                    FieldEdit::Location(s) => validate::text(Field::Location, s)?,
+                    FieldEdit::PreferredTime(s) => validate::text(Field::PreferredTime, s)?,
+                    FieldEdit::Findings(s) => validate::text(Field::Findings, s)?,
+                    FieldEdit::WorkDone(s) => validate::text(Field::WorkDone, s)?,
+                    FieldEdit::Category(s) => validate::text(Field::Id, s)?,
+                    FieldEdit::ReporterName(s) => validate::text(Field::ReporterName, s)?,
+                    FieldEdit::ReporterPhone(s) => validate::text(Field::ReporterPhone, s)?,
+                    FieldEdit::Urgency(_) => String::new(),
+                };
             }
             Ok(())
         }
         Edit::AddMaterial(m) => {
-            non_empty("name", &m.name)?;
-            non_empty("unit", &m.unit)?;
-            if m.quantity.0 <= 0 {
-                return Err(Rejection::Invalid { field: "quantity", reason: "must be more than zero".into() });
-            }
-            if m.unit_price.0 < 0 {
-                return Err(Rejection::Invalid { field: "unit_price", reason: "must not be negative".into() });
-            }
-            Ok(())
+            validate::text(Field::MaterialName, &m.name)?;
+            validate::text(Field::MaterialSpec, &m.spec)?;
+            validate::text(Field::MeasureUnit, &m.unit)?;
+            validate::quantity(Field::Quantity, m.quantity)?;
+            validate::money(Field::UnitPrice, m.unit_price)?;
+            validate::count(Field::Materials, order.materials.len() + 1)?;
+            let line = m.unit_price.checked_times(m.quantity).ok_or_else(cost_overflow)?;
+            cost_with(order, line).map(drop)
         }
         Edit::RemoveMaterial { item } => {
             if order.materials.iter().any(|m| &m.id == item) {
                 Ok(())
             } else {
-                Err(Rejection::NotFound { what: "material", id: item.clone() })
+                Err(item_not_found(Field::Materials, item))
             }
         }
         Edit::AddLabour { person, minutes, hourly_rate, note } => {
-            non_empty("person", person.as_str())?;
-            if *minutes == 0 || *minutes > 24 * 60 {
-                return Err(Rejection::Invalid {
-                    field: "minutes",
-                    reason: format!("{minutes} is not between 1 and 1440"),
-                });
-            }
-            if hourly_rate.0 < 0 {
-                return Err(Rejection::Invalid { field: "hourly_rate", reason: "must not be negative".into() });
-            }
-            bounded("note", note)
+            validate::text(Field::PersonId, person.as_str())?;
+            validate::int(Field::Minutes, i64::from(*minutes))?;
+            validate::money(Field::HourlyRate, *hourly_rate)?;
+            validate::text(Field::Note, note)?;
+            validate::count(Field::LabourLines, order.labour.len() + 1)?;
+            let line = Labour {
+                id: String::new(),
+                person: person.clone(),
+                minutes: *minutes,
+                hourly_rate: *hourly_rate,
+                note: String::new(),
+            };
+            cost_with(order, line.checked_total().ok_or_else(cost_overflow)?).map(drop)
         }
         Edit::AddPhoto(p) => {
-            let is_hash = |h: &str| h.len() == 64 && h.bytes().all(|b| b.is_ascii_hexdigit());
-            for (field, h) in [("original_sha256", &p.original_sha256), ("thumbnail_sha256", &p.thumbnail_sha256)] {
-                if !h.is_empty() && !is_hash(h) {
-                    return Err(Rejection::Invalid { field, reason: "not a SHA-256 in hex".into() });
+            for h in [&p.original_sha256, &p.thumbnail_sha256] {
+                if !h.is_empty() {
+                    validate::text(Field::Hash, h)?;
                 }
             }
-            if !is_hash(&p.sha256) {
-                return Err(Rejection::Invalid { field: "sha256", reason: "not a SHA-256 in hex".into() });
+            validate::text(Field::Hash, &p.sha256)?;
+            validate::text(Field::Caption, &p.caption)?;
+            validate::count(Field::Photos, order.photos.len() + 1)?;
+            if let Some(place) = &p.place {
+                check_place(place)?;
             }
-            bounded("caption", &p.caption)
+            if let Some(t) = p.taken_at_ms
+                && t < validate::EARLIEST_MS
+            {
+                return Err(Rejection::new(
+                    Msg::new(Key::TimeTooEarly)
+                        .arg("field", Field::ActionTime.label())
+                        .arg("value", t)
+                        .arg("min", "2000-01-01"),
+                ));
+            }
+            Ok(())
         }
         Edit::RemovePhoto { item, reason } => {
-            non_empty("reason", reason)?;
+            validate::text(Field::Reason, reason)?;
             match order.photos.iter().find(|p| &p.id == item) {
-                None => Err(Rejection::NotFound { what: "photo", id: item.clone() }),
-                Some(p) if p.removed => Err(Rejection::NotFound { what: "photo", id: item.clone() }),
-                Some(_) if photo_signed(order, fold, item) => Err(Rejection::SignedEvidence { id: item.clone() }),
+                None => Err(item_not_found(Field::Photos, item)),
+                Some(p) if p.removed => Err(item_not_found(Field::Photos, item)),
+                Some(_) if photo_signed(order, fold, item) => Err(Rejection::new(Msg::new(Key::SignedEvidence))),
                 Some(_) => Ok(()),
             }
         }
         Edit::AssignNumber { official_no } => {
-            non_empty("official_no", official_no)?;
+            validate::text(Field::OfficialNo, official_no)?;
             match &order.official_no {
                 Some(existing) if existing != official_no => {
-                    Err(Rejection::Invalid { field: "official_no", reason: format!("already assigned {existing}") })
+                    Err(Rejection::new(Msg::new(Key::AlreadyNumbered).arg("existing", existing)))
                 }
                 _ => Ok(()),
             }
         }
         Edit::Contact { note } | Edit::IssueRepairNotice { note } | Edit::DecideCause { note, .. } => {
-            bounded("note", note)
+            validate::text(Field::Note, note).map(drop)
         }
-        Edit::Arrive | Edit::Resolve { .. } => Ok(()),
+        Edit::Resolve { note, .. } => validate::text(Field::Note, note).map(drop),
+        Edit::Arrive => Ok(()),
     }
 }
 

@@ -1,5 +1,6 @@
 //! Errors of the core crate.
 
+use crate::msg::{Key, Msg, Text};
 use crate::rules::status::Status;
 
 /// Something went wrong reading or changing a work-order document.
@@ -25,81 +26,66 @@ pub enum Error {
     Rejected(#[from] Rejection),
 }
 
-/// Why an edit was refused, in words a user understands (English; [`Rejection::message_zh`] for Chinese).
+/// Why an edit was refused, as a catalogue message ([`crate::msg`]): its code for programs, its
+/// words in both languages for people. Nothing was changed.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[non_exhaustive]
-pub enum Rejection {
-    /// The event is not allowed in the order's current status.
-    #[error("cannot {action} an order that is {}", status.map_or("not reported yet", |s| s.label_en()))]
-    NotAllowed {
-        /// The event type.
-        action: String,
-        /// The status it was tried in.
-        status: Option<Status>,
-    },
-    /// A required text was empty.
-    #[error("{field} must not be empty")]
-    Empty {
-        /// Field name.
-        field: &'static str,
-    },
-    /// A value is out of range or malformed.
-    #[error("{field}: {reason}")]
-    Invalid {
-        /// Field name.
-        field: &'static str,
-        /// What is wrong.
-        reason: String,
-    },
-    /// An item the edit refers to does not exist.
-    #[error("no {what} {id} on this order")]
-    NotFound {
-        /// Kind of item.
-        what: &'static str,
-        /// Its id.
-        id: String,
-    },
-    /// Removing evidence the owner signed for is not allowed.
-    #[error("photo {id} is part of a signed sign-off and cannot be removed")]
-    SignedEvidence {
-        /// Photo id.
-        id: String,
-    },
-    /// There is no such conflict to resolve.
-    #[error("there is no open conflict {id}")]
-    NoConflict {
-        /// The id named.
-        id: String,
-    },
-}
+#[error("{0}")]
+pub struct Rejection(pub Msg);
 
 impl Rejection {
+    /// A refusal with this message.
+    pub fn new(msg: Msg) -> Rejection {
+        Rejection(msg)
+    }
+
     /// A stable code for programs and the UI.
     pub fn code(&self) -> &'static str {
-        match self {
-            Rejection::NotAllowed { .. } => "not_allowed",
-            Rejection::Empty { .. } => "empty",
-            Rejection::Invalid { .. } => "invalid",
-            Rejection::NotFound { .. } => "not_found",
-            Rejection::SignedEvidence { .. } => "signed_evidence",
-            Rejection::NoConflict { .. } => "no_conflict",
-        }
+        self.0.code()
+    }
+
+    /// The message.
+    pub fn msg(&self) -> &Msg {
+        &self.0
     }
 
     /// The message in Chinese.
     pub fn message_zh(&self) -> String {
-        match self {
-            Rejection::NotAllowed { action, status } => {
-                format!("工单当前状态为“{}”,不能执行“{action}”", status.map_or("未报修", |s| s.label_zh()))
+        self.0.zh()
+    }
+
+    /// A required value is missing.
+    pub fn empty(field: crate::validate::Field) -> Rejection {
+        Rejection(Msg::new(Key::Empty).arg("field", field.label()))
+    }
+
+    /// The event is not allowed in the order's status.
+    pub fn not_allowed(kind: &crate::model::EventKind, status: Option<Status>) -> Rejection {
+        let action = Text::new(kind.label_zh(), kind.label_en());
+        Rejection(match status {
+            Some(s) => {
+                Msg::new(Key::NotAllowed).arg("action", action).arg("status", Text::new(s.label_zh(), s.label_en()))
             }
-            Rejection::Empty { field } => format!("{field} 不能为空"),
-            Rejection::Invalid { field, reason } => format!("{field} 无效:{reason}"),
-            Rejection::NotFound { what, id } => format!("本工单没有 {what} {id}"),
-            Rejection::SignedEvidence { id } => format!("照片 {id} 已包含在业主签认中,不能删除"),
-            Rejection::NoConflict { id } => format!("没有待处理的冲突 {id}"),
-        }
+            None => Msg::new(Key::NotReported).arg("action", action),
+        })
+    }
+}
+
+impl From<Msg> for Rejection {
+    fn from(m: Msg) -> Rejection {
+        Rejection(m)
     }
 }
 
 /// Result with the core error.
 pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+impl Error {
+    /// What to tell a person.
+    pub fn msg(&self) -> Msg {
+        match self {
+            Error::Rejected(r) => r.0.clone(),
+            Error::UnsupportedSchema { .. } => Msg::new(Key::DocumentNewer),
+            Error::Automerge(_) | Error::Malformed(_) => Msg::new(Key::DocumentUnreadable).arg("number", "?"),
+        }
+    }
+}

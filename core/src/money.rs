@@ -84,6 +84,20 @@ impl Money {
     }
 }
 
+impl Money {
+    /// [`Money::times`], or `None` when the result does not fit.
+    pub fn checked_times(self, qty: Quantity) -> Option<Money> {
+        let p = i128::from(self.0).checked_mul(i128::from(qty.0))?;
+        let rounded = if p >= 0 { (p + 500) / 1000 } else { (p - 500) / 1000 };
+        i64::try_from(rounded).ok().map(Money)
+    }
+
+    /// `self + other`, or `None` when it does not fit.
+    pub fn checked_add(self, other: Money) -> Option<Money> {
+        self.0.checked_add(other.0).map(Money)
+    }
+}
+
 impl std::ops::Add for Money {
     type Output = Money;
     fn add(self, rhs: Money) -> Money {

@@ -6,6 +6,7 @@ use crate::model::{Category, Event, FieldConflict, OrgSettings, ReferenceData, W
 use crate::rules::sla::{self, Deadline, DeadlineState, Escalation};
 use crate::rules::status::{self, Attention, Derived, EventState, Status, StatusFold};
 use crate::rules::warranty::{self, Routing, RoutingInput};
+use crate::signoff::{Verdict, Verdicts};
 use chrono::DateTime;
 use serde::{Deserialize, Serialize};
 
@@ -79,9 +80,23 @@ impl OrderView {
     }
 }
 
-/// Fold, route and time an order.
-pub fn build(order: WorkOrder, reference: &ReferenceData, settings: &OrgSettings, now_ms: i64) -> OrderView {
-    let fold = status::fold(&order.events);
+/// Fold, route and time an order. `verdicts` says how each of its statements verified
+/// ([`crate::signoff::verify_all`]): only genuine sign-offs count, and a counted one whose signed
+/// content changed since is shown as needing attention, field by field.
+pub fn build(
+    order: WorkOrder,
+    verdicts: &Verdicts,
+    reference: &ReferenceData,
+    settings: &OrgSettings,
+    now_ms: i64,
+) -> OrderView {
+    let mut fold = status::fold(&order.events, verdicts);
+    for mark in &fold.derived.signoffs {
+        if let Some(Verdict::ChangedAfterSignoff { fields }) = verdicts.get(&mark.statement) {
+            fold.attention
+                .push(Attention::ChangedAfterSignoff { statement: mark.statement.clone(), fields: fields.clone() });
+        }
+    }
     let category = reference.category(&order.category);
     let deadlines = sla::deadlines(&order, &fold, category.is_some_and(|c| c.household), settings)
         .into_iter()

@@ -130,6 +130,11 @@ pub struct SyncRequest {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[serde(rename = "rs")]
     pub reference_seq: Option<u64>,
+    /// Orders the device wants whole again: its copy does not load (damaged storage), so it asks for
+    /// the server's to restore from. Answered in `docs` with `full` set, for the orders it may see.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[serde(rename = "w")]
+    pub want: Vec<WireId>,
 }
 
 /// One document the device changed.
@@ -215,6 +220,30 @@ pub enum RejectCode {
     MissingChanges,
     /// The document or the changes exceed the server's size limits.
     TooLarge,
+    /// A sign-off statement's signature does not verify with the signing device's key, or it does not
+    /// describe what the order held at its heads.
+    ForgedSignature,
+    /// A value the validation table refuses (the message says which), or a field only the server writes.
+    BadValue,
+    /// A code this build does not know (a newer server): shown as a refusal.
+    #[serde(other)]
+    Other,
+}
+
+impl RejectCode {
+    /// What to tell a person.
+    pub fn msg(self) -> crate::msg::Msg {
+        use crate::msg::{Key, Msg};
+        Msg::new(match self {
+            RejectCode::Forbidden => Key::RefusedForbidden,
+            RejectCode::ForgedActor => Key::RefusedForgedActor,
+            RejectCode::Invalid | RejectCode::Other => Key::RefusedInvalid,
+            RejectCode::MissingChanges => Key::RefusedMissingChanges,
+            RejectCode::TooLarge => Key::RefusedTooLarge,
+            RejectCode::ForgedSignature => Key::RefusedForgedSignature,
+            RejectCode::BadValue => Key::RefusedInvalid,
+        })
+    }
 }
 
 /// A refused document.
@@ -226,6 +255,10 @@ pub struct DocRejected {
     /// Machine-readable reason.
     #[serde(rename = "c")]
     pub code: RejectCode,
+    /// The message in both languages, from the shared catalogue, when the code alone does not say
+    /// enough (which value was refused, and why).
+    #[serde(rename = "t", default, skip_serializing_if = "Option::is_none")]
+    pub text: Option<crate::msg::Text>,
     /// For people (English; the app translates the code).
     #[serde(rename = "r")]
     pub reason: String,

@@ -10,6 +10,7 @@ use signoff_core::hlc::Hlc;
 use signoff_core::ids::{BuildingId, DeviceId, EventId, OrderId, PersonId, ProjectId, UnitId};
 use signoff_core::model::{Assignee, Callback, Channel, NewOrder, OrderKind, PhotoStage, Reporter, UnitRef, Urgency};
 use signoff_core::rules::status::{Status, fold};
+use signoff_core::signoff::Verdicts;
 use std::path::PathBuf;
 
 const T0: i64 = 1_794_790_800_000; // 2026-11-16 09:00 +08:00
@@ -48,7 +49,7 @@ fn new_order() -> NewOrder {
 
 fn step(doc: &mut AutoCommit, dev: &DeviceId, by: &str, at: i64, e: Edit) {
     let order = doc::read(doc).unwrap();
-    let f = fold(&order.events);
+    let f = fold(&order.events, &Verdicts::new());
     edit::apply(doc, &order, &f, &header(dev, by, at, f.head.clone()), &e).unwrap();
     doc.commit();
 }
@@ -161,7 +162,7 @@ fn schema_layout_snapshot() {
 fn the_read_model_snapshot() {
     let doc = sample();
     let order = doc::read(&doc).unwrap();
-    assert_eq!(fold(&order.events).status(), Status::Closed);
+    assert_eq!(fold(&order.events, &Verdicts::new()).status(), Status::Closed);
     insta::assert_json_snapshot!("work_order_v1_model", order);
 }
 
@@ -182,7 +183,7 @@ fn version_1_documents_stay_readable() {
     assert_eq!(order.schema, 1);
     assert_eq!(order.provisional_no, "BAFQ2D-00001");
     assert_eq!(order.total_cost().to_string(), "255.00");
-    assert_eq!(fold(&order.events).status(), Status::Closed);
+    assert_eq!(fold(&order.events, &Verdicts::new()).status(), Status::Closed);
     assert_eq!(order.photos[0].original_sha256, "", "a key the old document lacks reads as empty");
     insta::assert_json_snapshot!("work_order_v1_fixture_model", order);
 }
@@ -267,7 +268,7 @@ fn events_of_unknown_types_are_kept_and_do_not_change_the_status() {
     let last = order.events.last().unwrap();
     assert_eq!(last.kind.type_name(), "inspection_passed");
     assert_eq!(last.by.as_str(), "zhou");
-    assert_eq!(fold(&order.events).status(), Status::Closed);
+    assert_eq!(fold(&order.events, &Verdicts::new()).status(), Status::Closed);
     doc.insert(&events, n + 1, "not an event").unwrap();
     doc.commit();
     assert!(doc::read(&doc).unwrap_err().to_string().contains("malformed"));

@@ -101,7 +101,7 @@ impl Order {
     fn edit(&mut self, e: Edit) {
         self.t += 60_000;
         let order = doc::read(&self.doc).unwrap();
-        let f = fold(&order.events);
+        let f = fold(&order.events, &signoff_core::signoff::verify_all(&self.doc, &order, &keys(&key())));
         edit::apply(&mut self.doc, &order, &f, &header(self.t, f.head.clone()), &e)
             .unwrap_or_else(|err| panic!("{e:?}: {err}"));
         self.doc.commit();
@@ -386,7 +386,7 @@ fn office_edits_merged_before_and_after_signing() {
     // The office corrects the findings on its own replica while the technician is on site.
     let mut office = o.doc.fork().with_actor(ActorId::from(&[1u8; 8][..]));
     let order = doc::read(&office).unwrap();
-    let f = fold(&order.events);
+    let f = fold(&order.events, &signoff_core::signoff::verify_all(&office, &order, &keys(&key())));
     let h = EventHeader {
         hlc: Hlc::new(o.t + 5, 0),
         device: DeviceId::new("0101010101010101"),

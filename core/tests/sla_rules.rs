@@ -30,7 +30,7 @@ fn log_at(reported: &str) -> Log {
 }
 
 fn find(o: &WorkOrder, household: bool, kind: DeadlineKind) -> Option<Deadline> {
-    deadlines(o, &fold(&o.events), household, &settings()).into_iter().find(|d| d.kind == kind)
+    deadlines(o, &fold(&o.events, &genuine(&o.events)), household, &settings()).into_iter().find(|d| d.kind == kind)
 }
 
 fn state_at(d: &Deadline, now: &str) -> DeadlineState {
@@ -157,7 +157,7 @@ fn a_cancelled_order_has_no_open_deadlines() {
     let prev = l.head();
     l.push_at("office", "disp", local("2026-11-16T09:30:00+08:00"), prev.as_ref(), cancelled());
     let o = order(l.events, Urgency::Emergency, OrderKind::Complaint, "leak");
-    assert!(deadlines(&o, &fold(&o.events), false, &settings()).is_empty());
+    assert!(deadlines(&o, &fold(&o.events, &genuine(&o.events)), false, &settings()).is_empty());
 }
 
 #[test]
@@ -178,7 +178,7 @@ fn late_contractors_get_a_notice_then_a_third_party() {
         find(&o, false, DeadlineKind::ContractorOnSite).map(|d| d.due_ms),
         Some(local("2026-11-17T10:00:00+08:00"))
     );
-    let f = fold(&o.events);
+    let f = fold(&o.events, &genuine(&o.events));
     assert_eq!(escalation(&o, &f, &s, local("2026-11-17T09:59:00+08:00")), None, "not late yet");
     assert_eq!(
         escalation(&o, &f, &s, local("2026-11-17T11:00:00+08:00")),
@@ -193,7 +193,7 @@ fn late_contractors_get_a_notice_then_a_third_party() {
         EventKind::RepairNoticeIssued { note: String::new() },
     );
     let o = order(l.events.clone(), Urgency::Normal, OrderKind::Repair, "leak");
-    let f = fold(&o.events);
+    let f = fold(&o.events, &genuine(&o.events));
     assert_eq!(escalation(&o, &f, &s, local("2026-11-18T10:00:00+08:00")), None, "within the notice's grace");
     assert_eq!(
         escalation(&o, &f, &s, local("2026-11-18T11:01:00+08:00")),
@@ -202,5 +202,9 @@ fn late_contractors_get_a_notice_then_a_third_party() {
     let prev = l.head();
     l.push_at("dev-c", "c-worker", local("2026-11-18T12:00:00+08:00"), prev.as_ref(), EventKind::Arrived);
     let o = order(l.events, Urgency::Normal, OrderKind::Repair, "leak");
-    assert_eq!(escalation(&o, &fold(&o.events), &s, local("2026-11-19T00:00:00+08:00")), None, "arrived at last");
+    assert_eq!(
+        escalation(&o, &fold(&o.events, &genuine(&o.events)), &s, local("2026-11-19T00:00:00+08:00")),
+        None,
+        "arrived at last"
+    );
 }

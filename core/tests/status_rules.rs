@@ -41,8 +41,8 @@ fn reach(status: Status) -> Log {
     for k in path {
         l.push("dev-t1", "t1", k);
     }
-    assert_eq!(fold(&l.events).status(), status, "path to {status:?}");
-    assert!(fold(&l.events).attention.is_empty() || status == Status::SignoffRefused);
+    assert_eq!(fold(&l.events, &genuine(&l.events)).status(), status, "path to {status:?}");
+    assert!(fold(&l.events, &genuine(&l.events)).attention.is_empty() || status == Status::SignoffRefused);
     l
 }
 
@@ -138,7 +138,7 @@ fn every_transition_valid_and_invalid() {
         for ((name, kind), want) in kinds.iter().zip(row) {
             let mut l = reach(from);
             let id = l.push("dev-t1", "t1", kind.clone());
-            let f = fold(&l.events);
+            let f = fold(&l.events, &genuine(&l.events));
             match want {
                 Some(to) => {
                     assert_eq!(f.status(), to, "{from:?} + {name}");
@@ -162,7 +162,7 @@ fn every_transition_valid_and_invalid() {
 #[test]
 fn the_first_event_must_be_reported() {
     let e = ev("d", "p", MON_0900, None, EventKind::Arrived);
-    let f = fold(&[e]);
+    let f = fold(&[e], &Default::default());
     assert_eq!(f.derived.status, None);
     assert_eq!(f.attention.len(), 1);
 }
@@ -177,7 +177,7 @@ fn cancelled_while_completed_offline_is_a_conflict_showing_both_sides() {
     let completed = l.push_at("dev-t1", "t1", t + 120 * MIN, Some(&arrived), EventKind::Completed);
     let cancel = l.push_at("office", "disp", t + 90 * MIN, fork.as_ref(), cancelled());
 
-    let f = fold(&l.events);
+    let f = fold(&l.events, &genuine(&l.events));
     assert_eq!(f.status(), Status::Completed, "the earlier branch by HLC is applied");
     assert_eq!(f.attention.len(), 1);
     let Attention::Conflict { id, fork: at, current, held } = &f.attention[0] else {
@@ -191,7 +191,7 @@ fn cancelled_while_completed_offline_is_a_conflict_showing_both_sides() {
     // Resolving for the held side replays it from the fork: the order is cancelled.
     let mut keep_held = l.events.clone();
     keep_held.push(ev("office", "sup", t + 200 * MIN, f.head.as_ref(), resolved(&cancel, KeepSide::Held)));
-    let g = fold(&keep_held);
+    let g = fold(&keep_held, &genuine(&keep_held));
     assert_eq!(g.status(), Status::Cancelled);
     assert!(g.attention.is_empty());
     assert!(matches!(g.states.get(&completed), Some(EventState::Superseded { .. })));
@@ -199,7 +199,7 @@ fn cancelled_while_completed_offline_is_a_conflict_showing_both_sides() {
     // Resolving for the current side keeps the completion.
     let mut keep_current = l.events.clone();
     keep_current.push(ev("office", "sup", t + 200 * MIN, f.head.as_ref(), resolved(&cancel, KeepSide::Current)));
-    let g = fold(&keep_current);
+    let g = fold(&keep_current, &genuine(&keep_current));
     assert_eq!(g.status(), Status::Completed);
     assert!(g.attention.is_empty());
     assert!(matches!(g.states.get(&cancel), Some(EventState::Superseded { .. })));
@@ -216,7 +216,7 @@ fn a_held_branch_collects_the_events_that_continue_it() {
     let arrived = l.push_at("dev-t1", "t1", t + 60 * MIN, fork.as_ref(), EventKind::Arrived);
     let completed = l.push_at("dev-t1", "t1", t + 120 * MIN, Some(&arrived), EventKind::Completed);
 
-    let f = fold(&l.events);
+    let f = fold(&l.events, &genuine(&l.events));
     assert_eq!(f.status(), Status::Cancelled);
     assert_eq!(
         f.attention,
@@ -229,7 +229,7 @@ fn a_held_branch_collects_the_events_that_continue_it() {
     );
     let mut resolved_log = l.events.clone();
     resolved_log.push(ev("office", "sup", t + 300 * MIN, f.head.as_ref(), resolved(&arrived, KeepSide::Held)));
-    assert_eq!(fold(&resolved_log).status(), Status::Completed);
+    assert_eq!(fold(&resolved_log, &genuine(&resolved_log)).status(), Status::Completed);
 }
 
 #[test]
@@ -240,7 +240,7 @@ fn compatible_concurrent_events_both_apply() {
     let t = l.t;
     l.push_at("dev-t1", "t1", t + 30 * MIN, fork.as_ref(), EventKind::Arrived);
     let sched = l.push_at("office", "disp", t + 40 * MIN, fork.as_ref(), scheduled(t + DAY));
-    let f = fold(&l.events);
+    let f = fold(&l.events, &genuine(&l.events));
     assert_eq!(f.status(), Status::OnSite);
     assert!(f.attention.is_empty(), "{:?}", f.attention);
     assert_eq!(f.states.get(&sched), Some(&EventState::Applied));
@@ -253,7 +253,7 @@ fn the_same_fact_recorded_twice_counts_once() {
     let t = l.t;
     l.push_at("dev-t1", "t1", t + 30 * MIN, fork.as_ref(), EventKind::Arrived);
     let dup = l.push_at("office", "disp", t + 31 * MIN, fork.as_ref(), EventKind::Arrived);
-    let f = fold(&l.events);
+    let f = fold(&l.events, &genuine(&l.events));
     assert_eq!(f.status(), Status::OnSite);
     assert!(f.attention.is_empty());
     assert_eq!(f.states.get(&dup), Some(&EventState::Duplicate));
@@ -266,7 +266,7 @@ fn concurrent_assignments_to_different_people_conflict() {
     let t = l.t;
     l.push_at("office-a", "disp1", t + MIN, fork.as_ref(), assigned("t1"));
     let b = l.push_at("office-b", "disp2", t + 2 * MIN, fork.as_ref(), assigned("t2"));
-    let f = fold(&l.events);
+    let f = fold(&l.events, &genuine(&l.events));
     assert!(matches!(&f.attention[..], [Attention::Conflict { id, .. }] if *id == b));
 }
 
@@ -277,7 +277,7 @@ fn reassigned_while_the_old_technician_arrived_offline_conflicts() {
     let t = l.t;
     l.push_at("office", "disp", t + MIN, fork.as_ref(), assigned("t2"));
     let arrived = l.push_at("dev-t1", "t1", t + 5 * MIN, fork.as_ref(), EventKind::Arrived);
-    let f = fold(&l.events);
+    let f = fold(&l.events, &genuine(&l.events));
     assert!(matches!(&f.attention[..], [Attention::Conflict { id, .. }] if *id == arrived), "{:?}", f.attention);
 }
 
@@ -285,18 +285,18 @@ fn reassigned_while_the_old_technician_arrived_offline_conflicts() {
 fn an_ignored_event_is_acknowledged_by_a_resolution() {
     let mut l = reach(Status::Reported);
     let bad = l.push("dev-t1", "t1", EventKind::Completed);
-    assert_eq!(fold(&l.events).attention.len(), 1);
+    assert_eq!(fold(&l.events, &genuine(&l.events)).attention.len(), 1);
     l.push("office", "sup", resolved(&bad, KeepSide::Current));
-    assert!(fold(&l.events).attention.is_empty());
+    assert!(fold(&l.events, &genuine(&l.events)).attention.is_empty());
 }
 
 #[test]
 fn refused_signoff_is_flagged_until_signed() {
     let mut l = reach(Status::SignoffRefused);
-    let f = fold(&l.events);
+    let f = fold(&l.events, &genuine(&l.events));
     assert!(matches!(&f.attention[..], [Attention::SignoffRefused { reason, .. }] if reason == "还在漏"));
     l.push("dev-t1", "t1", EventKind::SignedOff { statement: "s9".into(), role: "owner".into() });
-    assert!(fold(&l.events).attention.is_empty());
+    assert!(fold(&l.events, &genuine(&l.events)).attention.is_empty());
 }
 
 #[test]
@@ -307,23 +307,23 @@ fn the_fold_does_not_depend_on_the_order_events_arrive_in() {
     let a = l.push_at("dev-t1", "t1", t + 60 * MIN, fork.as_ref(), EventKind::Arrived);
     l.push_at("dev-t1", "t1", t + 120 * MIN, Some(&a), EventKind::Completed);
     l.push_at("office", "disp", t + 90 * MIN, fork.as_ref(), cancelled());
-    let want = fold(&l.events);
+    let want = fold(&l.events, &genuine(&l.events));
     let mut rev = l.events.clone();
     rev.reverse();
-    assert_eq!(fold(&rev), want);
+    assert_eq!(fold(&rev, &genuine(&rev)), want);
     rev.rotate_left(2);
-    assert_eq!(fold(&rev), want);
+    assert_eq!(fold(&rev, &genuine(&rev)), want);
 }
 
 #[test]
 fn derived_facts_follow_the_applied_events() {
     let mut l = reach(Status::Assigned);
     l.push("office", "disp", scheduled(MON_0900 + DAY));
-    let f = fold(&l.events);
+    let f = fold(&l.events, &genuine(&l.events));
     assert_eq!(f.derived.appointment.map(|a| a.from_ms), Some(MON_0900 + DAY));
     l.push("dev-t1", "t1", EventKind::Arrived);
     l.push("dev-t1", "t1", EventKind::Paused { reason: "缺料".into(), next_visit_ms: Some(MON_0900 + 2 * DAY) });
-    let f = fold(&l.events);
+    let f = fold(&l.events, &genuine(&l.events));
     assert_eq!(f.status(), Status::Paused);
     assert_eq!(f.derived.pause_reason.as_deref(), Some("缺料"));
     assert_eq!(f.derived.appointment.map(|a| a.from_ms), Some(MON_0900 + 2 * DAY));

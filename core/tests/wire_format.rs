@@ -29,6 +29,7 @@ fn request() -> SyncRequest {
         }],
         max_bytes: Some(1 << 20),
         reference_seq: None,
+        want: vec![],
     }
 }
 
@@ -38,7 +39,7 @@ fn response() -> SyncResponse {
         cursor: 57,
         more: true,
         accepted: vec![DocAccepted { id: id(1), heads: Heads(vec![hash(4)]), official: Some("BX-2026-000123".into()) }],
-        rejected: vec![DocRejected { id: id(5), code: RejectCode::Forbidden, reason: "not yours".into() }],
+        rejected: vec![DocRejected { id: id(5), code: RejectCode::Forbidden, reason: "not yours".into(), text: None }],
         docs: vec![DocPull { id: id(6), heads: Heads(vec![hash(7), hash(8)]), full: true, bytes: vec![1, 2, 3] }],
         gone: vec![id(9)],
         reference: None,
@@ -76,7 +77,14 @@ fn reference_version_is_an_optional_field() {
 
 #[test]
 fn an_idle_sync_costs_a_few_bytes() {
-    let idle = SyncRequest { v: WIRE_VERSION, cursor: 123_456, push: vec![], max_bytes: None, reference_seq: None };
+    let idle = SyncRequest {
+        v: WIRE_VERSION,
+        cursor: 123_456,
+        push: vec![],
+        max_bytes: None,
+        reference_seq: None,
+        want: vec![],
+    };
     assert!(encode(&idle).unwrap().len() < 40);
     let answer = SyncResponse {
         v: WIRE_VERSION,

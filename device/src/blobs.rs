@@ -37,6 +37,19 @@ pub enum BlobError {
     },
 }
 
+impl BlobError {
+    /// The photo file named (for messages).
+    pub fn name(&self) -> String {
+        match self {
+            BlobError::Io { path, .. } => {
+                path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default()
+            }
+            BlobError::BadName(n) => n.clone(),
+            BlobError::HashMismatch { expected, .. } => expected.clone(),
+        }
+    }
+}
+
 type Result<T> = std::result::Result<T, BlobError>;
 
 fn io(path: &Path) -> impl FnOnce(std::io::Error) -> BlobError + '_ {

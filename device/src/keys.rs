@@ -27,6 +27,16 @@ pub enum KeyError {
     TooOpen(PathBuf),
 }
 
+impl KeyError {
+    /// The key file concerned.
+    pub fn path(&self) -> &Path {
+        match self {
+            KeyError::Io { path, .. } => path,
+            KeyError::Damaged(p) | KeyError::TooOpen(p) => p,
+        }
+    }
+}
+
 /// Where the device's signing key lives.
 pub trait KeyStore: std::fmt::Debug {
     /// The key, made on first use.

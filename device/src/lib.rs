@@ -5,7 +5,7 @@
 //! API for scripts, demos and tests. No UI or server code lives here.
 
 pub mod blobs;
-mod error;
+pub mod error;
 pub mod identity;
 pub mod keys;
 pub mod photo;

@@ -102,7 +102,10 @@ fn a_document_that_fails_to_load_is_quarantined_and_the_rest_keeps_working() {
     assert_eq!(report.indexed, 1);
     let quarantined: Vec<&str> = report.quarantined.iter().map(|(id, _)| id.as_str()).collect();
     assert!(quarantined.contains(&bad.as_str()) && quarantined.contains(&newer.as_str()));
-    assert_eq!(s.list(&ListFilter::default(), 0).unwrap().len(), 1);
+    // Never dropped from lists: the damaged orders stay listed, flagged, by their numbers.
+    let listed = s.list(&ListFilter::default(), 0).unwrap();
+    assert_eq!(listed.len(), 3);
+    assert_eq!(listed.iter().filter(|r| r.row.damaged).count(), 2);
     // The damaged bytes are kept as they were, for someone to recover.
     assert_eq!(s.document_ids().unwrap().len(), 3);
 }

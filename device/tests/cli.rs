@@ -148,26 +148,55 @@ fn bad_input_gets_a_clear_error_a_nonzero_exit_and_changes_nothing() {
     let before =
         (cli.ok("2026-11-16 10:00", &["--json", "show", &no]), cli.ok("2026-11-16 10:00", &["--json", "stats"]));
 
-    let cases: Vec<(Vec<&str>, &str)> = vec![
-        (vec!["complete", &no], "不能执行"),
-        (vec!["--lang", "en", "complete", &no], "cannot"),
-        (vec!["new", "--unit", "CH-1-201", "--reporter", "x", "--category", "roof", "漏"], "unknown category"),
-        (vec!["new", "--unit", "nowhere", "--reporter", "x", "--category", "leak", "漏"], "unknown unit"),
-        (vec!["assign", &no, "--to", "nobody"], "no person nobody"),
-        (vec!["material", &no, "--name", "管", "--qty", "abc", "--unit", "米"], "not a valid quantity"),
-        (vec!["material", &no, "--name", "管", "--qty", "0", "--unit", "米"], "more than zero"),
-        (vec!["schedule", &no, "--at", "next week"], "cannot read the time"),
-        (vec!["pause", &no, "--reason", "缺料"], "不能执行"),
-        (vec!["show", "no-such-order"], "no work order matches"),
-        (vec!["list", "--status", "finished"], "unknown status"),
-        (vec!["import", "/definitely/not/here.json"], "not/here.json"),
+    // Every message in the chosen language only, and an exit status per kind of failure: 2 bad input,
+    // 3 not found, 1 a failure of the machine.
+    let cases: Vec<(Vec<&str>, &str, i32)> = vec![
+        (vec!["complete", &no], "不能完工", 2),
+        (vec!["--lang", "en", "complete", &no], "cannot record \"Completed\"", 2),
+        (vec!["new", "--unit", "CH-1-201", "--reporter", "x", "--category", "roof", "漏"], "没有类别“roof”", 2),
+        (
+            vec!["--lang", "en", "new", "--unit", "CH-1-201", "--reporter", "x", "--category", "roof", "漏"],
+            "unknown category \"roof\"",
+            2,
+        ),
+        (vec!["new", "--unit", "nowhere", "--reporter", "x", "--category", "leak", "漏"], "没有房号“nowhere”", 2),
+        (vec!["assign", &no, "--to", "nobody"], "人员“nobody”不在人员名单中", 2),
+        (vec!["material", &no, "--name", "管", "--qty", "abc", "--unit", "米"], "数量“abc”不是有效的数字", 2),
+        (vec!["material", &no, "--name", "管", "--qty", "0", "--unit", "米"], "数量必须在", 2),
+        (vec!["schedule", &no, "--at", "next week"], "看不懂时间“next week”", 2),
+        (vec!["pause", &no, "--reason", "缺料"], "不能暂停", 2),
+        (vec!["show", "no-such-order"], "找不到工单“no-such-order”", 3),
+        (vec!["--lang", "en", "show", "no-such-order"], "no work order matches \"no-such-order\"", 3),
+        (vec!["list", "--status", "finished"], "没有状态“finished”", 2),
+        (vec!["import", "/definitely/not/here.json"], "not/here.json：文件不存在", 1),
     ];
-    for (args, message) in cases {
+    for (args, message, code) in cases {
         let out = cli.run("2026-11-16 10:00", &args);
         let stderr = String::from_utf8_lossy(&out.stderr);
         assert!(!out.status.success(), "{args:?} should fail");
         assert!(stderr.contains(message), "{args:?}: {stderr}");
+        assert_eq!(out.status.code(), Some(code), "{args:?}: {stderr}");
+        let english = args.contains(&"en");
+        let mixed = if english {
+            stderr.chars().any(|c| ('\u{4e00}'..='\u{9fff}').contains(&c) && !args.iter().any(|a| a.contains(c)))
+        } else {
+            // An English phrase (two words in a row) that the user did not type.
+            let words: Vec<&str> = stderr.split(' ').collect();
+            words.windows(2).any(|w| {
+                let word = |s: &str| s.len() > 2 && s.chars().all(|c| c.is_ascii_alphabetic());
+                word(w[0]) && word(w[1]) && !args.iter().any(|a| a.contains(w[0]))
+            })
+        };
+        assert!(!mixed, "{args:?}: one language only: {stderr}");
     }
+    // A time far ahead of this device's clock would become the clock of every later edit: refused.
+    let out = cli.run("9999-01-01 00:00", &["note", &no, "x"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("比本机时钟晚了"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let after =
         (cli.ok("2026-11-16 10:00", &["--json", "show", &no]), cli.ok("2026-11-16 10:00", &["--json", "stats"]));
     assert_eq!(before, after, "a failed command changed the store");
@@ -179,7 +208,7 @@ fn bad_input_gets_a_clear_error_a_nonzero_exit_and_changes_nothing() {
         .arg("list")
         .output()
         .unwrap();
-    assert_eq!(out.status.code(), Some(2));
+    assert_eq!(out.status.code(), Some(3), "no store: not found");
     assert!(String::from_utf8_lossy(&out.stderr).contains("signoff init"));
     assert!(!dir.path().join("none.db").exists(), "a typo in the path must not create a store");
 }
@@ -244,8 +273,11 @@ fn csv_reference_imports_are_checked_and_all_or_nothing() {
     assert_eq!(shown[0]["unit_label"], "1栋2302");
 
     let people = dir.path().join("staff.csv");
-    std::fs::write(&people, "id,name,roles,skills,phone,active\nqian,钱师傅,technician,plumbing;electrical,139,yes\n")
-        .unwrap();
+    std::fs::write(
+        &people,
+        "id,name,roles,skills,phone,active\nqian,钱师傅,technician,plumbing;electrical,13900000000,yes\n",
+    )
+    .unwrap();
     let out = cli.run("2026-11-16 09:10", &["import", people.to_str().unwrap()]);
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("--kind"), "the kind cannot be guessed from 'staff'");
@@ -263,15 +295,62 @@ fn csv_reference_imports_are_checked_and_all_or_nothing() {
     let out = cli.run("2026-11-16 09:20", &["import", bad.to_str().unwrap(), "--kind", "units"]);
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(2));
-    assert!(stderr.contains("line 3") && stderr.contains("handover_date"), "{stderr}");
+    assert!(stderr.contains("units-bad.csv 第 3 行") && stderr.contains("handover_date"), "{stderr}");
     let orphan = dir.path().join("units-orphan.csv");
     std::fs::write(&orphan, "id,project_id,building_id,label\nX-1,CH,NOPE,孤儿\n").unwrap();
     let out = cli.run("2026-11-16 09:20", &["import", orphan.to_str().unwrap(), "--kind", "units"]);
-    assert!(String::from_utf8_lossy(&out.stderr).contains("unknown building NOPE"));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("引用了不存在的楼栋“NOPE”"));
     // Neither file imported anything: the good first row of the bad file is not there either.
     let out =
         cli.run("2026-11-16 09:30", &["new", "--unit", "CH-9-101", "--reporter", "x", "--category", "leak", "漏"]);
-    assert!(String::from_utf8_lossy(&out.stderr).contains("unknown unit"));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("没有房号“CH-9-101”"));
+
+    // A duplicate id would silently replace the first record: refused with both lines.
+    let dup = dir.path().join("units-dup.csv");
+    std::fs::write(
+        &dup,
+        "id,project_id,building_id,label,handover_date
+CH-9-201,CH,CH-1,9栋201,2024-06-15
+         CH-9-202,CH,CH-1,9栋202,2024-06-15
+CH-9-201,CH,CH-1,9栋201室,
+",
+    )
+    .unwrap();
+    let out = cli.run("2026-11-16 09:40", &["--lang", "en", "import", dup.to_str().unwrap(), "--kind", "units"]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        stderr.contains("units-dup.csv line 4") && stderr.contains("\"CH-9-201\"") && stderr.contains("line 2"),
+        "{stderr}"
+    );
+    // A misspelled column would silently leave every unit without its handover date (which decides
+    // warranty routing): refused, naming the column and the ones a units file has.
+    let typo = dir.path().join("units-typo.csv");
+    std::fs::write(
+        &typo,
+        "id,project_id,building_id,label,handover_dat
+CH-9-301,CH,CH-1,9栋301,2024-06-15
+",
+    )
+    .unwrap();
+    let out = cli.run("2026-11-16 09:41", &["import", typo.to_str().unwrap(), "--kind", "units"]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stderr.contains("不认识的列“handover_dat”") && stderr.contains("handover_date"), "{stderr}");
+    let out =
+        cli.run("2026-11-16 09:42", &["new", "--unit", "CH-9-301", "--reporter", "x", "--category", "leak", "漏"]);
+    assert!(!out.status.success(), "nothing of the refused files was imported");
+    // Excel in China saves CSV as GB18030 (GBK), with Chinese headings: read as such.
+    let gbk = dir.path().join("units-excel.csv");
+    let text = "编号,项目编号,楼栋编号,房号,地址,交付日期\r\nCH-9-401,CH,CH-1,9栋401,翠湖花园9栋401室,2024/6/15\r\n";
+    let (bytes, _, unmappable) = encoding_rs::GB18030.encode(text);
+    assert!(!unmappable && std::str::from_utf8(&bytes).is_err(), "really not UTF-8");
+    std::fs::write(&gbk, &bytes).unwrap();
+    let report = cli.json("2026-11-16 09:43", &["import", gbk.to_str().unwrap(), "--kind", "units"]);
+    assert_eq!(report["units"], 1);
+    cli.ok("2026-11-16 09:44", &["new", "--unit", "CH-9-401", "--reporter", "x", "--category", "leak", "漏"]);
+    let listed = cli.json("2026-11-16 09:45", &["list", "--unit", "CH-9-401"]);
+    assert_eq!(listed[0]["unit_label"], "9栋401");
 }
 
 fn photo_file(name: &str) -> String {
@@ -286,6 +365,7 @@ fn photos_through_the_cli() {
         &["new", "--unit", "CH-1-201", "--reporter", "王女士", "--category", "leak", "卫生间漏水"],
     );
     let no = new["number"].as_str().unwrap().to_owned();
+    cli.ok("2026-11-17 09:10", &["assign", &no, "--to", "wang"]);
     let out = cli.run(
         "2026-11-17 10:00",
         &[
@@ -304,11 +384,9 @@ fn photos_through_the_cli() {
     );
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(!out.status.success(), "one of two files was refused");
-    assert!(
-        stderr.contains("[1/2] ✓") && stderr.contains("[2/2] ✗") && stderr.contains("damaged or incomplete"),
-        "{stderr}"
-    );
-    assert!(stderr.contains("1 of 2 photos were not attached"), "{stderr}");
+    assert!(stderr.contains("[1/2] ✓") && stderr.contains("[2/2] ✗") && stderr.contains("已损坏或不完整"), "{stderr}");
+    assert!(stderr.contains("2 张照片中有 1 张没有添加"), "{stderr}");
+    assert_eq!(out.status.code(), Some(2));
     let listed = cli.json("2026-11-17 10:05", &["photo", "ls", &no]);
     let photos = listed.as_array().unwrap();
     assert_eq!(photos.len(), 1);
@@ -400,14 +478,21 @@ fn owner_signs_through_the_cli_and_anyone_can_verify() {
 
     // An office correction afterwards shows on the order with old and new values.
     cli.ok("2026-11-17 12:00", &["edit", &no, "--work", "重做防水,更换地漏"]);
-    let v = cli.json("2026-11-17 12:01", &["verify", &no]);
+    // Genuine, but no longer covering what the order says: exit 6, with the fields by their names.
+    let out = cli.run("2026-11-17 12:01", &["--json", "verify", &no]);
+    assert_eq!(out.status.code(), Some(6), "{}", String::from_utf8_lossy(&out.stderr));
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(v["statements"][0]["verdict"]["verdict"], "changed_after_signoff");
     assert_eq!(v["statements"][0]["verdict"]["fields"][0]["field"], "work_done");
+    assert_eq!(v["statements"][0]["verdict"]["fields"][0]["label"]["zh"], "维修内容");
+    assert_eq!(v["statements"][0]["counted"], true, "a genuine signature still counts; the change is flagged");
     assert_eq!(v["progress"]["missing"][0], "owner", "a new sign-off is needed");
     let shown = cli.ok("2026-11-17 12:02", &["show", &no]);
-    assert!(shown.contains("签认后内容有改动") && shown.contains("重做防水,更换地漏"), "{shown}");
-    let en = cli.ok("2026-11-17 12:02", &["--lang", "en", "verify", &no]);
-    assert!(en.contains("changed after sign-off") && en.contains("still to sign"), "{en}");
+    assert!(shown.contains("签认后内容有改动") && shown.contains("维修内容: 重做防水 → 重做防水,更换地漏"), "{shown}");
+    let en = cli.run("2026-11-17 12:02", &["--lang", "en", "verify", &no]);
+    let (en_out, en_err) = (String::from_utf8_lossy(&en.stdout), String::from_utf8_lossy(&en.stderr));
+    assert!(en_out.contains("work done: ") && en_out.contains("still to sign"), "{en_out}");
+    assert!(en_err.contains("changed after it was signed") && !en_err.contains("签"), "{en_err}");
 
     let png = dir.path().join("sig.png");
     cli.ok("2026-11-17 12:03", &["render-signature", &no, "--out", png.to_str().unwrap()]);
@@ -421,7 +506,8 @@ fn owner_signs_through_the_cli_and_anyone_can_verify() {
     std::fs::write(&empty, "[]").unwrap();
     let out = cli
         .run("2026-11-17 12:04", &["--as", "wang", "sign", &no, "--name", "x", "--strokes", empty.to_str().unwrap()]);
-    assert!(!out.status.success() && String::from_utf8_lossy(&out.stderr).contains("empty"));
+    assert!(!out.status.success() && String::from_utf8_lossy(&out.stderr).contains("签名是空的"));
+    assert_eq!(out.status.code(), Some(2));
     let out = cli
         .run("2026-11-17 12:04", &["--as", "wang", "sign", &no, "--name", "x", "--role", "landlord", "--strokes", pad]);
     assert!(!out.status.success());

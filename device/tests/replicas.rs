@@ -35,8 +35,8 @@ fn edit_for(s: &mut Store, id: &OrderId, kind: u8, n: u8, now_ms: i64) -> Edit {
         s.get(id, chrono::DateTime::from_timestamp_millis(now_ms).unwrap_or_default()).ok().and_then(|v| {
             v.attention.iter().find_map(|a| match a {
                 Attention::Conflict { id, .. } => Some(id.clone()),
-                Attention::Ignored { event, .. } => Some(event.clone()),
-                Attention::SignoffRefused { .. } => None,
+                Attention::Ignored { event, .. } | Attention::UnverifiedSignoff { event, .. } => Some(event.clone()),
+                Attention::SignoffRefused { .. } | Attention::ChangedAfterSignoff { .. } => None,
             })
         })
     };

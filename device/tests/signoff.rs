@@ -14,8 +14,13 @@ use signoff_device::{Ctx, Error, Source, Store};
 
 fn completed(s: &mut Store, assignee: Assignee) -> OrderId {
     let id = create(s, "CH-1-201", "leak", "卫生间漏水", 0);
+    // The office dispatches; the technician records his own work, the office a contractor's.
+    let worker = match &assignee {
+        Assignee::Technician(p) => p.to_string(),
+        Assignee::Contractor(_) => "chen".to_owned(),
+    };
+    s.apply(&id, Edit::Assign { assignee, note: String::new() }, &ctx("chen", 1)).unwrap();
     for (e, m) in [
-        (Edit::Assign { assignee, note: String::new() }, 1),
         (Edit::Arrive, 30),
         (
             Edit::AddMaterial(signoff_core::edit::NewMaterial {
@@ -29,7 +34,7 @@ fn completed(s: &mut Store, assignee: Assignee) -> OrderId {
         ),
         (Edit::Complete { findings: Some("防水层破损".into()), work_done: Some("重做防水".into()) }, 90),
     ] {
-        s.apply(&id, e, &ctx("wang", m)).unwrap();
+        s.apply(&id, e, &ctx(&worker, m)).unwrap();
     }
     id
 }

@@ -71,7 +71,7 @@ fn a_refused_edit_changes_nothing() {
         t.store.apply(&id, Edit::Pause { reason: "  ".into(), next_visit_ms: None }, &ctx("wang", 10)).unwrap_err();
     assert!(matches!(err, Error::Rejected(_)));
     let err = t.store.apply(&id, assign("nobody"), &ctx("chen", 10)).unwrap_err();
-    assert!(matches!(err, Error::Invalid(_)), "{err}");
+    assert_eq!(err.code(), "unknown_person", "{err}");
     assert_eq!(t.store.materialised_view().unwrap(), before);
     assert_eq!(t.store.heads(id.as_str()).unwrap(), heads);
     t.reopen();

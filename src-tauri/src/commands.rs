@@ -9,6 +9,7 @@ use crate::types::{
 use signoff_core::edit::Edit;
 use signoff_core::ids::{OrderId, UnitId};
 use signoff_core::model::{Cause, NewOrder, ReferenceData};
+use signoff_core::msg::{Key, Msg};
 use signoff_core::rules::dispatch::DispatchSuggestion;
 use signoff_core::rules::warranty::{self, Routing, RoutingInput};
 use signoff_core::signoff::strokes::Signature;
@@ -24,7 +25,7 @@ pub(crate) async fn blocking<R: Runtime, T: Send + 'static>(
 ) -> Result<T> {
     tauri::async_runtime::spawn_blocking(move || f(app.signoff())).await.map_err(|e| {
         tracing::error!(error = %e, "command failed unexpectedly");
-        AppError::new("internal", "内部错误，操作未完成", "Internal error: nothing was done")
+        AppError::internal()
     })?
 }
 
@@ -124,13 +125,10 @@ fn info(store: &Store, version: String) -> Result<AppInfo> {
 pub async fn enrol<R: Runtime>(app: AppHandle<R>, url: String, code: String, name: String) -> Result<AppInfo> {
     let url = url.trim().trim_end_matches('/').to_owned();
     if !(url.starts_with("http://") || url.starts_with("https://")) {
-        return Err(AppError::invalid(
-            "服务器地址应以 http:// 或 https:// 开头",
-            "The server address must start with http:// or https://",
-        ));
+        return Err(AppError::invalid(Msg::new(Key::BadUrl).arg("value", url.as_str())));
     }
     if code.trim().is_empty() {
-        return Err(AppError::invalid("请输入登记码", "Enter the enrolment code"));
+        return Err(AppError::invalid(Msg::new(Key::EnterCode)));
     }
     let version = app.package_info().version.to_string();
     blocking(app, move |s| {
@@ -294,15 +292,15 @@ pub async fn signoff_freeze<R: Runtime>(app: AppHandle<R>, id: String) -> Result
 #[tauri::command]
 pub async fn signoff_sign<R: Runtime>(app: AppHandle<R>, input: SignInput) -> Result<OrderDetail> {
     if input.strokes.iter().all(|s| s.points.len() < 2) {
-        return Err(AppError::invalid("请在签名框内签名", "Please sign in the box"));
+        return Err(AppError::invalid(Msg::new(Key::SignatureEmpty)));
     }
-    if input.rating.is_some_and(|r| !(1..=5).contains(&r)) {
-        return Err(AppError::invalid("满意度应为 1 到 5", "The rating must be 1 to 5"));
+    if let Some(r) = input.rating {
+        signoff_core::validate::int(signoff_core::validate::Field::Rating, i64::from(r))
+            .map_err(|r| AppError::invalid(r.msg().clone()))?;
     }
     blocking(app, move |s| {
-        let strokes = Signature::from_strokes(&input.strokes, Some((input.width, input.height))).map_err(|e| {
-            AppError::invalid(format!("签名无法读取：{e}"), format!("The signature cannot be read: {e}"))
-        })?;
+        let strokes = Signature::from_strokes(&input.strokes, Some((input.width, input.height)))
+            .map_err(|e| AppError::from(signoff_device::Error::from(e)))?;
         s.act(|store, ctx| {
             let id = order_id(store, &input.order)?;
             let req = SignRequest {

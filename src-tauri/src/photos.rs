@@ -10,6 +10,7 @@ use crate::commands::{blocking, detail};
 use crate::error::{AppError, Result};
 use crate::types::OrderDetail;
 use signoff_core::model::PhotoStage;
+use signoff_core::msg::{Key, Msg};
 use std::io::Write;
 use std::path::PathBuf;
 use tauri::ipc::{InvokeBody, Request};
@@ -20,20 +21,17 @@ const MAX_PHOTO_BYTES: u64 = 80 * 1024 * 1024;
 
 fn incoming(dir: &std::path::Path, upload: &str) -> Result<PathBuf> {
     if upload.len() != 32 || !upload.bytes().all(|b| b.is_ascii_hexdigit()) {
-        return Err(AppError::invalid("照片上传编号无效", "Invalid photo upload id"));
+        return Err(AppError::invalid(Msg::new(Key::UploadIdInvalid)));
     }
     Ok(dir.join("incoming").join(format!("{upload}.part")))
 }
 
 fn io_error(e: std::io::Error) -> AppError {
     if e.raw_os_error() == Some(28) {
-        return AppError::new(
-            "disk_full",
-            "存储空间已满，照片没有保存。请清理空间后重试",
-            "The storage is full: the photo was not saved. Free some space and try again",
-        );
+        return AppError::invalid(Msg::new(Key::DiskFull));
     }
-    AppError::new("storage", format!("照片无法写入：{e}"), format!("The photo could not be written: {e}"))
+    tracing::warn!(error = %e, "a photo could not be written");
+    AppError::invalid(Msg::new(Key::FileError).arg("path", "incoming").arg("why", signoff_device::error::io_words(&e)))
 }
 
 /// Start receiving one photo; returns its upload id.
@@ -60,24 +58,27 @@ pub async fn photo_chunk<R: Runtime>(app: AppHandle<R>, request: Request<'_>) ->
         .get("x-upload")
         .and_then(|v| v.to_str().ok())
         .map(str::to_owned)
-        .ok_or_else(|| AppError::invalid("缺少照片上传编号", "Missing photo upload id"))?;
+        .ok_or_else(|| AppError::invalid(Msg::new(Key::UploadIdInvalid)))?;
     let bytes = match request.body() {
         InvokeBody::Raw(b) => b.clone(),
         InvokeBody::Json(json) => json
             .get("data")
             .and_then(|v| v.as_str())
             .and_then(|b64| data_encoding::BASE64.decode(b64.as_bytes()).ok())
-            .ok_or_else(|| AppError::invalid("照片数据无效", "Invalid photo data"))?,
+            .ok_or_else(|| AppError::invalid(Msg::new(Key::PhotoDataInvalid)))?,
     };
     blocking(app, move |s| {
         let path = incoming(s.dir(), &upload)?;
-        let mut file = std::fs::OpenOptions::new().append(true).open(&path).map_err(|_| {
-            AppError::invalid("照片上传已失效，请重新选择", "The photo upload expired; choose it again")
-        })?;
+        let mut file = std::fs::OpenOptions::new()
+            .append(true)
+            .open(&path)
+            .map_err(|_| AppError::invalid(Msg::new(Key::UploadExpired)))?;
         let have = file.metadata().map_err(io_error)?.len();
         if have + bytes.len() as u64 > MAX_PHOTO_BYTES {
             let _ = std::fs::remove_file(&path);
-            return Err(AppError::invalid("照片太大（上限 80 MB）", "The photo is too large (80 MB at most)"));
+            return Err(AppError::invalid(
+                Msg::new(Key::PhotoTooBig).arg("mb", (have + bytes.len() as u64).div_ceil(1_000_000)).arg("limit", 80),
+            ));
         }
         file.write_all(&bytes).map_err(io_error)?;
         Ok(have + bytes.len() as u64)

@@ -41,10 +41,10 @@ impl AppState {
     /// Open the store in `dir`, creating it on first start.
     pub fn open(dir: &Path) -> Result<AppState> {
         std::fs::create_dir_all(dir).map_err(|e| {
-            AppError::new(
-                "storage",
-                format!("无法创建数据目录 {}：{e}", dir.display()),
-                format!("Cannot create the data folder {}: {e}", dir.display()),
+            AppError::invalid(
+                signoff_core::msg::Msg::new(signoff_core::msg::Key::FileError)
+                    .arg("path", dir.display().to_string())
+                    .arg("why", signoff_device::error::io_words(&e)),
             )
         })?;
         let path = dir.join("signoff.db");

@@ -31,7 +31,7 @@ pub(crate) fn pending(store: &Store) -> Result<(u32, u32)> {
 }
 
 /// Orders whose latest changes the server refused, by the number people know them by.
-fn rejected(store: &mut Store) -> Result<Vec<(String, String)>> {
+fn rejected(store: &mut Store) -> Result<Vec<(String, signoff_core::msg::Text)>> {
     let mut out = Vec::new();
     for id in store.document_ids()? {
         let id = OrderId::new(id);

@@ -180,8 +180,8 @@ pub struct SyncStatus {
     pub pending_orders: u32,
     /// Photos not uploaded yet.
     pub pending_photos: u32,
-    /// Orders whose latest changes the server refused (number, reason).
-    pub rejected: Vec<(String, String)>,
+    /// Orders whose latest changes the server refused (number, reason in both languages).
+    pub rejected: Vec<(String, signoff_core::msg::Text)>,
     /// The last failure.
     pub error: Option<crate::AppError>,
     /// What the last sync did.
@@ -253,11 +253,25 @@ fn labels_ts() -> String {
         .iter()
         .map(|p| (code(p), p.label_zh(), p.label_en()))
         .collect();
+    use signoff_core::signoff::Verdict as V;
+    let verdicts = [
+        V::Valid,
+        V::InvalidSignature,
+        V::UnknownDevice,
+        V::HeadsNotInDocument,
+        V::SummaryMismatch,
+        V::ChangedAfterSignoff { fields: Vec::new() },
+        V::NotVerified,
+    ]
+    .iter()
+    .map(|v| (v.code().to_owned(), v.label_zh(), v.label_en()))
+    .collect();
     format!(
-        "// Generated from the Rust domain by signoff-app (types::export_bindings). Do not edit.\n\n{}\n{}\n{}",
+        "// Generated from the Rust domain by signoff-app (types::export_bindings). Do not edit.\n\n{}\n{}\n{}\n{}",
         table("STATUS", status),
         table("DEADLINE", deadlines),
-        table("PARTY", parties)
+        table("PARTY", parties),
+        table("VERDICT", verdicts)
     )
 }
 

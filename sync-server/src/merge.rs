@@ -26,8 +26,71 @@ pub fn server_actor() -> ActorId {
     ActorId::from(&b"signoff-server"[..])
 }
 
-/// A refusal: code and reason.
-pub type Refusal = (RejectCode, String);
+/// A refusal: code, reason (English, for logs) and, when the code alone does not say enough, the
+/// catalogue message in both languages for the device to show.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Refusal {
+    /// Machine-readable code.
+    pub code: RejectCode,
+    /// For logs.
+    pub reason: String,
+    /// For people.
+    pub text: Option<signoff_core::msg::Text>,
+}
+
+impl From<(RejectCode, String)> for Refusal {
+    fn from((code, reason): (RejectCode, String)) -> Refusal {
+        Refusal { code, reason, text: None }
+    }
+}
+
+impl From<signoff_core::Rejection> for Refusal {
+    fn from(r: signoff_core::Rejection) -> Refusal {
+        Refusal { code: RejectCode::BadValue, reason: r.msg().en(), text: Some(r.msg().text()) }
+    }
+}
+
+/// What the server checks a push against besides its bytes: the pushing device's enrolled key (every
+/// new statement in a push is the pushing device's own, since every new change is), and its clock.
+#[derive(Debug, Clone, Copy)]
+pub struct Checks<'a> {
+    /// The device id (16 hex digits).
+    pub device_id: &'a str,
+    /// Its enrolled Ed25519 public key.
+    pub device_key: Option<ed25519_dalek::VerifyingKey>,
+    /// The server's clock.
+    pub now: chrono::DateTime<chrono::Utc>,
+}
+
+/// Every statement new or changed in `order` (against `before`) must verify with the pushing
+/// device's key over what the document held at its heads: forged, re-signed or edited statements are
+/// refused here, so they never reach other devices.
+fn check_statements(
+    doc: &AutoCommit,
+    before: Option<&WorkOrder>,
+    order: &WorkOrder,
+    checks: &Checks<'_>,
+) -> Result<(), Refusal> {
+    let key_of = |d: &str| if d == checks.device_id { checks.device_key } else { None };
+    for s in &order.statements {
+        if before.is_some_and(|b| b.statements.iter().any(|x| x == s)) {
+            continue;
+        }
+        if let Err(verdict) = signoff_core::signoff::verify_genuine(doc, s, &key_of) {
+            return Err(Refusal {
+                code: RejectCode::ForgedSignature,
+                reason: format!(
+                    "statement {} does not verify with the key of device {}: {}",
+                    s.id,
+                    checks.device_id,
+                    verdict.label_en()
+                ),
+                text: None,
+            });
+        }
+    }
+    Ok(())
+}
 
 /// A document after merging a push, ready to be written.
 #[derive(Debug)]
@@ -46,51 +109,79 @@ pub fn load_stored(stored: &StoredDoc) -> Result<AutoCommit, String> {
 }
 
 /// Merge `push` into `stored` (or start a new document). `max_doc` bounds the merged size.
-pub fn merge(stored: Option<&StoredDoc>, push: &DocPush, device: &ActorId, max_doc: usize) -> Result<Merged, Refusal> {
+pub fn merge(
+    stored: Option<&StoredDoc>,
+    push: &DocPush,
+    device: &ActorId,
+    max_doc: usize,
+    checks: &Checks<'_>,
+) -> Result<Merged, Refusal> {
     let mut doc = match stored {
-        Some(s) => {
-            load_stored(s).map_err(|e| (RejectCode::Invalid, format!("the stored document cannot be read: {e}")))?
-        }
+        Some(s) => load_stored(s).map_err(|e| {
+            tracing::error!(error = %e, "a stored order does not load whole");
+            (RejectCode::Invalid, format!("the stored document cannot be read: {e}"))
+        })?,
         None => AutoCommit::new().with_actor(server_actor()),
+    };
+    let before_order = match stored {
+        Some(_) => Some(
+            signoff_core::doc::read(&doc)
+                .map_err(|e| (RejectCode::Invalid, format!("the stored document is not a work order: {e}")))?,
+        ),
+        None => None,
     };
     let before = doc.get_heads();
     let stored_len = stored.map_or(0, |s| s.snapshot.len() + s.changes.iter().map(Vec::len).sum::<usize>());
     if stored_len + push.changes.len() > max_doc {
-        return Err((RejectCode::TooLarge, format!("the document would exceed {max_doc} bytes")));
+        return Err((RejectCode::TooLarge, format!("the document would exceed {max_doc} bytes")).into());
     }
     let checked = catch_unwind(AssertUnwindSafe(|| -> Result<WorkOrder, Refusal> {
+        // Whole or not at all: bytes that are not Automerge, or a damaged chunk, must not be
+        // half-applied (Automerge keeps what it could parse and only logs) and answered "accepted".
+        signoff_core::doc::check_whole(&push.changes)
+            .map_err(|e| (RejectCode::Invalid, format!("the changes do not load whole: {e}")))?;
         doc.load_incremental(&push.changes)
             .map_err(|e| (RejectCode::Invalid, format!("the changes do not load: {e}")))?;
         if let Some(h) = push.heads.0.iter().find(|h| doc.get_change_by_hash(h).is_none()) {
             return Err((
                 RejectCode::MissingChanges,
                 format!("the server lacks change {h} or one it depends on: send the whole document"),
-            ));
+            )
+                .into());
         }
         let device_hex = device.to_hex_string();
         if let Some(c) = doc.get_changes_meta(&before).iter().find(|c| c.actor.as_ref() != device) {
             return Err((
                 RejectCode::ForgedActor,
                 format!("change {} was written by actor {}, not by this device ({device_hex})", c.hash, c.actor),
-            ));
+            )
+                .into());
         }
         let order =
             signoff_core::doc::read(&doc).map_err(|e| (RejectCode::Invalid, format!("not a valid work order: {e}")))?;
         if order.id.as_str() != push.id.to_text() {
-            return Err((RejectCode::Invalid, format!("the document is order {}, not {}", order.id, push.id)));
+            return Err((RejectCode::Invalid, format!("the document is order {}, not {}", order.id, push.id)).into());
         }
+        signoff_core::validate::check_additions(
+            before_order.as_ref(),
+            &order,
+            checks.now,
+            signoff_core::validate::SERVER_AHEAD_MINUTES,
+        )?;
+        check_statements(&doc, before_order.as_ref(), &order, checks)?;
         Ok(order)
     }));
     match checked {
         Ok(Ok(order)) => Ok(Merged { doc, before, order }),
         Ok(Err(refusal)) => Err(refusal),
-        Err(_) => Err((RejectCode::Invalid, "the changes made Automerge fail".into())),
+        Err(_) => Err((RejectCode::Invalid, "the changes made Automerge fail".to_owned()).into()),
     }
 }
 
 /// Routing metadata of an order: the assigned technician (contractors as `contractor/ID`).
 pub fn meta_of(order: &WorkOrder, creator: &str) -> DocMeta {
-    let fold = signoff_core::rules::status::fold(&order.events);
+    // Routing needs only the assignee, which sign-offs do not change: no statements need verifying.
+    let fold = signoff_core::rules::status::fold(&order.events, &signoff_core::signoff::Verdicts::new());
     let assignee = fold.derived.assignee.map(|a| match a {
         Assignee::Technician(p) => p.as_str().to_owned(),
         Assignee::Contractor(c) => format!("contractor/{}", c.as_str()),

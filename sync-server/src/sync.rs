@@ -86,15 +86,22 @@ fn merge_push(
         return Err((
             RejectCode::TooLarge,
             format!("{} bytes of changes exceed the limit of {}", push.changes.len(), limits.max_change_bytes),
-        ));
+        )
+            .into());
     }
     if let Some(s) = &stored
         && !can_see(dev, &s.org, &s.meta)
     {
-        return Err((RejectCode::Forbidden, "this device may not change this order".into()));
+        return Err((RejectCode::Forbidden, "this device may not change this order".to_owned()).into());
     }
     let creator = stored.as_ref().map_or_else(|| dev.id.clone(), |s| s.meta.creator.clone());
-    let merged = merge::merge(stored.as_ref(), push, actor, limits.max_doc_bytes)?;
+    let device_key = data_encoding::HEXLOWER_PERMISSIVE
+        .decode(dev.public_key.as_bytes())
+        .ok()
+        .and_then(|b| <[u8; 32]>::try_from(b).ok())
+        .and_then(|b| ed25519_dalek::VerifyingKey::from_bytes(&b).ok());
+    let checks = merge::Checks { device_id: &dev.id, device_key, now: Utc::now() };
+    let merged = merge::merge(stored.as_ref(), push, actor, limits.max_doc_bytes, &checks)?;
     Ok(Merging { stored, merged, creator, pushed_heads: push.heads.0.clone() })
 }
 
@@ -105,7 +112,7 @@ fn finish(m: Merging, number: Option<String>, dev: &DeviceRecord, id: &str) -> F
         && merged.order.official_no.is_none()
     {
         if let Err(e) = signoff_core::doc::set_official_number(&mut merged.doc, n) {
-            return Finished { write: None, answer: Applied::Rejected((RejectCode::Invalid, e.to_string())) };
+            return Finished { write: None, answer: Applied::Rejected((RejectCode::Invalid, e.to_string()).into()) };
         }
         merged.order.official_no = Some(n.clone());
     }
@@ -127,8 +134,8 @@ fn finish(m: Merging, number: Option<String>, dev: &DeviceRecord, id: &str) -> F
         && !can_see(dev, &s.org, &meta)
     {
         let refusal =
-            (RejectCode::Forbidden, "a technician's device cannot take an order away from its assignee".into());
-        return Finished { write: None, answer: Applied::Rejected(refusal) };
+            (RejectCode::Forbidden, "a technician's device cannot take an order away from its assignee".to_owned());
+        return Finished { write: None, answer: Applied::Rejected(refusal.into()) };
     }
     let body = merge::body_for(&mut merged.doc, stored.as_ref(), &merged.before);
     let write = DocWrite {
@@ -148,7 +155,7 @@ fn finish(m: Merging, number: Option<String>, dev: &DeviceRecord, id: &str) -> F
 fn finish_guarded(m: Merging, number: Option<String>, dev: &DeviceRecord, id: &str) -> Finished {
     std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| finish(m, number, dev, id))).unwrap_or_else(|_| Finished {
         write: None,
-        answer: Applied::Rejected((RejectCode::Invalid, "the changes made Automerge fail".into())),
+        answer: Applied::Rejected((RejectCode::Invalid, "the changes made Automerge fail".to_owned()).into()),
     })
 }
 
@@ -339,6 +346,7 @@ pub async fn exchange<S: Store>(
                 id: push.id,
                 code: RejectCode::Invalid,
                 reason: "the order appears twice in one request".into(),
+                text: None,
             });
             continue;
         }
@@ -360,12 +368,12 @@ pub async fn exchange<S: Store>(
                 known.push((id.clone(), pushed));
                 pending.push((id, heads));
             }
-            Applied::Rejected((code, reason)) => {
+            Applied::Rejected(Refusal { code, reason, text }) => {
                 // The feed still says what the device should have of it (or that it is gone).
                 handled.remove(&id);
                 st.metrics.rejection(reject_label(code));
                 tracing::info!(device = %dev.id, order = %id, ?code, %reason, "refused a pushed order");
-                resp.rejected.push(DocRejected { id: wid, code, reason });
+                resp.rejected.push(DocRejected { id: wid, code, reason, text });
             }
         }
     }
@@ -382,6 +390,23 @@ pub async fn exchange<S: Store>(
     }
 
     let budget = req.max_bytes.map_or(limits.page_bytes, |b| (b as usize).min(limits.page_bytes.max(64 << 10)));
+    // Orders the device asks for whole (its copy is damaged): sent first, if it may see them.
+    for wid in req.want.iter().take(limits.max_docs_per_request) {
+        let id = wid.to_text();
+        if handled.contains(&id) {
+            continue;
+        }
+        let Some(stored) = st.store.document(&id).await? else { continue };
+        if !can_see(dev, &stored.org, &stored.meta) {
+            continue;
+        }
+        if let Some(pull) = pull_for(st, &id, None).await? {
+            used += pull.bytes.len();
+            pending.push((id.clone(), pack_heads(&pull.heads.0)));
+            resp.docs.push(pull);
+            handled.insert(id);
+        }
+    }
     let head = feed.head;
     let mut cursor = req.cursor;
     let viewer = (!dev.role.sees_all()).then(|| Viewer { person: dev.person.clone(), device: dev.id.clone() });
@@ -490,5 +515,8 @@ fn reject_label(code: RejectCode) -> &'static str {
         RejectCode::Invalid => "invalid",
         RejectCode::MissingChanges => "missing_changes",
         RejectCode::TooLarge => "too_large",
+        RejectCode::ForgedSignature => "forged_signature",
+        RejectCode::BadValue => "bad_value",
+        RejectCode::Other => "other",
     }
 }

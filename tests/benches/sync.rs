@@ -300,6 +300,7 @@ fn concurrent(rows: &mut Vec<Row>, period_ms: Option<usize>, db: Option<&str>) {
                         push,
                         max_bytes: None,
                         reference_seq: None,
+                        want: vec![],
                     })
                     .unwrap()
                 })

@@ -150,7 +150,14 @@ fn reference_data_comes_first_and_only_when_changed() {
     // Enrolling changes the device keys in the bundle: its version is now after every order.
     let zhou = Device::enrolled(&server, "zhou");
     let page = |cursor: u64, reference_seq: Option<u64>| -> SyncResponse {
-        let req = SyncRequest { v: WIRE_VERSION, cursor, push: vec![], max_bytes: Some(16 << 10), reference_seq };
+        let req = SyncRequest {
+            v: WIRE_VERSION,
+            cursor,
+            push: vec![],
+            max_bytes: Some(16 << 10),
+            reference_seq,
+            want: vec![],
+        };
         let (status, body) = raw_sync(&server.url, &token(&zhou), encode(&req).unwrap());
         assert_eq!(status, 200);
         decode_response(&body).unwrap()

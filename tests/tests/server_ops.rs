@@ -47,6 +47,7 @@ fn sigterm_lets_a_request_in_flight_finish() {
         push: vec![],
         max_bytes: None,
         reference_seq: None,
+        want: vec![],
     })
     .unwrap();
     let addr = server.url.trim_start_matches("http://").to_owned();

@@ -29,18 +29,74 @@ pub(crate) mod write;
 pub use read::{read, read_at};
 pub use write::{EventHeader, apply_event, create, set_official_number};
 
-/// Load a saved document and the change chunks appended after it, inside a boundary that survives a
-/// panic in Automerge (automerge 0.12 panics on some crafted bytes even with valid checksums). The
-/// error says why the bytes could not be loaded.
+/// Load a saved document and the change chunks appended after it, whole or not at all, inside a
+/// boundary that survives a panic in Automerge (automerge 0.12 panics on some crafted bytes even with
+/// valid checksums). The error says why the bytes could not be loaded.
+///
+/// Whole means: every chunk parses with a valid checksum and every change's dependencies are present.
+/// Automerge's own `load_incremental` keeps what it could parse of a damaged chunk and only logs a
+/// warning, so a flipped byte in one stored change would silently drop it and everything after it;
+/// here the snapshot and the tail are loaded as one byte string with partial loads refused.
 pub fn load_guarded(snapshot: &[u8], tail: &[Vec<u8>]) -> Result<automerge::AutoCommit, String> {
+    use automerge::{LoadOptions, OnPartialLoad};
     let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-        let mut doc = automerge::AutoCommit::load(snapshot).map_err(|e| e.to_string())?;
-        for c in tail {
-            doc.load_incremental(c).map_err(|e| e.to_string())?;
+        let joined;
+        let bytes = if tail.is_empty() {
+            snapshot
+        } else {
+            let mut all = Vec::with_capacity(snapshot.len() + tail.iter().map(Vec::len).sum::<usize>());
+            all.extend_from_slice(snapshot);
+            for c in tail {
+                all.extend_from_slice(c);
+            }
+            joined = all;
+            &joined
+        };
+        let mut doc =
+            automerge::AutoCommit::load_with_options(bytes, LoadOptions::new().on_partial_load(OnPartialLoad::Error))
+                .map_err(|e| e.to_string())?;
+        if !doc.get_missing_deps(&[]).is_empty() {
+            return Err("some changes lack the changes they depend on".to_owned());
         }
         Ok(doc)
     }));
     result.unwrap_or_else(|_| Err("the document bytes made Automerge fail".into()))
+}
+
+/// Check that `bytes` (a saved document, or change chunks) parse whole — every chunk complete, with a
+/// valid checksum — whether or not the changes they depend on are at hand. Use before
+/// `load_incremental`, which keeps what it could parse of damaged bytes and only logs a warning.
+pub fn check_whole(bytes: &[u8]) -> Result<(), String> {
+    use automerge::{AutomergeError, LoadOptions, OnPartialLoad};
+    if bytes.is_empty() {
+        return Ok(());
+    }
+    let result = std::panic::catch_unwind(|| {
+        match automerge::Automerge::load_with_options(bytes, LoadOptions::new().on_partial_load(OnPartialLoad::Error)) {
+            Ok(_) | Err(AutomergeError::MissingDeps) => Ok(()),
+            Err(e) => Err(e.to_string()),
+        }
+    });
+    result.unwrap_or_else(|_| Err("the bytes made Automerge fail".into()))
+}
+
+/// Load what can be read of damaged bytes (for salvaging unsynced work from a quarantined order):
+/// the snapshot if it loads, then each tail chunk that loads on its own.
+pub fn load_salvage(snapshot: &[u8], tail: &[Vec<u8>]) -> Option<automerge::AutoCommit> {
+    use automerge::{LoadOptions, OnPartialLoad};
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        let mut doc = automerge::AutoCommit::load_with_options(
+            snapshot,
+            LoadOptions::new().on_partial_load(OnPartialLoad::Ignore),
+        )
+        .ok()?;
+        for c in tail {
+            let _ = doc.load_incremental(c);
+        }
+        Some(doc)
+    }))
+    .ok()
+    .flatten()
 }
 
 /// The schema version this build writes.

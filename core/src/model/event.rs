@@ -221,6 +221,38 @@ pub enum EventKind {
     },
 }
 
+/// The label of an event type by its stored `type` tag (for counting kinds of change).
+pub fn event_type_label(type_name: &str) -> crate::msg::Text {
+    let (zh, en) = match type_name {
+        "reported" => ("报修", "report"),
+        "assigned" => ("派工", "assignment"),
+        "scheduled" => ("预约", "appointment"),
+        "contacted" => ("联系业主", "contact with the owner"),
+        "arrived" => ("到场", "arrival"),
+        "paused" => ("暂停", "pause"),
+        "completed" => ("完工", "completion"),
+        "signed_off" => ("验收签字", "sign-off"),
+        "signoff_refused" => ("业主拒签", "refused sign-off"),
+        "callback" => ("回访", "callback"),
+        "replied" => ("投诉答复", "complaint answer"),
+        "reopened" => ("返修", "reopening"),
+        "closed" => ("关闭", "closing"),
+        "cancelled" => ("取消", "cancellation"),
+        "resolved" => ("冲突处理", "conflict resolution"),
+        "repair_notice_issued" => ("质量维修通知单", "quality-repair notice"),
+        "cause_decided" => ("维修分判", "cause decision"),
+        "note" => ("备注", "note"),
+        "fields_edited" => ("修改内容", "edit"),
+        "material_added" => ("添加材料", "material added"),
+        "material_removed" => ("删除材料", "material removed"),
+        "labour_added" => ("登记工时", "labour recorded"),
+        "photo_added" => ("添加照片", "photo added"),
+        "photo_removed" => ("删除照片", "photo removed"),
+        other => (other, other),
+    };
+    crate::msg::Text::new(zh, en)
+}
+
 impl EventKind {
     /// The `type` tag as stored.
     pub fn type_name(&self) -> &str {

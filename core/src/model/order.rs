@@ -134,6 +134,11 @@ impl Material {
     pub fn total(&self) -> Money {
         self.unit_price.times(self.quantity)
     }
+
+    /// The line total, or `None` when it does not fit (only a hostile document holds such numbers).
+    pub fn checked_total(&self) -> Option<Money> {
+        self.unit_price.checked_times(self.quantity)
+    }
 }
 
 /// Time spent on the job (工时).
@@ -156,6 +161,11 @@ impl Labour {
     /// Minutes × hourly rate, rounded to the fen.
     pub fn total(&self) -> Money {
         self.hourly_rate.times(Quantity(i64::from(self.minutes) * 1000 / 60))
+    }
+
+    /// The line total, or `None` when it does not fit.
+    pub fn checked_total(&self) -> Option<Money> {
+        self.hourly_rate.checked_times(Quantity(i64::from(self.minutes) * 1000 / 60))
     }
 }
 

@@ -3,9 +3,11 @@
 //! - [`status`]: the status fold over the event log, with the transition table and conflicts.
 //! - [`sla`]: deadlines from the organisation's service targets and working-day calendar.
 //! - [`warranty`]: who repairs and who pays (维修分判), with explanations.
+//! - [`permission`]: who may record what on an order.
 //! - [`dispatch`]: round-robin dispatch suggestions with reasons for everyone skipped.
 
 pub mod dispatch;
+pub mod permission;
 pub mod sla;
 pub mod status;
 pub mod warranty;

@@ -13,7 +13,9 @@ pub mod canonical;
 pub mod strokes;
 mod verify;
 
-pub use verify::{FieldChange, Verdict, changed_fields, verify};
+pub use verify::{
+    FieldChange, Verdict, Verdicts, changed_fields, compare_now, verdicts_with, verify, verify_all, verify_genuine,
+};
 
 use crate::error::Error;
 use crate::ids::DeviceId;
@@ -250,9 +252,16 @@ pub struct Place {
 }
 
 impl Place {
-    /// From degrees.
+    /// From degrees (callers check them first: see [`Place::checked`]).
     pub fn new(lat: f64, lon: f64) -> Place {
         Place { lat: format!("{lat:.6}"), lon: format!("{lon:.6}") }
+    }
+
+    /// From degrees, refused unless finite and on the globe (a NaN or 999° place is never signed).
+    pub fn checked(lat: f64, lon: f64) -> Result<Place, crate::Rejection> {
+        crate::validate::degrees(crate::validate::Field::Latitude, lat)?;
+        crate::validate::degrees(crate::validate::Field::Longitude, lon)?;
+        Ok(Place::new(lat, lon))
     }
 }
 

@@ -76,9 +76,12 @@ pub enum StrokesError {
     /// The bytes end early or carry junk after the end.
     #[error("the signature data is truncated or has trailing bytes")]
     Truncated,
-    /// Too many strokes or points, or an empty signature.
+    /// Too many strokes or points, or points off the canvas.
     #[error("{0}")]
     Invalid(String),
+    /// No strokes at all.
+    #[error("the signature is empty")]
+    Empty,
 }
 
 fn put_varint(out: &mut Vec<u8>, mut v: u64) {
@@ -137,7 +140,7 @@ impl Signature {
     pub fn from_strokes(strokes: &[Stroke], canvas: Option<(u16, u16)>) -> Result<Signature, StrokesError> {
         let strokes: Vec<&Stroke> = strokes.iter().filter(|s| !s.points.is_empty()).collect();
         if strokes.is_empty() {
-            return Err(StrokesError::Invalid("the signature is empty".into()));
+            return Err(StrokesError::Empty);
         }
         if strokes.len() > MAX_STROKES || strokes.iter().any(|s| s.points.len() > MAX_POINTS) {
             return Err(StrokesError::Invalid("too many strokes or points".into()));
@@ -287,7 +290,7 @@ impl Signature {
             return Err(StrokesError::Truncated);
         }
         if strokes.is_empty() {
-            return Err(StrokesError::Invalid("the signature is empty".into()));
+            return Err(StrokesError::Empty);
         }
         Ok(Signature { width, height, pressure, strokes })
     }

@@ -2,6 +2,8 @@
 
 use super::{SignedStatement, Statement, Summary, summary_of};
 use crate::doc;
+use crate::model::WorkOrder;
+use crate::msg::Text;
 use automerge::{ChangeHash, ReadDoc};
 use ed25519_dalek::{Signature, Verifier, VerifyingKey};
 use serde::{Deserialize, Serialize};
@@ -13,6 +15,8 @@ use std::collections::BTreeMap;
 pub struct FieldChange {
     /// Field path, e.g. `work_done`, `materials[<id>].quantity`, `photos[<id>]`.
     pub field: String,
+    /// What people call it, e.g. 材料“防水涂料”的数量 / quantity of material "防水涂料".
+    pub label: Text,
     /// Value when signed (empty when the item did not exist).
     pub old: String,
     /// Value now (empty when the item is gone).
@@ -39,9 +43,38 @@ pub enum Verdict {
         /// The fields with their signed and current values.
         fields: Vec<FieldChange>,
     },
+    /// Not checked (a statement the verifier was not given): never counts.
+    NotVerified,
 }
 
+/// How each statement of an order verified, by statement id.
+pub type Verdicts = BTreeMap<String, Verdict>;
+
 impl Verdict {
+    /// Signed by the named device over exactly what the order held then: the signature counts
+    /// (whether or not the order changed since).
+    pub fn is_genuine(&self) -> bool {
+        matches!(self, Verdict::Valid | Verdict::ChangedAfterSignoff { .. })
+    }
+
+    /// Stable code.
+    pub fn code(&self) -> &'static str {
+        match self {
+            Verdict::Valid => "valid",
+            Verdict::InvalidSignature => "invalid_signature",
+            Verdict::UnknownDevice => "unknown_device",
+            Verdict::HeadsNotInDocument => "heads_not_in_document",
+            Verdict::SummaryMismatch => "summary_mismatch",
+            Verdict::ChangedAfterSignoff { .. } => "changed_after_signoff",
+            Verdict::NotVerified => "not_verified",
+        }
+    }
+
+    /// Both labels.
+    pub fn label(&self) -> Text {
+        Text::new(self.label_zh(), self.label_en())
+    }
+
     /// Chinese label.
     pub fn label_zh(&self) -> &'static str {
         match self {
@@ -51,6 +84,7 @@ impl Verdict {
             Verdict::HeadsNotInDocument => "签认内容不在本工单中",
             Verdict::SummaryMismatch => "签认摘要与工单不符",
             Verdict::ChangedAfterSignoff { .. } => "签认后内容有改动",
+            Verdict::NotVerified => "未验证",
         }
     }
 
@@ -63,6 +97,7 @@ impl Verdict {
             Verdict::HeadsNotInDocument => "covers changes this order does not have",
             Verdict::SummaryMismatch => "summary does not match the order",
             Verdict::ChangedAfterSignoff { .. } => "changed after sign-off",
+            Verdict::NotVerified => "not verified",
         }
     }
 }
@@ -128,12 +163,18 @@ pub fn changed_fields(signed: &Summary, now: &Summary) -> Vec<FieldChange> {
     let mut changes = Vec::new();
     for item in items_a.keys().chain(items_b.keys()).collect::<std::collections::BTreeSet<_>>() {
         match (items_a.get(item), items_b.get(item)) {
-            (Some(old), None) => {
-                changes.push(FieldChange { field: item.clone(), old: old.clone(), new: String::new() })
-            }
-            (None, Some(new)) => {
-                changes.push(FieldChange { field: item.clone(), old: String::new(), new: new.clone() })
-            }
+            (Some(old), None) => changes.push(FieldChange {
+                field: item.clone(),
+                label: field_label(item, signed, now),
+                old: old.clone(),
+                new: String::new(),
+            }),
+            (None, Some(new)) => changes.push(FieldChange {
+                field: item.clone(),
+                label: field_label(item, signed, now),
+                old: String::new(),
+                new: new.clone(),
+            }),
             _ => {}
         }
     }
@@ -146,27 +187,89 @@ pub fn changed_fields(signed: &Summary, now: &Summary) -> Vec<FieldChange> {
         }
         let (old, new) = (a.get(k).cloned().unwrap_or_default(), b.get(k).cloned().unwrap_or_default());
         if old != new {
-            changes.push(FieldChange { field: k.clone(), old, new });
+            changes.push(FieldChange { field: k.clone(), label: field_label(k, signed, now), old, new });
         }
     }
     changes.sort_by(|x, y| x.field.cmp(&y.field));
     changes
 }
 
+/// What people call a signed field: `materials[<id>].quantity` → 材料“防水涂料”的数量.
+fn field_label(key: &str, signed: &Summary, now: &Summary) -> Text {
+    use crate::validate::Field;
+    let simple = |f: Field| f.label();
+    let (item, part) = match key.split_once('[') {
+        None => {
+            return match key {
+                "unit" => simple(Field::UnitLabel),
+                "address" => simple(Field::Address),
+                "description" => simple(Field::Description),
+                "location" => simple(Field::Location),
+                "findings" => simple(Field::Findings),
+                "work_done" => simple(Field::WorkDone),
+                "cause" => Text::new("维修分判", "cause"),
+                other => Text::same(other),
+            };
+        }
+        Some((kind, rest)) => {
+            let (id, part) = rest.split_once(']').unwrap_or((rest, ""));
+            ((kind, id), part.trim_start_matches('.'))
+        }
+    };
+    let (kind, id) = item;
+    let find_material = |s: &Summary| s.materials.iter().find(|m| m.id == id).map(|m| m.name.clone());
+    let find_labour = |s: &Summary| s.labour.iter().find(|l| l.id == id).map(|l| l.person.clone());
+    let find_photo = |s: &Summary| s.photos.iter().find(|p| p.id == id).map(|p| p.stage.clone());
+    let (what, name) = match kind {
+        "materials" => (Text::new("材料", "material"), find_material(signed).or_else(|| find_material(now))),
+        "labour" => (Text::new("工时记录", "labour line"), find_labour(signed).or_else(|| find_labour(now))),
+        "photos" => {
+            let stage = find_photo(signed).or_else(|| find_photo(now)).unwrap_or_default();
+            let (zh, en) = match stage.as_str() {
+                "before" => ("维修前", "before"),
+                "during" => ("维修中", "during"),
+                "after" => ("维修后", "after"),
+                _ => ("其他", "other"),
+            };
+            return Text::new(format!("照片（{zh}）"), format!("photo ({en})"));
+        }
+        other => (Text::same(other), None),
+    };
+    let name = crate::msg::printable(&name.unwrap_or_default(), 40);
+    let part_label = match part {
+        "" => None,
+        "name" => Some(Text::new("名称", "name")),
+        "spec" => Some(Field::MaterialSpec.label()),
+        "quantity" => Some(Field::Quantity.label()),
+        "unit" => Some(Field::MeasureUnit.label()),
+        "unit_price" => Some(Field::UnitPrice.label()),
+        "person" => Some(Text::new("人员", "person")),
+        "minutes" => Some(Field::Minutes.label()),
+        "hourly_rate" => Some(Field::HourlyRate.label()),
+        other => Some(Text::same(other)),
+    };
+    match part_label {
+        None => Text::new(format!("{}“{name}”", what.zh), format!("{} \"{name}\"", what.en)),
+        Some(p) => Text::new(format!("{}“{name}”的{}", what.zh, p.zh), format!("{} of {} \"{name}\"", p.en, what.en)),
+    }
+}
+
 fn parse_heads(heads: &[String]) -> Option<Vec<ChangeHash>> {
     heads.iter().map(|h| h.parse::<ChangeHash>().ok()).collect()
 }
 
-/// Verify a signed statement against an order's document. `key_of` gives the public key of a device
-/// this verifier knows.
-pub fn verify<D: ReadDoc>(doc: &D, signed: &SignedStatement, key_of: &dyn Fn(&str) -> Option<VerifyingKey>) -> Verdict {
-    let statement: Statement = match signed.statement() {
-        Ok(s) => s,
-        Err(_) => return Verdict::InvalidSignature,
-    };
-    let Some(key) = key_of(&statement.device) else {
-        return Verdict::UnknownDevice;
-    };
+/// The part of verifying a statement that never changes once it holds: the signature checks out with
+/// the named device's key over the canonical bytes and strokes, and the summary is what the document
+/// held at the signed heads. Returns the statement, or why it is not genuine. (Its result depends only
+/// on the statement, the key and the document's history up to the heads, which hashes fix: callers may
+/// cache it by statement id and key.)
+pub fn verify_genuine<D: ReadDoc>(
+    doc: &D,
+    signed: &SignedStatement,
+    key_of: &dyn Fn(&str) -> Option<VerifyingKey>,
+) -> Result<Statement, Verdict> {
+    let statement: Statement = signed.statement().map_err(|_| Verdict::InvalidSignature)?;
+    let key = key_of(&statement.device).ok_or(Verdict::UnknownDevice)?;
     let sig = super::from_hex(&signed.signature)
         .and_then(|b| <[u8; 64]>::try_from(b).ok())
         .map(|b| Signature::from_bytes(&b));
@@ -174,28 +277,63 @@ pub fn verify<D: ReadDoc>(doc: &D, signed: &SignedStatement, key_of: &dyn Fn(&st
     let canonical_again = statement.canonical_bytes().ok();
     match (sig, canonical_again) {
         (Some(sig), Some(bytes)) if bytes == signed.canonical.as_bytes() && key.verify(&bytes, &sig).is_ok() => {}
-        _ => return Verdict::InvalidSignature,
+        _ => return Err(Verdict::InvalidSignature),
     }
-    if super::sha256_hex(&signed.strokes) != statement.strokes_sha256 {
-        return Verdict::InvalidSignature;
+    if super::sha256_hex(&signed.strokes) != statement.strokes_sha256
+        || super::sha256_hex(signed.canonical.as_bytes()) != signed.id
+    {
+        return Err(Verdict::InvalidSignature);
     }
-    let Some(heads) = parse_heads(&statement.heads) else {
-        return Verdict::HeadsNotInDocument;
-    };
+    let heads = parse_heads(&statement.heads).ok_or(Verdict::HeadsNotInDocument)?;
     if heads.is_empty() || heads.iter().any(|h| doc.get_change_by_hash(h).is_none()) {
-        return Verdict::HeadsNotInDocument;
+        return Err(Verdict::HeadsNotInDocument);
     }
-    let then = match doc::read_at(doc, &heads) {
-        Ok(o) => o,
-        Err(_) => return Verdict::SummaryMismatch,
-    };
+    let then = doc::read_at(doc, &heads).map_err(|_| Verdict::SummaryMismatch)?;
     if then.id.as_str() != statement.order || summary_of(&then) != statement.summary {
-        return Verdict::SummaryMismatch;
+        return Err(Verdict::SummaryMismatch);
     }
-    let now = match doc::read(doc) {
-        Ok(o) => o,
-        Err(_) => return Verdict::SummaryMismatch,
-    };
-    let fields = changed_fields(&statement.summary, &summary_of(&now));
+    Ok(statement)
+}
+
+/// A genuine statement against the order as it is now: valid, or the signed fields changed since.
+pub fn compare_now(statement: &Statement, now: &Summary) -> Verdict {
+    let fields = changed_fields(&statement.summary, now);
     if fields.is_empty() { Verdict::Valid } else { Verdict::ChangedAfterSignoff { fields } }
+}
+
+/// Verify a signed statement against an order's document. `key_of` gives the public key of a device
+/// this verifier knows.
+pub fn verify<D: ReadDoc>(doc: &D, signed: &SignedStatement, key_of: &dyn Fn(&str) -> Option<VerifyingKey>) -> Verdict {
+    let statement = match verify_genuine(doc, signed, key_of) {
+        Ok(s) => s,
+        Err(v) => return v,
+    };
+    match doc::read(doc) {
+        Ok(now) => compare_now(&statement, &summary_of(&now)),
+        Err(_) => Verdict::SummaryMismatch,
+    }
+}
+
+/// The verdict of every statement of `order` (read from `doc`), for the status fold and the view.
+pub fn verify_all<D: ReadDoc>(doc: &D, order: &WorkOrder, key_of: &dyn Fn(&str) -> Option<VerifyingKey>) -> Verdicts {
+    verdicts_with(order, |s| verify_genuine(doc, s, key_of))
+}
+
+/// [`verify_all`] with the genuineness check supplied (a cache in front of [`verify_genuine`]).
+pub fn verdicts_with(
+    order: &WorkOrder,
+    mut genuine: impl FnMut(&SignedStatement) -> Result<Statement, Verdict>,
+) -> Verdicts {
+    let now = summary_of(order);
+    order
+        .statements
+        .iter()
+        .map(|s| {
+            let verdict = match genuine(s) {
+                Ok(statement) => compare_now(&statement, &now),
+                Err(v) => v,
+            };
+            (s.id.clone(), verdict)
+        })
+        .collect()
 }

@@ -108,14 +108,24 @@ impl Writer {
             place: None,
             device: self.device.to_string(),
         };
-        let key = ed25519_dalek::SigningKey::from_bytes(&[self.actor.to_bytes()[0]; 32]);
-        Edit::SignOff { statement: SignedStatement::sign(&statement, strokes, &key).expect("sign") }
+        Edit::SignOff { statement: SignedStatement::sign(&statement, strokes, &self.key()).expect("sign") }
+    }
+
+    /// This writer's device key.
+    fn key(&self) -> ed25519_dalek::SigningKey {
+        ed25519_dalek::SigningKey::from_bytes(&[self.actor.to_bytes()[0]; 32])
+    }
+
+    /// The public key of a writer's device, by its id (what a store learns from the office).
+    fn key_of(device: &str) -> Option<ed25519_dalek::VerifyingKey> {
+        let bytes = data_encoding::HEXLOWER.decode(device.as_bytes()).ok()?;
+        Some(ed25519_dalek::SigningKey::from_bytes(&[*bytes.first()?; 32]).verifying_key())
     }
 
     fn step(&mut self, doc: &mut AutoCommit, by: &str, at: i64, e: Edit) {
         doc.set_actor(self.actor.clone());
         let order = doc::read(doc).expect("read");
-        let f = fold(&order.events);
+        let f = fold(&order.events, &signoff_core::signoff::verify_all(doc, &order, &Writer::key_of));
         let seen = order.events.iter().map(|e| e.hlc).max().unwrap_or_default();
         self.hlc = self.hlc.max(seen).tick(at);
         let h = EventHeader {
@@ -341,12 +351,18 @@ pub fn life(
 
 fn build(path: &Path) {
     let reference =
-        read_json(&Path::new(env!("CARGO_MANIFEST_DIR")).join("../demo/reference.json")).expect("reference");
+        read_json(&Path::new(env!("CARGO_MANIFEST_DIR")).join("../demo/reference.json")).expect("reference").0;
     let tmp = path.with_extension("building");
     let _ = std::fs::remove_file(&tmp);
     let mut store =
         Store::init(&tmp, InitOptions { person: Some(PersonId::new("wang")), settings: None }).expect("init");
     store.import_reference(&reference).expect("import");
+    for n in 1..=6 {
+        let w = Writer::new(n);
+        store
+            .add_device(w.device.as_str(), &data_encoding::HEXLOWER.encode(w.key().verifying_key().as_bytes()), "bench")
+            .expect("device key");
+    }
     let docs: Vec<(OrderId, Vec<u8>)> = std::thread::scope(|s| {
         let halves: Vec<_> = (0..2)
             .map(|half| {

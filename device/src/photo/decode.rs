@@ -42,11 +42,50 @@ fn check_pixels(format: Format, w: u64, h: u64, limits: &Limits) -> Result<(), P
     Ok(())
 }
 
-fn check_memory(format: Format, bytes: u64, limits: &Limits, why: &'static str) -> Result<(), PhotoError> {
+/// Refuse when the estimated peak (`bytes`) is over the decoder-memory limit.
+fn check_memory(format: Format, (w, h): (u64, u64), bytes: u64, limits: &Limits) -> Result<(), PhotoError> {
     if bytes > limits.max_decode_bytes {
-        return Err(PhotoError::NeedsTooMuchMemory { format, bytes, limit: limits.max_decode_bytes, why });
+        return Err(PhotoError::NeedsTooMuchMemory {
+            format,
+            width: w,
+            height: h,
+            bytes,
+            limit: limits.max_decode_bytes,
+        });
     }
     Ok(())
+}
+
+/// Largest embedded colour profile used (real ones are a few KB to a few hundred); larger ones are
+/// ignored and the pixels taken as sRGB.
+pub(crate) const MAX_ICC: usize = 1 << 20;
+/// Largest EXIF block read (JPEG's own segments stop at 64 KB).
+pub(crate) const MAX_EXIF: usize = 1 << 20;
+
+fn capped(what: &str, data: Option<Vec<u8>>, max: usize) -> Option<Vec<u8>> {
+    match data {
+        Some(d) if d.len() > max => {
+            tracing::warn!(bytes = d.len(), what, "ignoring an oversized metadata block");
+            None
+        }
+        other => other,
+    }
+}
+
+/// The peak bytes of turning decoded pixels of `color` into upright 8-bit RGB: the stored pixels,
+/// the conversion (16-bit and alpha go through 8-bit RGBA, then are flattened onto white), and the
+/// copy that turns the image upright — per pixel, times the pixel count.
+fn pipeline_bytes(color: image::ColorType, pixels: u64) -> u64 {
+    use image::ColorType as C;
+    let stored = u64::from(color.bytes_per_pixel());
+    let convert = match color {
+        C::Rgb8 => 3,                                        // moved, not copied
+        C::L8 | C::L16 | C::Rgb16 | C::Rgb32F => stored + 3, // one RGB8 copy beside the stored pixels
+        C::Rgba8 => 4 + 3,                                   // flattened into a new RGB8 buffer
+        _ => (stored + 4).max(4 + 3),                        // to RGBA8, then flattened
+    };
+    // Upright: a second RGB8 buffer beside the first.
+    convert.max(3 + 3) * pixels
 }
 
 /// The smallest DCT scale whose long edge reaches `min_long` (or 1/1 when none does).
@@ -80,6 +119,10 @@ fn jpeg_icc(data: &[u8]) -> Option<Vec<u8>> {
         return None;
     }
     chunks.sort_by_key(|(n, _)| *n);
+    if chunks.iter().map(|(_, c)| c.len()).sum::<usize>() > MAX_ICC {
+        tracing::warn!("ignoring an oversized ICC profile");
+        return None;
+    }
     Some(chunks.into_iter().flat_map(|(_, c)| c.iter().copied()).collect())
 }
 
@@ -94,7 +137,8 @@ fn decode_jpeg(data: &[u8], min_long: u32, limits: &Limits) -> Result<Decoded, P
     let (w, h) = (header.width as u64, header.height as u64);
     check_pixels(f, w, h, limits)?;
     if header.is_progressive {
-        check_memory(f, w * h * 3, limits, "a progressive JPEG keeps all its coefficients while decoding")?;
+        // A progressive JPEG keeps all its coefficients (about 3 bytes per pixel) while decoding.
+        check_memory(f, (w, h), w * h * 3, limits)?;
         // A progressive file with thousands of scans is a known way to burn CPU; real ones have ~10.
         d.set_scan_limit(500).map_err(|e| tj_err(f, e))?;
     }
@@ -108,7 +152,10 @@ fn decode_jpeg(data: &[u8], min_long: u32, limits: &Limits) -> Result<Decoded, P
     let cmyk = matches!(header.colorspace, Colorspace::CMYK | Colorspace::YCCK);
     let format = if cmyk { PixelFormat::CMYK } else { PixelFormat::RGB };
     let px = format.size();
-    check_memory(f, (scaled.width * scaled.height * px) as u64, limits, "the decoded image")?;
+    // The decoded pixels, their RGB conversion (CMYK) and the upright copy.
+    let scaled_px = (scaled.width * scaled.height) as u64;
+    let coefficients = if header.is_progressive { w * h * 3 } else { 0 };
+    check_memory(f, (w, h), coefficients + scaled_px * (px as u64 + if cmyk { 3 } else { 0 } + 3), limits)?;
     let mut pixels = vec![0u8; scaled.width * scaled.height * px];
     let image = Image {
         pixels: pixels.as_mut_slice(),
@@ -134,7 +181,7 @@ fn decode_jpeg(data: &[u8], min_long: u32, limits: &Limits) -> Result<Decoded, P
         rgb,
         width: scaled.width as u32,
         height: scaled.height as u32,
-        icc: if cmyk { None } else { jpeg_icc(data) },
+        icc: if cmyk { None } else { capped("ICC profile", jpeg_icc(data), MAX_ICC) },
         exif: None,
         oriented: false,
         source_width: header.width as u32,
@@ -163,7 +210,7 @@ fn png_chunks(data: &[u8]) -> Result<Option<Vec<u8>>, PhotoError> {
                 exif = imagemagick_raw_exif(body);
                 None
             }
-            b"zTXt" => body.iter().position(|&b| b == 0).and_then(|k| body.get(k + 2..)),
+            b"zTXt" | b"iCCP" => body.iter().position(|&b| b == 0).and_then(|k| body.get(k + 2..)),
             b"iTXt" => body.iter().position(|&b| b == 0).and_then(|k| {
                 if body.get(k + 1) != Some(&1) {
                     return None;
@@ -181,11 +228,12 @@ fn png_chunks(data: &[u8]) -> Result<Option<Vec<u8>>, PhotoError> {
             && let Err(e) = miniz_oxide::inflate::decompress_to_vec_zlib_with_limit(z, MAX_PNG_TEXT)
             && e.status == miniz_oxide::inflate::TINFLStatus::HasMoreOutput
         {
+            let kb = MAX_PNG_TEXT / 1024;
             return Err(PhotoError::Hostile {
                 format: Format::Png,
-                detail: format!(
-                    "a compressed text chunk expands beyond {} KB (a decompression bomb)",
-                    MAX_PNG_TEXT / 1024
+                what: signoff_core::msg::Text::new(
+                    format!("其中的压缩数据块（文字或颜色配置）解压后超过 {kb} KB（解压炸弹）"),
+                    format!("a compressed text or colour-profile chunk expands beyond {kb} KB (a decompression bomb)"),
                 ),
             });
         }
@@ -219,9 +267,10 @@ fn decode_with_image(data: &[u8], format: Format, limits: &Limits) -> Result<Dec
     let damaged = |e: image::ImageError| match e {
         image::ImageError::Limits(_) => PhotoError::NeedsTooMuchMemory {
             format,
-            bytes: 0,
+            width: 0,
+            height: 0,
+            bytes: limits.max_decode_bytes + 1,
             limit: limits.max_decode_bytes,
-            why: "the decoder's allocation limit",
         },
         other => PhotoError::Damaged { format, detail: other.to_string() },
     };
@@ -235,12 +284,13 @@ fn decode_with_image(data: &[u8], format: Format, limits: &Limits) -> Result<Dec
     reader.limits(l);
     let mut decoder = reader.into_decoder().map_err(damaged)?;
     let (w, h) = decoder.dimensions();
-    check_pixels(format, u64::from(w), u64::from(h), limits)?;
-    check_memory(format, decoder.total_bytes(), limits, "the decoded image")?;
-    let icc = decoder.icc_profile().ok().flatten();
+    let (wu, hu) = (u64::from(w), u64::from(h));
+    check_pixels(format, wu, hu, limits)?;
+    check_memory(format, (wu, hu), pipeline_bytes(decoder.color_type(), wu * hu), limits)?;
+    let icc = capped("ICC profile", decoder.icc_profile().ok().flatten(), MAX_ICC);
     let exif = match format {
-        Format::Png => png_exif,
-        _ => decoder.exif_metadata().ok().flatten(),
+        Format::Png => capped("EXIF", png_exif, MAX_EXIF),
+        _ => capped("EXIF", decoder.exif_metadata().ok().flatten(), MAX_EXIF),
     };
     let image = image::DynamicImage::from_decoder(decoder).map_err(damaged)?;
     let rgb = flatten_on_white(image);
@@ -270,8 +320,11 @@ fn decode_heic(data: &[u8], limits: &Limits) -> Result<Decoded, PhotoError> {
     let handle = ctx.primary_image_handle().map_err(damaged)?;
     let (w, h) = (u64::from(handle.width()), u64::from(handle.height()));
     check_pixels(f, w, h, limits)?;
-    // libheif decodes the whole image (it cannot scale while decoding): YCbCr planes plus RGB output.
-    check_memory(f, w * h * 5, limits, "HEIC images are decoded at full size")?;
+    // libheif decodes the whole image (it cannot scale while decoding or hand out tiles in this
+    // version): the YCbCr planes, the RGB output (rotated once more when the file says so) and our
+    // copy of it, about 8 bytes per pixel at the peak. A phone's 200 MP mode needs ~1.6 GB: refused
+    // with a message that says which camera setting to use.
+    check_memory(f, (w, h), w * h * 8, limits)?;
     let mut exif = None;
     let mut ids = vec![0; handle.number_of_metadata_blocks(b"Exif").max(0) as usize];
     let n = handle.metadata_block_ids(&mut ids, b"Exif");
@@ -283,7 +336,8 @@ fn decode_heic(data: &[u8], limits: &Limits) -> Result<Decoded, PhotoError> {
         let skip = u32::from_be_bytes([block[0], block[1], block[2], block[3]]) as usize;
         exif = block.get(4 + skip..).map(<[u8]>::to_vec);
     }
-    let icc = handle.color_profile_raw().map(|p| p.data);
+    let exif = capped("EXIF", exif, MAX_EXIF);
+    let icc = capped("ICC profile", handle.color_profile_raw().map(|p| p.data), MAX_ICC);
     let lib = LibHeif::new();
     let image = lib.decode(&handle, ColorSpace::Rgb(RgbChroma::Rgb), None).map_err(damaged)?;
     let planes = image.planes();

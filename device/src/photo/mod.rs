@@ -57,33 +57,36 @@ pub enum PhotoError {
         /// The pixel limit.
         limit: u64,
     },
-    /// Decoding would need more memory than allowed.
-    #[error("decoding this {} image would need about {} MB ({why}); the limit is {} MB", format.name(), bytes / 1_000_000, limit / 1_000_000)]
+    /// Decoding would need more memory than allowed: the pixels as stored, their expansion to
+    /// 8-bit RGB and the copies the pipeline makes, counted before anything is allocated.
+    #[error("decoding this {} image ({width}×{height}) would need about {} MB; the limit is {} MB", format.name(), bytes / 1_000_000, limit / 1_000_000)]
     NeedsTooMuchMemory {
         /// Format.
         format: Format,
-        /// Estimated bytes.
+        /// Width.
+        width: u64,
+        /// Height.
+        height: u64,
+        /// Estimated bytes at the peak.
         bytes: u64,
         /// The limit.
         limit: u64,
-        /// What needs it.
-        why: &'static str,
     },
     /// The file is truncated or damaged.
     #[error("the {} file is damaged or incomplete: {detail}", format.name())]
     Damaged {
         /// Format.
         format: Format,
-        /// The decoder's words.
+        /// The decoder's words (for logs).
         detail: String,
     },
     /// The file is built to exhaust memory or time (a decompression bomb).
-    #[error("the {} file was refused as hostile: {detail}", format.name())]
+    #[error("the {} file was refused as hostile: {}", format.name(), what.en)]
     Hostile {
         /// Format.
         format: Format,
-        /// What it does.
-        detail: String,
+        /// What it does, in both languages.
+        what: signoff_core::msg::Text,
     },
     /// This build cannot decode the format.
     #[error("this build of Signoff cannot decode {} photos (built without the `{feature}` feature)", format.name())]
@@ -107,6 +110,50 @@ pub enum PhotoError {
     Internal(String),
 }
 
+impl PhotoError {
+    /// What to tell a person.
+    pub fn msg(&self) -> signoff_core::msg::Msg {
+        use signoff_core::msg::{Key, Msg};
+        let mb = |b: u64| b.div_ceil(1_000_000);
+        match self {
+            PhotoError::Unsupported { format: Some(f) } => Msg::new(Key::PhotoFormat).arg("format", f.name()),
+            PhotoError::Unsupported { format: None } => Msg::new(Key::NotAPhoto),
+            PhotoError::TooBig { bytes, limit } => {
+                Msg::new(Key::PhotoTooBig).arg("mb", mb(*bytes)).arg("limit", limit / 1_000_000)
+            }
+            PhotoError::TooManyPixels { format, width, height, limit } => Msg::new(Key::PhotoTooManyPixels)
+                .arg("format", format.name())
+                .arg("width", *width)
+                .arg("height", *height)
+                .arg("mp", width * height / 1_000_000)
+                .arg("limit", limit / 1_000_000),
+            PhotoError::NeedsTooMuchMemory { format: Format::Heic, width, height, bytes, limit } => {
+                Msg::new(Key::PhotoHugeHeic)
+                    .arg("mp", width * height / 1_000_000)
+                    .arg("width", *width)
+                    .arg("height", *height)
+                    .arg("mb", mb(*bytes))
+                    .arg("limit", limit / 1_000_000)
+            }
+            PhotoError::NeedsTooMuchMemory { format, width, height, bytes, limit } => Msg::new(Key::PhotoNeedsMemory)
+                .arg("format", format.name())
+                .arg("width", *width)
+                .arg("height", *height)
+                .arg("mb", mb(*bytes))
+                .arg("limit", limit / 1_000_000),
+            PhotoError::Damaged { format, .. } => Msg::new(Key::PhotoDamaged).arg("format", format.name()),
+            PhotoError::Hostile { format, what } => {
+                Msg::new(Key::PhotoHostile).arg("format", format.name()).arg("what", what.clone())
+            }
+            PhotoError::NotBuiltIn { format, .. } => Msg::new(Key::PhotoNotBuiltIn).arg("format", format.name()),
+            PhotoError::Io { path, source } => Msg::new(Key::FileError)
+                .arg("path", path.display().to_string())
+                .arg("why", crate::error::io_words(source)),
+            PhotoError::Internal(_) => Msg::new(Key::PhotoInternal),
+        }
+    }
+}
+
 /// Limits checked before decoding.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Limits {
@@ -114,8 +161,11 @@ pub struct Limits {
     pub max_input_bytes: u64,
     /// Largest pixel count a file may claim (default 250 MP: JPEGs are decoded at a reduced scale).
     pub max_pixels: u64,
-    /// Most memory a decoder may need for its pixels or coefficients (default 256 MB). This is what
-    /// bounds progressive JPEGs (~85 MP), PNG/WebP (~64 MP at 8-bit RGBA) and HEIC (~51 MP).
+    /// Most memory decoding may take at its peak (default 256 MB): the pixels as the file stores them,
+    /// their expansion to 8-bit RGB (greyscale, palette and 16-bit images grow several times), and
+    /// the copy turning the image upright, all counted from the header before anything is allocated.
+    /// It bounds progressive JPEGs (~85 MP), 8-bit RGB PNG/WebP (~42 MP), 16-bit RGBA PNG (~14 MP)
+    /// and HEIC (~32 MP).
     pub max_decode_bytes: u64,
 }
 

@@ -16,6 +16,7 @@ use crate::error::{Error, Result};
 use automerge::{AutoCommit, ChangeHash};
 use rusqlite::{OptionalExtension, Transaction, params};
 use signoff_core::model::WorkOrder;
+use signoff_core::msg::{Key, Msg};
 use std::collections::HashMap;
 
 /// Compact when the tail holds this many changes.
@@ -37,7 +38,18 @@ pub(crate) struct Loaded {
     pub(crate) doc: AutoCommit,
     pub(crate) order: WorkOrder,
     pub(crate) indexed: Option<Indexed>,
+    /// Statements checked against the document and the device keys, by id: the part of a verdict that
+    /// never changes (see `signoff_core::signoff::verify_genuine`), so an edit does not re-read the
+    /// document at the signed heads.
+    pub(crate) genuine: Genuine,
 }
+
+/// Cached results of `verify_genuine`, by statement id.
+pub(crate) type Genuine =
+    HashMap<String, std::result::Result<signoff_core::signoff::Statement, signoff_core::signoff::Verdict>>;
+
+/// A document's row id, snapshot bytes and appended changes, as stored.
+pub(crate) type StoredBytes = (i64, Vec<u8>, Vec<Vec<u8>>);
 
 /// A small most-recently-used cache of loaded documents.
 #[derive(Debug)]
@@ -77,7 +89,7 @@ impl DocCache {
 }
 
 /// The row ids of a document's `snapshot_pages`: first and last possible.
-fn page_ids(rowid: i64) -> (i64, i64) {
+pub(crate) fn page_ids(rowid: i64) -> (i64, i64) {
     (rowid << PART_BITS, (rowid << PART_BITS) | ((1 << PART_BITS) - 1))
 }
 
@@ -151,7 +163,7 @@ impl Store {
             return Err(Error::OrderNotFound(id.to_owned()));
         };
         if let Some(reason) = quarantined {
-            return Err(Error::Quarantined { id: id.to_owned(), reason });
+            return Err(Error::Quarantined { number: self.number_of(id), id: id.to_owned(), reason });
         }
         let (snapshot, tail) = self.read_stored(rowid)?;
         let doc = match signoff_core::doc::load_guarded(&snapshot, &tail) {
@@ -164,26 +176,64 @@ impl Store {
             Err(e) => return Err(self.quarantine(id, &e.to_string())),
         };
         let indexed = self.indexed(id)?;
-        Ok(Loaded { rowid, doc, order, indexed })
+        Ok(Loaded { rowid, doc, order, indexed, genuine: Genuine::new() })
     }
 
-    /// Set a document aside so it cannot break anything else; the error says why.
+    /// The number people know an order by (official, else provisional; the id when it has no index row).
+    pub(crate) fn number_of(&self, id: &str) -> String {
+        self.conn
+            .prepare_cached("SELECT coalesce(official_no, provisional_no) FROM order_index WHERE id = ?1")
+            .and_then(|mut s| s.query_row([id], |r| r.get(0)).optional())
+            .ok()
+            .flatten()
+            .unwrap_or_else(|| id.to_owned())
+    }
+
+    /// Set a document aside so it cannot break anything else: its bytes stay as stored, its index row
+    /// stays in lists flagged as damaged, and the next sync asks the server for its copy. The error
+    /// says which order (by number) and why.
     pub(crate) fn quarantine(&mut self, id: &str, reason: &str) -> Error {
-        tracing::warn!(order = id, reason, "quarantining a work order that cannot be read");
+        tracing::warn!(order = id, reason, "quarantining a work order that does not load whole");
         self.cache.take(id);
-        if let Err(e) = self.conn.execute("UPDATE documents SET quarantined = ?2 WHERE id = ?1", params![id, reason]) {
+        let marked = self
+            .conn
+            .execute("UPDATE documents SET quarantined = ?2 WHERE id = ?1", params![id, reason])
+            .and_then(|_| self.conn.execute("UPDATE order_index SET damaged = 1 WHERE id = ?1", params![id]));
+        if let Err(e) = marked {
             tracing::error!(order = id, error = %e, "could not record the quarantine");
         }
-        Error::Quarantined { id: id.to_owned(), reason: reason.to_owned() }
+        Error::Quarantined { number: self.number_of(id), id: id.to_owned(), reason: reason.to_owned() }
     }
 
-    /// Orders set aside because they cannot be read, with the reason.
-    pub fn quarantined(&self) -> Result<Vec<(String, String)>> {
-        Ok(self
+    /// Orders set aside because they do not load whole: `(id, number, reason)`.
+    pub fn quarantined(&self) -> Result<Vec<(String, String, String)>> {
+        let rows: Vec<(String, String)> = self
             .conn
             .prepare("SELECT id, quarantined FROM documents WHERE quarantined IS NOT NULL ORDER BY id")?
             .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
-            .collect::<Result<_, _>>()?)
+            .collect::<Result<_, _>>()?;
+        Ok(rows
+            .into_iter()
+            .map(|(id, reason)| (self.number_of(&id), id, reason))
+            .map(|(n, id, r)| (id, n, r))
+            .collect())
+    }
+
+    /// The stored bytes of a document, as they are on disk (for a quarantined one: what could be
+    /// salvaged from them).
+    pub(crate) fn stored_bytes(&self, id: &str) -> Result<Option<StoredBytes>> {
+        let rowid: Option<i64> = self
+            .conn
+            .prepare_cached("SELECT rowid FROM documents WHERE id = ?1")?
+            .query_row([id], |r| r.get(0))
+            .optional()?;
+        match rowid {
+            Some(rowid) => {
+                let (snapshot, tail) = self.read_stored(rowid)?;
+                Ok(Some((rowid, snapshot, tail)))
+            }
+            None => Ok(None),
+        }
     }
 
     /// Write a new document, or append `change` (the bytes since the previous write) to a stored one,
@@ -243,7 +293,7 @@ impl Store {
         let doc = &mut loaded.doc;
         let unknown = heads.iter().find(|h| doc.get_change_by_hash(h).is_none()).copied();
         let out = match unknown {
-            Some(h) => Err(Error::Invalid(format!("order {id} has no change {h}"))),
+            Some(h) => Err(Error::Invalid(Msg::new(Key::UnknownChange).arg("id", id).arg("hash", h.to_string()))),
             None if heads.is_empty() => Ok(doc.save()),
             None => Ok(doc.save_after(heads)),
         };

@@ -8,6 +8,7 @@ use crate::error::{Error, Result};
 use chrono::{DateTime, FixedOffset};
 use signoff_core::model::{Channel, OrderKind, Urgency};
 use signoff_core::rules::sla::DeadlineState;
+use signoff_core::rules::status::Attention;
 use signoff_core::rules::warranty::Party;
 use signoff_core::view::OrderView;
 use std::io::Write;
@@ -144,6 +145,7 @@ impl Store {
             .map(|d| d.deadline.kind.label_zh())
             .collect();
         let signed: Vec<String> = v.derived.signoffs.iter().map(|s| s.role.clone()).collect();
+        let changed_after = v.attention.iter().any(|a| matches!(a, Attention::ChangedAfterSignoff { .. }));
         let last_callback = o.callbacks().last();
         let callback_result = last_callback.map_or(String::new(), |(_, c)| match (c.reached, c.satisfied) {
             (false, _) => "未接通".to_owned(),
@@ -188,11 +190,34 @@ impl Store {
             v.status.label_zh().into(),
             if late.is_empty() { "否".into() } else { "是".into() },
             late.join("、"),
-            if signed.is_empty() { String::new() } else { format!("已签认({})", signed.join("、")) },
+            match (signed.is_empty(), changed_after) {
+                (true, _) => String::new(),
+                (false, false) => format!("已签认({})", signed.join("、")),
+                (false, true) => format!("已签认({}),签认后有改动", signed.join("、")),
+            },
             rating,
             when(last_callback.map(|(e, _)| e.at_ms), tz),
             callback_result,
         ]
+    }
+
+    /// The ledger row of a quarantined order: its numbers, unit and summary as last indexed, and the
+    /// status column saying it is damaged.
+    fn damaged_row(&self, n: usize, id: &str, number: &str) -> Result<Vec<String>> {
+        let row = self
+            .conn
+            .prepare_cached(&format!("SELECT {} FROM order_index WHERE id = ?1", super::index::ROW_COLUMNS))?
+            .query_row([id], super::index::read_row)?;
+        let mut cells = vec![String::new(); LEDGER_COLUMNS.len()];
+        cells[0] = n.to_string();
+        cells[1] = row.official_no.unwrap_or_default();
+        cells[2] = row.provisional_no;
+        cells[7] = row.unit_label;
+        cells[13] = row.summary;
+        if let Some(c) = cells.get_mut(LEDGER_COLUMNS.iter().position(|c| *c == "状态").unwrap_or(27)) {
+            *c = format!("数据损坏,待同步恢复({number})");
+        }
+        Ok(cells)
     }
 
     /// Write the ledger of the orders matching `filter`, oldest report first.
@@ -209,16 +234,20 @@ impl Store {
         let io = |e: std::io::Error| Error::Io { path: "ledger".into(), source: e };
         out.write_all(b"\xEF\xBB\xBF").map_err(io)?;
         let mut w = csv::Writer::from_writer(out);
-        w.write_record(LEDGER_COLUMNS).map_err(|e| Error::Invalid(e.to_string()))?;
+        let csv_err = |e: csv::Error| Error::Io { path: "ledger".into(), source: e.into() };
+        w.write_record(LEDGER_COLUMNS).map_err(csv_err)?;
         let mut n = 0;
         for (_, id) in ids {
-            let v = match self.view_of(&id, now_ms) {
-                Ok(v) => v,
-                Err(Error::Quarantined { .. }) => continue,
+            n += 1;
+            let row = match self.view_of(&id, now_ms) {
+                Ok(v) => self.ledger_row(n, &v, full_phone),
+                // A damaged order stays in the ledger, from what the index last knew, marked as such.
+                Err(Error::Quarantined { number, .. }) => self.damaged_row(n, &id, &number)?,
                 Err(e) => return Err(e),
             };
-            n += 1;
-            w.write_record(self.ledger_row(n, &v, full_phone)).map_err(|e| Error::Invalid(e.to_string()))?;
+            // No cell may start a spreadsheet formula (owners and staff type the text).
+            w.write_record(row.iter().map(|c| signoff_core::validate::neutralise_cell(c).into_owned()))
+                .map_err(csv_err)?;
         }
         w.flush().map_err(io)?;
         Ok(n)

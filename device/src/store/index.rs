@@ -70,6 +70,9 @@ pub struct IndexRow {
     pub updated_ms: i64,
     /// The largest HLC in the document (fixed-width text, sorts like the clock).
     pub max_hlc: String,
+    /// The document does not load whole: quarantined until a sync restores it (the row is the last
+    /// one written from it).
+    pub damaged: bool,
 }
 
 /// What the index holds for one order: its row id, row and search text.
@@ -82,7 +85,7 @@ pub(crate) struct Indexed {
 
 impl IndexRow {
     /// `(column, value)` pairs in table order, for writing only what changed.
-    fn columns(&self) -> [(&'static str, Value); 27] {
+    fn columns(&self) -> [(&'static str, Value); 28] {
         let t = |s: &str| Value::Text(s.to_owned());
         let ot = |s: &Option<String>| s.as_ref().map_or(Value::Null, |v| Value::Text(v.clone()));
         let oi = |i: Option<i64>| i.map_or(Value::Null, Value::Integer);
@@ -114,6 +117,7 @@ impl IndexRow {
             ("attention", Value::Integer(self.attention)),
             ("updated_ms", Value::Integer(self.updated_ms)),
             ("max_hlc", t(&self.max_hlc)),
+            ("damaged", Value::Integer(i64::from(self.damaged))),
         ]
     }
 }
@@ -164,6 +168,7 @@ pub fn derive(view: &OrderView) -> IndexRow {
         attention: (view.attention.len() + view.field_conflicts.len()) as i64,
         updated_ms: o.events.iter().map(|e| e.at_ms).max().unwrap_or(0),
         max_hlc: o.events.iter().map(|e| e.hlc).max().unwrap_or_default().to_string(),
+        damaged: false,
     }
 }
 
@@ -260,7 +265,7 @@ pub(crate) fn write(tx: &Transaction<'_>, old: Option<&Indexed>, row: IndexRow, 
 pub(crate) const ROW_COLUMNS: &str = "id, provisional_no, official_no, kind, status, urgency, urgency_rank, category, \
     assignee_kind, assignee_id, unit_id, unit_label, project_id, building_id, reporter_name, summary, reported_ms, \
     assigned_ms, appointment_ms, completed_ms, closed_ms, next_due_ms, next_due_start_ms, next_due_kind, attention, \
-    updated_ms, max_hlc";
+    updated_ms, max_hlc, damaged";
 
 pub(crate) fn read_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<IndexRow> {
     Ok(IndexRow {
@@ -291,6 +296,7 @@ pub(crate) fn read_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<IndexRow> {
         attention: r.get(24)?,
         updated_ms: r.get(25)?,
         max_hlc: r.get(26)?,
+        damaged: r.get(27)?,
     })
 }
 
@@ -318,7 +324,7 @@ impl Store {
         for id in &ids {
             match self.view_of(id, 0) {
                 Ok(v) => views.push(v),
-                Err(crate::Error::Quarantined { id, reason }) => report.quarantined.push((id, reason)),
+                Err(crate::Error::Quarantined { id, reason, .. }) => report.quarantined.push((id, reason)),
                 Err(e) => return Err(e),
             }
         }
@@ -328,9 +334,24 @@ impl Store {
             .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
             .collect::<Result<_, _>>()?;
         let tx = self.conn.transaction()?;
-        tx.execute("DELETE FROM order_index", [])?;
-        tx.execute("DELETE FROM order_fts", [])?;
-        tx.execute("DELETE FROM blob_refs", [])?;
+        // Quarantined orders keep their last index row (flagged) and search text: they stay listed.
+        tx.execute(
+            "DELETE FROM order_fts WHERE rowid IN (SELECT rid FROM order_index WHERE id NOT IN \
+             (SELECT id FROM documents WHERE quarantined IS NOT NULL))",
+            [],
+        )?;
+        tx.execute(
+            "DELETE FROM order_index WHERE id NOT IN (SELECT id FROM documents WHERE quarantined IS NOT NULL)",
+            [],
+        )?;
+        tx.execute(
+            "UPDATE order_index SET damaged = 1 WHERE id IN (SELECT id FROM documents WHERE quarantined IS NOT NULL)",
+            [],
+        )?;
+        tx.execute(
+            "DELETE FROM blob_refs WHERE doc NOT IN (SELECT rowid FROM documents WHERE quarantined IS NOT NULL)",
+            [],
+        )?;
         for v in &views {
             write(&tx, None, derive(v), search_body(v, &self.reference))?;
             if let Some(&rowid) = rowids.get(v.order.id.as_str()) {
@@ -339,7 +360,7 @@ impl Store {
         }
         tx.commit()?;
         report.indexed = views.len();
-        for (id, reason) in self.quarantined()? {
+        for (id, _, reason) in self.quarantined()? {
             if !report.quarantined.iter().any(|(q, _)| q == &id) {
                 report.quarantined.push((id, reason));
             }
@@ -355,7 +376,7 @@ impl Store {
         Ok(self
             .conn
             .prepare_cached(&sql)?
-            .query_row([id], |r| Ok(Indexed { row: read_row(r)?, rid: r.get(27)?, body: r.get(28)? }))
+            .query_row([id], |r| Ok(Indexed { row: read_row(r)?, rid: r.get(28)?, body: r.get(29)? }))
             .optional()?)
     }
 
@@ -367,7 +388,7 @@ impl Store {
         let rows = self
             .conn
             .prepare(&sql)?
-            .query_map([], |r| Ok((read_row(r)?, r.get::<_, String>(27)?)))?
+            .query_map([], |r| Ok((read_row(r)?, r.get::<_, String>(28)?)))?
             .collect::<Result<_, _>>()?;
         Ok(rows)
     }

@@ -19,6 +19,7 @@ pub mod orders;
 pub mod photos;
 pub mod query;
 pub mod reference;
+pub mod restore;
 pub mod signoff;
 pub mod sync_state;
 
@@ -80,10 +81,11 @@ const MIGRATIONS: &[(i64, &str)] = &[
     (4, include_str!("migrations/0004_sync.sql")),
     (5, include_str!("migrations/0005_blob_prefixes.sql")),
     (6, include_str!("migrations/0006_snapshot_pages.sql")),
+    (7, include_str!("migrations/0007_damaged.sql")),
 ];
 
 /// The newest store schema this build knows.
-pub const STORE_SCHEMA: i64 = 6;
+pub const STORE_SCHEMA: i64 = 7;
 
 /// Options for a new store.
 #[derive(Debug, Clone, Default)]
@@ -107,6 +109,32 @@ pub struct Store {
     cache: docs::DocCache,
     blobs: crate::blobs::BlobStore,
     signing_key: ed25519_dalek::SigningKey,
+    /// Public keys of the devices whose statements this store can verify (itself included).
+    keys: KeyRegistry,
+}
+
+/// Device id → public key.
+pub(crate) type KeyRegistry = std::collections::HashMap<String, ed25519_dalek::VerifyingKey>;
+
+pub(crate) fn load_keys(conn: &Connection) -> Result<KeyRegistry> {
+    let mut stmt = conn.prepare("SELECT id, public_key FROM devices")?;
+    let rows = stmt.query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?)))?;
+    let mut keys = KeyRegistry::new();
+    for row in rows {
+        let (id, hex) = row?;
+        let key = data_encoding::HEXLOWER_PERMISSIVE
+            .decode(hex.as_bytes())
+            .ok()
+            .and_then(|b| <[u8; 32]>::try_from(b).ok())
+            .and_then(|b| ed25519_dalek::VerifyingKey::from_bytes(&b).ok());
+        match key {
+            Some(k) => {
+                keys.insert(id, k);
+            }
+            None => tracing::warn!(device = %id, "a stored device key is not an Ed25519 public key"),
+        }
+    }
+    Ok(keys)
 }
 
 fn configure(conn: &Connection) -> Result<()> {
@@ -203,7 +231,12 @@ impl Store {
             .and_then(|s| DeviceIdentity::from_hex(&s))
             .ok_or_else(|| corrupt(path, "no device identity"))?;
         let saved: Hlc = meta("hlc")?.and_then(|s| s.parse().ok()).unwrap_or_default();
-        let indexed: Option<String> = conn.query_row("SELECT max(max_hlc) FROM order_index", [], |r| r.get(0))?;
+        // Resume the clock past every event this device knows, except values implausibly far ahead of
+        // the wall clock (a mistyped time on some device): those stay in their own orders.
+        let ahead = Utc::now().timestamp_millis() + signoff_core::validate::SERVER_AHEAD_MINUTES * 60_000;
+        let ahead = Hlc::new(ahead, 99_999).to_string();
+        let indexed: Option<String> =
+            conn.query_row("SELECT max(max_hlc) FROM order_index WHERE max_hlc <= ?1", [&ahead], |r| r.get(0))?;
         let hlc = indexed.and_then(|s| s.parse().ok()).map_or(saved, |h: Hlc| h.max(saved));
         let me = meta("person")?.map(PersonId::new);
         let settings = reference::load_settings(&conn)?;
@@ -216,7 +249,9 @@ impl Store {
              ON CONFLICT(id) DO UPDATE SET public_key = excluded.public_key",
             params![device.id().as_str(), data_encoding::HEXLOWER.encode(signing_key.verifying_key().as_bytes())],
         )?;
+        let keys = load_keys(&conn)?;
         Ok(Store {
+            keys,
             conn,
             path: path.to_owned(),
             device,

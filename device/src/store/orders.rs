@@ -4,7 +4,8 @@
 //! the device counters commit together or not at all. The in-memory document is only kept when the
 //! transaction committed, so a failed write (a full disk, say) leaves nothing half-done anywhere.
 
-use super::docs::Loaded;
+use super::KeyRegistry;
+use super::docs::{Genuine, Loaded};
 use super::{Ctx, Source, Store, index, photos};
 use crate::error::{Error, Result};
 use automerge::transaction::CommitOptions;
@@ -15,7 +16,10 @@ use signoff_core::edit::{self, Edit};
 use signoff_core::hlc::Hlc;
 use signoff_core::ids::{EventId, OrderId};
 use signoff_core::model::{Assignee, NewOrder, WorkOrder};
-use signoff_core::rules::status;
+use signoff_core::msg::{Key, Msg, Text};
+use signoff_core::rules::{permission, status};
+use signoff_core::signoff::Verdicts;
+use signoff_core::validate::{self, Field};
 use signoff_core::view::{self, OrderView};
 
 impl Store {
@@ -25,14 +29,33 @@ impl Store {
         EventHeader { hlc: base.tick(at_ms), device: self.device.id(), by: ctx.by.clone(), at_ms, prev }
     }
 
-    fn build_view(&self, order: WorkOrder, now_ms: i64) -> OrderView {
-        view::build(order, &self.reference, &self.settings, now_ms)
+    /// The verdict of each statement of `order` (held in `doc`), checking only statements not in
+    /// `genuine` yet.
+    pub(crate) fn verdicts(&self, doc: &AutoCommit, order: &WorkOrder, genuine: &mut Genuine) -> Verdicts {
+        verdicts_for(doc, order, genuine, &self.keys)
+    }
+
+    /// Move this device's clock past `hlc`, unless `hlc` is implausibly far ahead of the action's
+    /// time (a mistyped `--now` on some device, a faulty clock): such a value stays in the order that
+    /// holds it (its events must still sort after it) but never becomes the clock of every later edit.
+    pub(crate) fn advance_clock(&mut self, hlc: Hlc, ctx: &Ctx) {
+        let limit = ctx.now.timestamp_millis().saturating_add(validate::SERVER_AHEAD_MINUTES * 60_000);
+        if hlc.wall_ms <= limit {
+            self.hlc = self.hlc.max(hlc);
+        } else {
+            tracing::warn!(wall_ms = hlc.wall_ms, "not adopting a clock value far ahead of this device's time");
+        }
+    }
+
+    fn build_view(&self, doc: &AutoCommit, order: WorkOrder, genuine: &mut Genuine, now_ms: i64) -> OrderView {
+        let verdicts = self.verdicts(doc, &order, genuine);
+        view::build(order, &verdicts, &self.reference, &self.settings, now_ms)
     }
 
     /// Read an order as it is now, with deadlines seen at `now_ms`.
     pub(crate) fn view_of(&mut self, id: &str, now_ms: i64) -> Result<OrderView> {
-        let loaded = self.take_doc(id)?;
-        let v = self.build_view(loaded.order.clone(), now_ms);
+        let mut loaded = self.take_doc(id)?;
+        let v = self.build_view(&loaded.doc, loaded.order.clone(), &mut loaded.genuine, now_ms);
         self.cache.put(id, loaded);
         Ok(v)
     }
@@ -42,17 +65,26 @@ impl Store {
         self.view_of(id.as_str(), now.timestamp_millis())
     }
 
-    fn check_new(&self, new: &mut NewOrder) -> Result<()> {
-        if new.description.trim().is_empty() {
-            return Err(signoff_core::Rejection::Empty { field: "description" }.into());
+    fn check_new(&self, new: &mut NewOrder, ctx: &Ctx) -> Result<()> {
+        if !self.reference.people.is_empty() {
+            permission::staff(&self.reference, &ctx.by)?;
         }
+        new.description = validate::text(Field::Description, &new.description)?;
+        new.location = validate::text(Field::Location, &new.location)?;
+        new.preferred_time = validate::text(Field::PreferredTime, &new.preferred_time)?;
+        new.reporter.name = validate::text(Field::ReporterName, &new.reporter.name)?;
+        new.reporter.phone = validate::text(Field::ReporterPhone, &new.reporter.phone)?;
         if self.reference.category(&new.category).is_none() {
-            let known: Vec<&str> = self.reference.categories.iter().map(|c| c.code.as_str()).collect();
-            return Err(Error::Invalid(format!("unknown category {:?}; known: {}", new.category, known.join(", "))));
+            return Err(Error::Invalid(
+                Msg::new(Key::UnknownCategory)
+                    .arg("value", new.category.as_str())
+                    .arg("known", self.known_categories()),
+            ));
         }
-        if new.unit.unit_id.as_str().is_empty() {
-            return Err(signoff_core::Rejection::Empty { field: "unit" }.into());
+        if new.unit.unit_id.as_str().trim().is_empty() {
+            return Err(signoff_core::Rejection::empty(Field::UnitLabel).into());
         }
+        validate::text(Field::Id, new.unit.unit_id.as_str())?;
         match self.reference.unit(&new.unit.unit_id) {
             Some(u) => {
                 // Snapshot the unit's place so the order reads right even without reference data.
@@ -66,32 +98,55 @@ impl Store {
                 }
             }
             None if !self.reference.units.is_empty() => {
-                return Err(Error::Invalid(format!("unknown unit {:?}", new.unit.unit_id.as_str())));
+                return Err(Error::Invalid(Msg::new(Key::UnknownUnit).arg("value", new.unit.unit_id.as_str())));
             }
             None => {}
         }
-        new.description = new.description.trim().to_owned();
+        validate::text(Field::UnitLabel, &new.unit.label)
+            .or_else(|e| if new.unit.label.is_empty() { Ok(String::new()) } else { Err(e) })?;
+        validate::text(Field::Address, &new.unit.address)?;
         Ok(())
     }
 
-    fn check_edit(&self, edit: &Edit) -> Result<()> {
+    /// The categories, by code with their names, for messages.
+    fn known_categories(&self) -> Text {
+        let cats = &self.reference.categories;
+        Text::new(
+            cats.iter().map(|c| format!("{}（{}）", c.code, c.name_zh)).collect::<Vec<_>>().join("、"),
+            cats.iter().map(|c| format!("{} ({})", c.code, c.name_en)).collect::<Vec<_>>().join(", "),
+        )
+    }
+
+    /// Checks that need the reference data or the clock (the rest is in `signoff_core::edit::validate`).
+    fn check_edit(&self, edit: &Edit, ctx: &Ctx) -> Result<()> {
         match edit {
-            Edit::Assign { assignee: Assignee::Technician(p), .. } if !self.reference.people.is_empty() => {
-                match self.reference.person(p) {
-                    Some(person) if person.active => Ok(()),
-                    Some(_) => Err(Error::Invalid(format!("{p} is no longer active"))),
-                    None => Err(Error::Invalid(format!("no person {p} in the reference data"))),
+            Edit::Assign { assignee: Assignee::Contractor(c), .. } if !self.reference.contractors.is_empty() => {
+                match self.reference.contractor(c) {
+                    Some(_) => Ok(()),
+                    None => Err(Error::Invalid(Msg::new(Key::UnknownContractor).arg("id", c.as_str()))),
                 }
             }
-            Edit::Assign { assignee: Assignee::Contractor(c), .. } if !self.reference.contractors.is_empty() => {
-                self.reference.contractor(c).map(|_| ()).ok_or_else(|| Error::Invalid(format!("no contractor {c}")))
+            Edit::Assign { assignee: Assignee::Technician(p), .. } if !self.reference.people.is_empty() => {
+                permission::staff(&self.reference, p).map(drop).map_err(Error::from)
             }
+            Edit::Schedule { from_ms, to_ms, .. } => {
+                validate::time(Field::Appointment, *from_ms, ctx.now)?;
+                if let Some(t) = to_ms {
+                    validate::time(Field::Appointment, *t, ctx.now)?;
+                }
+                Ok(())
+            }
+            Edit::Pause { next_visit_ms: Some(t), .. } => Ok(validate::time(Field::NextVisit, *t, ctx.now)?),
             Edit::EditFields { fields } => {
                 for f in fields {
                     if let edit::FieldEdit::Category(c) = f
                         && self.reference.category(c).is_none()
                     {
-                        return Err(Error::Invalid(format!("unknown category {c:?}")));
+                        return Err(Error::Invalid(
+                            Msg::new(Key::UnknownCategory)
+                                .arg("value", c.as_str())
+                                .arg("known", self.known_categories()),
+                        ));
                     }
                 }
                 Ok(())
@@ -102,7 +157,7 @@ impl Store {
 
     /// Open a new order (报修登记). Returns it as stored.
     pub fn create_order(&mut self, mut new: NewOrder, ctx: &Ctx) -> Result<OrderView> {
-        self.check_new(&mut new)?;
+        self.check_new(&mut new, ctx)?;
         let number = self.next_number()?;
         let provisional_no = format!("{}-{number:05}", self.device.short_code());
         let id = OrderId::new(uuid::Uuid::new_v4().to_string());
@@ -111,7 +166,8 @@ impl Store {
         doc::create(&mut doc, &id, &provisional_no, &new, &header)?;
         doc.commit_with(CommitOptions::default().with_message("reported").with_time(header.at_ms / 1000));
         let order = doc::read(&doc)?;
-        let view = self.build_view(order.clone(), header.at_ms);
+        let mut genuine = Genuine::new();
+        let view = self.build_view(&doc, order.clone(), &mut genuine, header.at_ms);
         let (row, body) = (index::derive(&view), index::search_body(&view, &self.reference));
         let tx = self.conn.transaction()?;
         let rowid = Store::persist(&tx, 0, id.as_str(), &mut doc, &[], ctx.source)?;
@@ -121,21 +177,29 @@ impl Store {
         Store::save_counters(&tx, header.hlc, number + 1)?;
         tx.commit()?;
         self.hlc = header.hlc;
-        self.cache.put(id.as_str(), Loaded { rowid, doc, order, indexed: Some(indexed) });
+        self.cache.put(id.as_str(), Loaded { rowid, doc, order, indexed: Some(indexed), genuine });
         Ok(view)
     }
 
     /// Apply one typed edit. Validated against the order's status first; on any failure nothing changes.
     pub fn apply(&mut self, id: &OrderId, edit: Edit, ctx: &Ctx) -> Result<OrderView> {
-        self.check_edit(&edit)?;
-        let Loaded { rowid, mut doc, order, indexed } = self.take_doc(id.as_str())?;
-        let fold = status::fold(&order.events);
+        self.check_edit(&edit, ctx)?;
+        let Loaded { rowid, mut doc, order, indexed, mut genuine } = self.take_doc(id.as_str())?;
+        let fold = status::fold(&order.events, &self.verdicts(&doc, &order, &mut genuine));
+        // What the edit says is checked first (a completion of an order nobody has reached is refused
+        // for that), then who may record it.
+        let checked = edit::validate(&order, &fold, &edit)
+            .and_then(|()| permission::check(&self.reference, &ctx.by, &fold, &edit));
+        if let Err(e) = checked {
+            self.cache.put(id.as_str(), Loaded { rowid, doc, order, indexed, genuine });
+            return Err(e.into());
+        }
         let header = self.header(ctx, fold.head.clone(), order.events.iter().map(|e| e.hlc).max());
         let heads = doc.get_heads();
         let blobs_before = photos::photo_blobs(&order);
         if let Err(e) = edit::apply(&mut doc, &order, &fold, &header, &edit) {
             doc.rollback();
-            self.cache.put(id.as_str(), Loaded { rowid, doc, order, indexed });
+            self.cache.put(id.as_str(), Loaded { rowid, doc, order, indexed, genuine });
             return Err(e.into());
         }
         let what = edit.event_kind(&header.event_id()).type_name().to_owned();
@@ -148,7 +212,7 @@ impl Store {
             Ok(o) => o,
             Err(e) => return Err(self.quarantine(id.as_str(), &e.to_string())),
         };
-        let view = self.build_view(order.clone(), header.at_ms);
+        let view = self.build_view(&doc, order.clone(), &mut genuine, header.at_ms);
         let (row, body) = (index::derive(&view), index::search_body(&view, &self.reference));
         let tx = self.conn.transaction()?;
         Store::persist(&tx, rowid, id.as_str(), &mut doc, &change, ctx.source)?;
@@ -156,8 +220,8 @@ impl Store {
         photos::sync_refs(&tx, rowid, &blobs_before, &photos::photo_blobs(&order))?;
         log_write(&tx, id.as_str(), ctx, &what)?;
         tx.commit()?;
-        self.hlc = header.hlc;
-        self.cache.put(id.as_str(), Loaded { rowid, doc, order, indexed: Some(indexed) });
+        self.advance_clock(header.hlc, ctx);
+        self.cache.put(id.as_str(), Loaded { rowid, doc, order, indexed: Some(indexed), genuine });
         Ok(view)
     }
 
@@ -197,17 +261,17 @@ impl Store {
             match self.write_received(&mut staged, ctx) {
                 Ok(()) => {
                     for (i, m) in staged {
-                        self.hlc = self.hlc.max(m.hlc);
-                        let Received { id, rowid, mut doc, order, view, indexed, .. } = *m;
+                        self.advance_clock(m.hlc, ctx);
+                        let Received { id, rowid, mut doc, order, view, indexed, genuine, .. } = *m;
                         let heads = doc.get_heads();
-                        self.cache.put(id.as_str(), Loaded { rowid, doc, order, indexed });
+                        self.cache.put(id.as_str(), Loaded { rowid, doc, order, indexed, genuine });
                         outcomes[i] = Some(Ok((view, heads)));
                     }
                 }
                 Err(e) => {
                     // Nothing was written; the documents are read again from disk next time. The first
                     // keeps the error itself (a full disk stays a full disk), the others say the same.
-                    let message = e.to_string();
+                    let message = e.msg();
                     let mut first = Some(e);
                     for (i, _) in staged {
                         let err = first.take().unwrap_or_else(|| Error::Invalid(message.clone()));
@@ -216,7 +280,7 @@ impl Store {
                 }
             }
         }
-        outcomes.into_iter().map(|o| o.unwrap_or_else(|| Err(Error::Invalid("not merged".into())))).collect()
+        outcomes.into_iter().map(|o| o.unwrap_or_else(|| Err(Error::Invalid(Msg::new(Key::Storage))))).collect()
     }
 
     /// Merge the items whose orders are not stored yet, on up to four threads: index → outcome.
@@ -240,7 +304,7 @@ impl Store {
             return out;
         }
         let workers = std::thread::available_parallelism().map_or(2, |n| n.get()).clamp(1, 4);
-        let (actor, reference, settings) = (self.device.actor(), &self.reference, &self.settings);
+        let (actor, reference, settings, keys) = (self.device.actor(), &self.reference, &self.settings, &self.keys);
         let now_ms = ctx.now.timestamp_millis();
         let chunk = new.len().div_ceil(workers);
         std::thread::scope(|scope| {
@@ -252,7 +316,7 @@ impl Store {
                         part.iter()
                             .map(|&i| {
                                 let (id, bytes) = &items[i];
-                                (i, merge_new(id, bytes, actor.clone(), reference, settings, now_ms))
+                                (i, merge_new(id, bytes, actor.clone(), reference, settings, keys, now_ms))
                             })
                             .collect::<Vec<_>>()
                     })
@@ -276,10 +340,11 @@ impl Store {
 
     fn merge_received(&mut self, id: &OrderId, bytes: &[u8], ctx: &Ctx) -> Result<Merged> {
         let now_ms = ctx.now.timestamp_millis();
-        let Loaded { rowid, mut doc, order: old, indexed } = match self.take_doc(id.as_str()) {
+        let Loaded { rowid, mut doc, order: old, indexed, mut genuine } = match self.take_doc(id.as_str()) {
             Ok(d) => d,
             Err(Error::OrderNotFound(_)) => {
-                let fresh = merge_new(id, bytes, self.device.actor(), &self.reference, &self.settings, now_ms)?;
+                let fresh =
+                    merge_new(id, bytes, self.device.actor(), &self.reference, &self.settings, &self.keys, now_ms)?;
                 return Ok(Merged::Changed(Box::new(fresh)));
             }
             Err(e) => return Err(e),
@@ -287,20 +352,23 @@ impl Store {
         let blobs_before = photos::photo_blobs(&old);
         let before = doc.get_heads();
         let loaded = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| doc.load_incremental(bytes)));
-        let fail = |msg: String| Err(Error::Invalid(msg));
+        let fail = || Err(received_unreadable(id));
         match loaded {
             Ok(Ok(_)) => {}
-            Ok(Err(e)) => return fail(format!("changes for {id} do not load: {e}")),
-            Err(_) => return fail(format!("changes for {id} made Automerge fail")),
+            Ok(Err(e)) => {
+                tracing::warn!(order = %id, error = %e, "changes from the server do not load");
+                return fail();
+            }
+            Err(_) => return fail(),
         }
         let order = doc::read(&doc)?;
         if order.id != *id {
-            return fail(format!("the changes are for order {}, not {id}", order.id));
+            return fail();
         }
-        let view = self.build_view(order.clone(), now_ms);
+        let view = self.build_view(&doc, order.clone(), &mut genuine, now_ms);
         let heads = doc.get_heads();
         if heads == before {
-            self.cache.put(id.as_str(), Loaded { rowid, doc, order, indexed });
+            self.cache.put(id.as_str(), Loaded { rowid, doc, order, indexed, genuine });
             return Ok(Merged::Unchanged(view, heads));
         }
         let change = doc.save_after(&before);
@@ -313,6 +381,7 @@ impl Store {
             order,
             view,
             indexed,
+            genuine,
             blobs_before,
             change,
             row,
@@ -388,20 +457,26 @@ fn merge_new(
     actor: automerge::ActorId,
     reference: &signoff_core::model::ReferenceData,
     settings: &signoff_core::model::OrgSettings,
+    keys: &KeyRegistry,
     now_ms: i64,
 ) -> Result<Received> {
     let mut doc = AutoCommit::new().with_actor(actor);
     let loaded = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| doc.load_incremental(bytes)));
     match loaded {
         Ok(Ok(_)) => {}
-        Ok(Err(e)) => return Err(Error::Invalid(format!("changes for {id} do not load: {e}"))),
-        Err(_) => return Err(Error::Invalid(format!("changes for {id} made Automerge fail"))),
+        Ok(Err(e)) => {
+            tracing::warn!(order = %id, error = %e, "an order from the server does not load");
+            return Err(received_unreadable(id));
+        }
+        Err(_) => return Err(received_unreadable(id)),
     }
     let order = doc::read(&doc)?;
     if order.id != *id {
-        return Err(Error::Invalid(format!("the changes are for order {}, not {id}", order.id)));
+        return Err(received_unreadable(id));
     }
-    let view = view::build(order.clone(), reference, settings, now_ms);
+    let mut genuine = Genuine::new();
+    let verdicts = verdicts_for(&doc, &order, &mut genuine, keys);
+    let view = view::build(order.clone(), &verdicts, reference, settings, now_ms);
     // Stored as it came (a saved document, maybe followed by change chunks, loads as one).
     let change = if doc.get_missing_deps(&[]).is_empty() { bytes.to_vec() } else { doc.save_after(&[]) };
     let hlc = view.order.events.iter().map(|e| e.hlc).max().unwrap_or_default();
@@ -413,11 +488,24 @@ fn merge_new(
         order,
         view,
         indexed: None,
+        genuine,
         blobs_before: Default::default(),
         change,
         row,
         body,
         hlc,
+    })
+}
+
+fn received_unreadable(id: &OrderId) -> Error {
+    Error::Invalid(Msg::new(Key::ReceivedUnreadable).arg("id", id.as_str()))
+}
+
+/// Verdicts of an order's statements, checking only those not in `genuine` yet.
+pub(crate) fn verdicts_for(doc: &AutoCommit, order: &WorkOrder, genuine: &mut Genuine, keys: &KeyRegistry) -> Verdicts {
+    let key_of = |d: &str| keys.get(d).copied();
+    signoff_core::signoff::verdicts_with(order, |s| {
+        genuine.entry(s.id.clone()).or_insert_with(|| signoff_core::signoff::verify_genuine(doc, s, &key_of)).clone()
     })
 }
 
@@ -433,6 +521,7 @@ pub(crate) struct Received {
     order: WorkOrder,
     view: OrderView,
     indexed: Option<index::Indexed>,
+    genuine: Genuine,
     blobs_before: std::collections::BTreeSet<String>,
     change: Vec<u8>,
     row: index::IndexRow,

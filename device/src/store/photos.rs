@@ -15,6 +15,7 @@ use serde::Serialize;
 use signoff_core::edit::{Edit, NewPhoto};
 use signoff_core::ids::OrderId;
 use signoff_core::model::{KeepOriginals, PhotoStage, WorkOrder};
+use signoff_core::msg::{Key, Msg};
 use std::collections::{BTreeSet, HashSet};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -322,7 +323,7 @@ impl Store {
         });
         Ok(outcomes
             .into_iter()
-            .map(|o| o.unwrap_or_else(|| Err(Error::Invalid("photo was not processed".into()))))
+            .map(|o| o.unwrap_or_else(|| Err(Error::Invalid(Msg::new(Key::PhotoInternal)))))
             .collect())
     }
 

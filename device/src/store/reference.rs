@@ -12,6 +12,8 @@ use rusqlite::{Connection, OptionalExtension, Transaction, params};
 use serde::Serialize;
 use signoff_core::ids::{BuildingId, ContractorId, PersonId, ProjectId, UnitId};
 use signoff_core::model::{Building, Contractor, OrgSettings, Person, Project, ReferenceData, Role, Unit};
+use signoff_core::msg::{Key, Msg, Text};
+use signoff_core::validate::{self, Field};
 use std::path::Path;
 
 pub use signoff_core::model::{KnownDevice, ReferenceImport};
@@ -39,10 +41,14 @@ pub struct ImportReport {
     pub reindexed: usize,
 }
 
+fn damaged_reference(what: &str, e: &serde_json::Error) -> Error {
+    Error::Corrupt { path: std::path::PathBuf::from(format!("reference data: {what}")), reason: e.to_string() }
+}
+
 const SETTINGS: (&str, &str) = ("settings", "organisation");
 
 pub(crate) fn save_settings(tx: &Transaction<'_>, s: &OrgSettings) -> Result<()> {
-    let json = serde_json::to_string(s).map_err(|e| Error::Invalid(e.to_string()))?;
+    let json = serde_json::to_string(s).map_err(|e| damaged_reference("settings", &e))?;
     tx.execute(
         "INSERT INTO reference(kind, id, json) VALUES (?1, ?2, ?3) ON CONFLICT(kind, id) DO UPDATE SET json = excluded.json",
         params![SETTINGS.0, SETTINGS.1, json],
@@ -58,7 +64,7 @@ pub(crate) fn load_settings(conn: &Connection) -> Result<OrgSettings> {
         .optional()?;
     match json {
         None => Ok(OrgSettings::default()),
-        Some(j) => serde_json::from_str(&j).map_err(|e| Error::Invalid(format!("stored settings: {e}"))),
+        Some(j) => serde_json::from_str(&j).map_err(|e| damaged_reference("settings", &e)),
     }
 }
 
@@ -68,7 +74,7 @@ fn load_kind<T: serde::de::DeserializeOwned>(conn: &Connection, kind: &str) -> R
     let mut out = Vec::new();
     for row in rows {
         let (id, json) = row?;
-        out.push(serde_json::from_str(&json).map_err(|e| Error::Invalid(format!("stored {kind} {id}: {e}")))?);
+        out.push(serde_json::from_str(&json).map_err(|e| damaged_reference(&format!("{kind} {id}"), &e))?);
     }
     Ok(out)
 }
@@ -85,7 +91,7 @@ pub(crate) fn load_reference(conn: &Connection) -> Result<ReferenceData> {
 }
 
 fn put<T: Serialize>(tx: &Transaction<'_>, kind: &str, id: &str, v: &T) -> Result<()> {
-    let json = serde_json::to_string(v).map_err(|e| Error::Invalid(e.to_string()))?;
+    let json = serde_json::to_string(v).map_err(|e| damaged_reference(kind, &e))?;
     tx.prepare_cached(
         "INSERT INTO reference(kind, id, json) VALUES (?1, ?2, ?3) ON CONFLICT(kind, id) DO UPDATE SET json = excluded.json",
     )?
@@ -93,7 +99,67 @@ fn put<T: Serialize>(tx: &Transaction<'_>, kind: &str, id: &str, v: &T) -> Resul
     Ok(())
 }
 
-fn check(import: &ReferenceImport, current: &ReferenceData) -> Result<()> {
+fn bad(m: Msg) -> Error {
+    Error::Invalid(m)
+}
+
+fn kind_label(kind: &str) -> Text {
+    match kind {
+        "project" => Text::new("项目", "project"),
+        "building" => Text::new("楼栋", "building"),
+        "unit" => Text::new("房号", "unit"),
+        "person" => Text::new("人员", "person"),
+        "contractor" => Text::new("施工单位", "contractor"),
+        "category" => Text::new("类别", "category"),
+        "device" => Text::new("设备", "device"),
+        other => Text::same(other),
+    }
+}
+
+/// Where a record came from, for messages (`units.csv 第 7 行`, or `the 3rd unit of bundle.json`).
+#[derive(Debug, Clone, Default)]
+pub struct Origins {
+    /// The file.
+    pub file: String,
+    /// Per kind, the CSV line (or JSON position, 1-based) of each record, in order.
+    pub lines: std::collections::HashMap<&'static str, Vec<u64>>,
+    /// CSV (line numbers) or JSON (positions).
+    pub csv: bool,
+}
+
+impl Origins {
+    fn at(&self, kind: &'static str, i: usize) -> Text {
+        let n = self.lines.get(kind).and_then(|l| l.get(i)).copied().unwrap_or(i as u64 + 1);
+        let file = if self.file.is_empty() { "import".to_owned() } else { self.file.clone() };
+        let m = if self.csv {
+            Msg::new(Key::LineOf).arg("file", file).arg("line", n)
+        } else {
+            Msg::new(Key::RecordOf).arg("file", file).arg("n", n).arg("kind", kind_label(kind))
+        };
+        m.text()
+    }
+}
+
+fn problem(at: Text, r: signoff_core::Rejection) -> Error {
+    bad(Msg::new(Key::ImportBadValue).arg("where", at).arg("problem", r.msg().text()))
+}
+
+/// Every id once per kind: a second record with the same id would silently replace the first.
+fn check_unique<'a>(kind: &'static str, ids: impl Iterator<Item = &'a str>, origins: &Origins) -> Result<()> {
+    let mut seen: std::collections::HashMap<&str, usize> = std::collections::HashMap::new();
+    for (i, id) in ids.enumerate() {
+        if let Some(first) = seen.insert(id, i) {
+            return Err(bad(Msg::new(Key::ImportDuplicate)
+                .arg("where", origins.at(kind, i))
+                .arg("kind", kind_label(kind))
+                .arg("id", id)
+                .arg("first", origins.at(kind, first))));
+        }
+    }
+    Ok(())
+}
+
+fn check(import: &ReferenceImport, current: &ReferenceData, origins: &Origins) -> Result<()> {
     let has_project =
         |id: &ProjectId| import.projects.iter().any(|p| &p.id == id) || current.projects.iter().any(|p| &p.id == id);
     let has_building =
@@ -101,50 +167,90 @@ fn check(import: &ReferenceImport, current: &ReferenceData) -> Result<()> {
     let has_contractor = |id: &ContractorId| {
         import.contractors.iter().any(|c| &c.id == id) || current.contractors.iter().any(|c| &c.id == id)
     };
-    let empty = |what: &str, id: &str| -> Result<()> {
-        if id.trim().is_empty() { Err(Error::Invalid(format!("a {what} has an empty id"))) } else { Ok(()) }
+    let unknown = |kind: &str, id: &str, ref_kind: &str, ref_id: &str| {
+        bad(Msg::new(Key::ImportUnknownRef)
+            .arg("kind", kind_label(kind))
+            .arg("id", id)
+            .arg("ref_kind", kind_label(ref_kind))
+            .arg("ref_id", ref_id))
     };
-    for p in &import.projects {
-        empty("project", p.id.as_str())?;
+    check_unique("project", import.projects.iter().map(|p| p.id.as_str()), origins)?;
+    check_unique("building", import.buildings.iter().map(|b| b.id.as_str()), origins)?;
+    check_unique("unit", import.units.iter().map(|u| u.id.as_str()), origins)?;
+    check_unique("person", import.people.iter().map(|p| p.id.as_str()), origins)?;
+    check_unique("contractor", import.contractors.iter().map(|c| c.id.as_str()), origins)?;
+    check_unique("category", import.categories.iter().map(|c| c.code.as_str()), origins)?;
+    check_unique("device", import.devices.iter().map(|d| d.id.as_str()), origins)?;
+    for (i, p) in import.projects.iter().enumerate() {
+        let at = || origins.at("project", i);
+        validate::text(Field::Id, p.id.as_str()).map_err(|r| problem(at(), r))?;
+        validate::text(Field::Name, &p.name).map_err(|r| problem(at(), r))?;
     }
-    for b in &import.buildings {
-        empty("building", b.id.as_str())?;
+    for (i, b) in import.buildings.iter().enumerate() {
+        let at = || origins.at("building", i);
+        validate::text(Field::Id, b.id.as_str()).map_err(|r| problem(at(), r))?;
+        validate::text(Field::Name, &b.name).map_err(|r| problem(at(), r))?;
         if !has_project(&b.project_id) {
-            return Err(Error::Invalid(format!("building {} refers to unknown project {}", b.id, b.project_id)));
+            return Err(unknown("building", b.id.as_str(), "project", b.project_id.as_str()));
         }
         if let Some(c) = &b.contractor_id
             && !has_contractor(c)
         {
-            return Err(Error::Invalid(format!("building {} refers to unknown contractor {c}", b.id)));
+            return Err(unknown("building", b.id.as_str(), "contractor", c.as_str()));
         }
     }
-    for u in &import.units {
-        empty("unit", u.id.as_str())?;
+    for (i, u) in import.units.iter().enumerate() {
+        let at = || origins.at("unit", i);
+        validate::text(Field::Id, u.id.as_str()).map_err(|r| problem(at(), r))?;
+        validate::text(Field::UnitLabel, &u.label).map_err(|r| problem(at(), r))?;
+        validate::text(Field::Address, &u.address).map_err(|r| problem(at(), r))?;
         if !has_project(&u.project_id) {
-            return Err(Error::Invalid(format!("unit {} refers to unknown project {}", u.id, u.project_id)));
+            return Err(unknown("unit", u.id.as_str(), "project", u.project_id.as_str()));
         }
         if !has_building(&u.building_id) {
-            return Err(Error::Invalid(format!("unit {} refers to unknown building {}", u.id, u.building_id)));
+            return Err(unknown("unit", u.id.as_str(), "building", u.building_id.as_str()));
         }
         if let (Some(h), Some(a)) = (u.handover_date, u.acceptance_date)
             && h < a
         {
-            return Err(Error::Invalid(format!("unit {}: handover {h} is before completion acceptance {a}", u.id)));
+            return Err(bad(Msg::new(Key::ImportHandoverBeforeAcceptance)
+                .arg("id", u.id.as_str())
+                .arg("handover", h.to_string())
+                .arg("acceptance", a.to_string())));
         }
     }
-    for p in &import.people {
-        empty("person", p.id.as_str())?;
+    for (i, p) in import.people.iter().enumerate() {
+        let at = || origins.at("person", i);
+        validate::text(Field::PersonId, p.id.as_str()).map_err(|r| problem(at(), r))?;
+        validate::text(Field::Name, &p.name).map_err(|r| problem(at(), r))?;
+        validate::text(Field::Phone, &p.phone).map_err(|r| problem(at(), r))?;
         if p.roles.is_empty() {
-            return Err(Error::Invalid(format!("person {} has no role", p.id)));
+            return Err(bad(Msg::new(Key::ImportNoRole).arg("id", p.id.as_str())));
         }
     }
-    for c in &import.categories {
-        empty("category", &c.code)?;
+    for (i, c) in import.contractors.iter().enumerate() {
+        let at = || origins.at("contractor", i);
+        validate::text(Field::Id, c.id.as_str()).map_err(|r| problem(at(), r))?;
+        validate::text(Field::Name, &c.name).map_err(|r| problem(at(), r))?;
+        validate::text(Field::Phone, &c.phone).map_err(|r| problem(at(), r))?;
+    }
+    for (i, c) in import.categories.iter().enumerate() {
+        let at = || origins.at("category", i);
+        validate::text(Field::Id, &c.code).map_err(|r| problem(at(), r))?;
+        validate::text(Field::Name, &c.name_zh).map_err(|r| problem(at(), r))?;
+        validate::text(Field::Name, &c.name_en).map_err(|r| problem(at(), r))?;
     }
     if let Some(o) = &import.organisation
         && o.utc_offset_minutes.abs() > 14 * 60
     {
-        return Err(Error::Invalid(format!("utc_offset_minutes {} is out of range", o.utc_offset_minutes)));
+        let r = signoff_core::Rejection::new(
+            Msg::new(Key::OutOfRange)
+                .arg("field", Text::new("时区偏移（分钟）", "UTC offset (minutes)"))
+                .arg("min", -840)
+                .arg("max", 840)
+                .arg("value", o.utc_offset_minutes),
+        );
+        return Err(problem(Text::same(origins.file.clone()), r));
     }
     Ok(())
 }
@@ -152,7 +258,12 @@ fn check(import: &ReferenceImport, current: &ReferenceData) -> Result<()> {
 impl Store {
     /// Import reference data (all-or-nothing), then rebuild the index.
     pub fn import_reference(&mut self, import: &ReferenceImport) -> Result<ImportReport> {
-        check(import, &self.reference)?;
+        self.import_reference_from(import, &Origins::default())
+    }
+
+    /// [`Store::import_reference`], naming the file and lines records came from in messages.
+    pub fn import_reference_from(&mut self, import: &ReferenceImport, origins: &Origins) -> Result<ImportReport> {
+        check(import, &self.reference, origins)?;
         for d in &import.devices {
             let ok = data_encoding::HEXLOWER_PERMISSIVE
                 .decode(d.public_key.as_bytes())
@@ -160,7 +271,7 @@ impl Store {
                 .and_then(|b| <[u8; 32]>::try_from(b).ok())
                 .is_some_and(|b| ed25519_dalek::VerifyingKey::from_bytes(&b).is_ok());
             if !ok || d.id.trim().is_empty() {
-                return Err(Error::Invalid(format!("device {:?}: not an Ed25519 public key", d.id)));
+                return Err(bad(Msg::new(Key::NotAPublicKey).arg("id", d.id.as_str())));
             }
         }
         let tx = self.conn.transaction()?;
@@ -195,6 +306,7 @@ impl Store {
         tx.commit()?;
         self.reference = load_reference(&self.conn)?;
         self.settings = load_settings(&self.conn)?;
+        self.reload_keys()?;
         let reindexed = self.rebuild_index()?.indexed;
         Ok(ImportReport {
             projects: import.projects.len(),
@@ -229,50 +341,157 @@ impl CsvKind {
     /// From a name such as `units` (or a file stem).
     pub fn parse(s: &str) -> Option<CsvKind> {
         match s.to_ascii_lowercase().as_str() {
-            "projects" | "project" => Some(CsvKind::Projects),
-            "buildings" | "building" => Some(CsvKind::Buildings),
-            "units" | "unit" => Some(CsvKind::Units),
-            "people" | "persons" | "person" => Some(CsvKind::People),
-            "contractors" | "contractor" => Some(CsvKind::Contractors),
+            "projects" | "project" | "项目" => Some(CsvKind::Projects),
+            "buildings" | "building" | "楼栋" => Some(CsvKind::Buildings),
+            "units" | "unit" | "房号" => Some(CsvKind::Units),
+            "people" | "persons" | "person" | "人员" => Some(CsvKind::People),
+            "contractors" | "contractor" | "施工单位" => Some(CsvKind::Contractors),
             _ => None,
+        }
+    }
+
+    fn record_kind(self) -> &'static str {
+        match self {
+            CsvKind::Projects => "project",
+            CsvKind::Buildings => "building",
+            CsvKind::Units => "unit",
+            CsvKind::People => "person",
+            CsvKind::Contractors => "contractor",
+        }
+    }
+
+    /// The columns: `(name, Chinese heading also accepted, required)`.
+    pub fn columns(self) -> &'static [(&'static str, &'static str, bool)] {
+        match self {
+            CsvKind::Projects => &[("id", "编号", true), ("name", "名称", true), ("city", "城市", false)],
+            CsvKind::Buildings => &[
+                ("id", "编号", true),
+                ("project_id", "项目编号", true),
+                ("name", "名称", true),
+                ("acceptance_date", "竣工验收日期", false),
+                ("contractor_id", "施工单位编号", false),
+            ],
+            CsvKind::Units => &[
+                ("id", "编号", true),
+                ("project_id", "项目编号", true),
+                ("building_id", "楼栋编号", true),
+                ("label", "房号", true),
+                ("address", "地址", false),
+                ("handover_date", "交付日期", false),
+                ("acceptance_date", "竣工验收日期", false),
+            ],
+            CsvKind::People => &[
+                ("id", "编号", true),
+                ("name", "姓名", true),
+                ("roles", "角色", true),
+                ("skills", "技能", false),
+                ("phone", "电话", false),
+                ("active", "在职", false),
+            ],
+            CsvKind::Contractors => {
+                &[("id", "编号", true), ("name", "名称", true), ("phone", "电话", false), ("skills", "技能", false)]
+            }
         }
     }
 }
 
-fn opt_date(s: &str, line: u64, field: &str) -> Result<Option<NaiveDate>> {
+fn opt_date(s: &str, field: &str) -> std::result::Result<Option<NaiveDate>, Msg> {
     let s = s.trim();
     if s.is_empty() {
         return Ok(None);
     }
-    s.parse().map(Some).map_err(|_| Error::Invalid(format!("line {line}: {field} {s:?} is not a date (YYYY-MM-DD)")))
+    // Excel in China writes dates as 2026/3/1 as often as 2026-03-01.
+    let parsed = s.parse().ok().or_else(|| NaiveDate::parse_from_str(s, "%Y/%m/%d").ok());
+    parsed.map(Some).ok_or_else(|| Msg::new(Key::ImportBadDate).arg("field", field).arg("value", s))
 }
 
 fn list(s: &str) -> Vec<String> {
-    s.split([';', '|', ',']).map(str::trim).filter(|x| !x.is_empty()).map(str::to_owned).collect()
+    s.split([';', '|', ',', '；', '、']).map(str::trim).filter(|x| !x.is_empty()).map(str::to_owned).collect()
 }
 
-fn role(s: &str, line: u64) -> Result<Role> {
-    signoff_core::doc::from_code(s).ok_or_else(|| {
-        Error::Invalid(format!("line {line}: unknown role {s:?} (technician, dispatcher, supervisor, admin)"))
-    })
+fn role(s: &str) -> std::result::Result<Role, Msg> {
+    let code = match s {
+        "维修人员" | "维修工" | "技术员" => "technician",
+        "客服" | "调度" | "客服调度" => "dispatcher",
+        "主管" => "supervisor",
+        "管理员" => "admin",
+        other => other,
+    };
+    signoff_core::doc::from_code(&code.to_ascii_lowercase()).ok_or_else(|| Msg::new(Key::ImportBadRole).arg("value", s))
 }
 
-/// Read a CSV file of one kind into an import bundle. A UTF-8 byte-order mark is accepted.
-pub fn read_csv(path: &Path, kind: CsvKind) -> Result<ReferenceImport> {
+/// The text of a CSV file: UTF-8 (with or without a byte-order mark), or else GB18030 — what Excel in
+/// China writes when it saves "CSV" (the ANSI code page 936, GBK, of which GB18030 is the superset).
+pub fn decode_csv_text(data: &[u8]) -> String {
+    let data = data.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(data);
+    match std::str::from_utf8(data) {
+        Ok(s) => s.to_owned(),
+        Err(_) => encoding_rs::GB18030.decode(data).0.into_owned(),
+    }
+}
+
+fn file_name(path: &Path) -> String {
+    path.file_name().map_or_else(|| path.display().to_string(), |n| n.to_string_lossy().into_owned())
+}
+
+/// Read a CSV file of one kind into an import bundle, with the line each record came from. The header
+/// must name only known columns (English, or the Chinese headings) and every required one; a
+/// misspelled column is refused rather than silently leaving a field empty.
+pub fn read_csv(path: &Path, kind: CsvKind) -> Result<(ReferenceImport, Origins)> {
     let data = std::fs::read(path).map_err(|source| Error::Io { path: path.to_owned(), source })?;
-    let data = data.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(&data);
-    let mut rdr = csv::ReaderBuilder::new().trim(csv::Trim::All).from_reader(data);
-    let headers = rdr.headers().map_err(|e| Error::Invalid(format!("{}: {e}", path.display())))?.clone();
-    let col = |name: &str| headers.iter().position(|h| h == name);
+    read_csv_bytes(&data, &file_name(path), kind)
+}
+
+/// [`read_csv`] from bytes.
+pub fn read_csv_bytes(data: &[u8], file: &str, kind: CsvKind) -> Result<(ReferenceImport, Origins)> {
+    let text = decode_csv_text(data);
+    let mut rdr = csv::ReaderBuilder::new().trim(csv::Trim::All).flexible(false).from_reader(text.as_bytes());
+    let unreadable = |line: u64| {
+        bad(Msg::new(Key::ImportUnreadable)
+            .arg("file", file)
+            .arg("format", "CSV")
+            .arg("where", Msg::new(Key::LineOf).arg("file", file).arg("line", line).text()))
+    };
+    let headers = rdr.headers().map_err(|_| unreadable(1))?.clone();
+    let known = kind.columns();
+    let known_list = known.iter().map(|(c, _, _)| *c).collect::<Vec<_>>().join(", ");
+    let kind_text = kind_label(kind.record_kind());
+    let mut positions: std::collections::HashMap<&'static str, usize> = std::collections::HashMap::new();
+    for (i, h) in headers.iter().enumerate() {
+        let h = h.trim();
+        match known.iter().find(|(c, zh, _)| h.eq_ignore_ascii_case(c) || h == *zh) {
+            Some((c, _, _)) => {
+                positions.insert(c, i);
+            }
+            None => {
+                return Err(bad(Msg::new(Key::ImportUnknownColumn)
+                    .arg("file", file)
+                    .arg("column", h)
+                    .arg("kind", kind_text)
+                    .arg("known", known_list)));
+            }
+        }
+    }
+    if let Some((c, _, _)) = known.iter().find(|(c, _, required)| *required && !positions.contains_key(c)) {
+        return Err(bad(Msg::new(Key::ImportMissingColumn)
+            .arg("file", file)
+            .arg("column", *c)
+            .arg("kind", kind_text)
+            .arg("known", known_list)));
+    }
     let mut out = ReferenceImport::default();
-    for (i, rec) in rdr.records().enumerate() {
-        let line = i as u64 + 2;
-        let rec = rec.map_err(|e| Error::Invalid(format!("{} line {line}: {e}", path.display())))?;
-        let get = |name: &str| col(name).and_then(|c| rec.get(c)).unwrap_or("").to_owned();
-        let need = |name: &str| -> Result<String> {
+    let mut lines = Vec::new();
+    for rec in rdr.records() {
+        let rec = rec.map_err(|e| unreadable(e.position().map_or(0, |p| p.line())))?;
+        let line = rec.position().map_or(0, |p| p.line());
+        let at = || Msg::new(Key::LineOf).arg("file", file).arg("line", line).text();
+        let on_line = |m: Msg| bad(Msg::new(Key::ImportBadValue).arg("where", at()).arg("problem", m.text()));
+        let get = |name: &str| positions.get(name).and_then(|&c| rec.get(c)).unwrap_or("").to_owned();
+        let need = |name: &'static str| -> Result<String> {
             let v = get(name);
-            if v.is_empty() { Err(Error::Invalid(format!("line {line}: {name} is empty"))) } else { Ok(v) }
+            if v.is_empty() { Err(on_line(Msg::new(Key::Empty).arg("field", name))) } else { Ok(v) }
         };
+        lines.push(line);
         match kind {
             CsvKind::Projects => out.projects.push(Project {
                 id: ProjectId::new(need("id")?),
@@ -284,7 +503,7 @@ pub fn read_csv(path: &Path, kind: CsvKind) -> Result<ReferenceImport> {
                 id: BuildingId::new(need("id")?),
                 project_id: ProjectId::new(need("project_id")?),
                 name: need("name")?,
-                acceptance_date: opt_date(&get("acceptance_date"), line, "acceptance_date")?,
+                acceptance_date: opt_date(&get("acceptance_date"), "acceptance_date").map_err(on_line)?,
                 contractor_id: Some(get("contractor_id")).filter(|s| !s.is_empty()).map(ContractorId::new),
             }),
             CsvKind::Units => out.units.push(Unit {
@@ -293,13 +512,17 @@ pub fn read_csv(path: &Path, kind: CsvKind) -> Result<ReferenceImport> {
                 building_id: BuildingId::new(need("building_id")?),
                 label: need("label")?,
                 address: get("address"),
-                handover_date: opt_date(&get("handover_date"), line, "handover_date")?,
-                acceptance_date: opt_date(&get("acceptance_date"), line, "acceptance_date")?,
+                handover_date: opt_date(&get("handover_date"), "handover_date").map_err(on_line)?,
+                acceptance_date: opt_date(&get("acceptance_date"), "acceptance_date").map_err(on_line)?,
             }),
             CsvKind::People => out.people.push(Person {
                 id: PersonId::new(need("id")?),
                 name: need("name")?,
-                roles: list(&need("roles")?).iter().map(|r| role(r, line)).collect::<Result<_>>()?,
+                roles: list(&need("roles")?)
+                    .iter()
+                    .map(|r| role(r))
+                    .collect::<std::result::Result<_, _>>()
+                    .map_err(on_line)?,
                 skills: list(&get("skills")),
                 phone: get("phone"),
                 active: !matches!(get("active").to_ascii_lowercase().as_str(), "false" | "no" | "0" | "否"),
@@ -312,11 +535,52 @@ pub fn read_csv(path: &Path, kind: CsvKind) -> Result<ReferenceImport> {
             }),
         }
     }
-    Ok(out)
+    let mut origins = Origins { file: file.to_owned(), csv: true, ..Origins::default() };
+    origins.lines.insert(kind.record_kind(), lines);
+    Ok((out, origins))
 }
 
-/// Read a JSON import bundle.
-pub fn read_json(path: &Path) -> Result<ReferenceImport> {
+/// Read a JSON import bundle. Keys the bundle's records do not have (a misspelled `handover_dat`)
+/// are refused, naming the record.
+pub fn read_json(path: &Path) -> Result<(ReferenceImport, Origins)> {
     let data = std::fs::read(path).map_err(|source| Error::Io { path: path.to_owned(), source })?;
-    serde_json::from_slice(&data).map_err(|e| Error::Invalid(format!("{}: {e}", path.display())))
+    let file = file_name(path);
+    let unreadable = |e: serde_json::Error| {
+        bad(Msg::new(Key::ImportUnreadable)
+            .arg("file", file.as_str())
+            .arg("format", "JSON")
+            .arg("where", Msg::new(Key::LineOf).arg("file", file.as_str()).arg("line", e.line()).text()))
+    };
+    let value: serde_json::Value = serde_json::from_slice(&data).map_err(unreadable)?;
+    let import: ReferenceImport = serde_json::from_value(value.clone()).map_err(unreadable)?;
+    let origins = Origins { file: file.clone(), csv: false, ..Origins::default() };
+    // Every key given must be one the record has: compare with the record written back.
+    let again = serde_json::to_value(&import).map_err(unreadable)?;
+    for (section, kind) in [
+        ("projects", "project"),
+        ("buildings", "building"),
+        ("units", "unit"),
+        ("people", "person"),
+        ("contractors", "contractor"),
+        ("categories", "category"),
+        ("devices", "device"),
+    ] {
+        let (Some(given), Some(read)) =
+            (value.get(section).and_then(|v| v.as_array()), again.get(section).and_then(|v| v.as_array()))
+        else {
+            continue;
+        };
+        for (i, (g, r)) in given.iter().zip(read).enumerate() {
+            let (Some(g), Some(r)) = (g.as_object(), r.as_object()) else { continue };
+            if let Some(k) = g.keys().find(|k| !r.contains_key(*k)) {
+                let known = r.keys().cloned().collect::<Vec<_>>().join(", ");
+                return Err(bad(Msg::new(Key::ImportUnknownColumn)
+                    .arg("file", origins.at(kind, i))
+                    .arg("column", k.as_str())
+                    .arg("kind", kind_label(kind))
+                    .arg("known", known)));
+            }
+        }
+    }
+    Ok((import, origins))
 }

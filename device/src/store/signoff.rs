@@ -6,18 +6,20 @@ use super::{Ctx, Store};
 use crate::error::{Error, Result};
 use automerge::ChangeHash;
 use ed25519_dalek::VerifyingKey;
-use rusqlite::{OptionalExtension, params};
+use rusqlite::params;
 use serde::Serialize;
 use signoff_core::doc;
 use signoff_core::edit::Edit;
 use signoff_core::ids::OrderId;
 use signoff_core::model::Assignee;
+use signoff_core::msg::{Key, Msg};
 use signoff_core::rules::status::EventState;
 use signoff_core::signoff::strokes::Signature;
 use signoff_core::signoff::{
     Place, STATEMENT_VERSION, Signatory, SignedStatement, SignerRole, Statement, StatementKind, Summary, Verdict,
-    summary_of, verify,
+    summary_of,
 };
+use signoff_core::validate::{self, Field};
 use signoff_core::view::OrderView;
 
 /// What the owner is shown and signs: the summary at fixed heads.
@@ -96,14 +98,15 @@ fn heads_hex(heads: &[ChangeHash]) -> Vec<String> {
 impl Store {
     /// The public key of a device this store knows (itself included).
     pub fn device_key(&self, device: &str) -> Option<VerifyingKey> {
-        let hex: Option<String> = self
-            .conn
-            .query_row("SELECT public_key FROM devices WHERE id = ?1", [device], |r| r.get(0))
-            .optional()
-            .ok()
-            .flatten();
-        let bytes = data_encoding::HEXLOWER_PERMISSIVE.decode(hex?.as_bytes()).ok()?;
-        VerifyingKey::from_bytes(&<[u8; 32]>::try_from(bytes).ok()?).ok()
+        self.keys.get(device).copied()
+    }
+
+    /// Read the device keys again (after an import or a sync brought new ones) and forget cached
+    /// verdicts, so statements from devices that were unknown verify now.
+    pub(crate) fn reload_keys(&mut self) -> Result<()> {
+        self.keys = super::load_keys(&self.conn)?;
+        self.cache.clear();
+        Ok(())
     }
 
     /// Record another device's public key (from the office's reference data or, later, sync).
@@ -112,15 +115,14 @@ impl Store {
             .decode(public_key_hex.as_bytes())
             .ok()
             .and_then(|b| <[u8; 32]>::try_from(b).ok())
-            .ok_or_else(|| Error::Invalid(format!("device {id}: not an Ed25519 public key")))?;
-        VerifyingKey::from_bytes(&bytes)
-            .map_err(|_| Error::Invalid(format!("device {id}: not an Ed25519 public key")))?;
+            .ok_or_else(|| Error::Invalid(Msg::new(Key::NotAPublicKey).arg("id", id)))?;
+        VerifyingKey::from_bytes(&bytes).map_err(|_| Error::Invalid(Msg::new(Key::NotAPublicKey).arg("id", id)))?;
         self.conn.execute(
             "INSERT INTO devices(id, public_key, name) VALUES (?1, ?2, ?3) \
              ON CONFLICT(id) DO UPDATE SET public_key = excluded.public_key, name = excluded.name",
             params![id, data_encoding::HEXLOWER.encode(&bytes), name],
         )?;
-        Ok(())
+        self.reload_keys()
     }
 
     /// This device's public key (hex), for the office's registry.
@@ -140,22 +142,28 @@ impl Store {
     /// Sign: make the statement over the frozen (or current) heads, sign it with the device key and
     /// record it with a `signed_off` event. Refused (nothing written) unless the order is completed.
     pub fn sign(&mut self, id: &OrderId, req: SignRequest, ctx: &Ctx) -> Result<(OrderView, SignedStatement)> {
-        if req.name.trim().is_empty() {
-            return Err(signoff_core::Rejection::Empty { field: "name" }.into());
+        let name = validate::text(Field::SignerName, &req.name)?;
+        let opinion = validate::text(Field::Opinion, &req.opinion)?;
+        if let Some(r) = req.rating {
+            validate::int(Field::Rating, i64::from(r))?;
         }
+        let frozen_gone = || Error::Invalid(Msg::new(Key::FrozenGone));
         let mut loaded = self.take_doc(id.as_str())?;
         let heads: Vec<ChangeHash> = match &req.heads {
-            Some(h) => h
-                .iter()
-                .map(|s| s.parse().map_err(|_| Error::Invalid(format!("{s} is not a change hash"))))
-                .collect::<Result<_>>()?,
+            Some(h) => match h.iter().map(|s| s.parse()).collect::<std::result::Result<Vec<ChangeHash>, _>>() {
+                Ok(h) => h,
+                Err(_) => {
+                    self.cache.put(id.as_str(), loaded);
+                    return Err(frozen_gone());
+                }
+            },
             None => loaded.doc.get_heads(),
         };
         let at = match doc::read_at(&loaded.doc, &heads) {
             Ok(o) if heads.iter().all(|h| loaded.doc.get_change_by_hash(h).is_some()) => o,
             _ => {
                 self.cache.put(id.as_str(), loaded);
-                return Err(Error::Invalid("the frozen sign-off is not in this order any more".into()));
+                return Err(frozen_gone());
             }
         };
         let order = &loaded.order;
@@ -175,9 +183,9 @@ impl Store {
             official_no: order.official_no.clone(),
             heads: heads_hex(&heads),
             summary: summary_of(&at),
-            signer: Signatory { name: req.name.trim().to_owned(), role: req.role },
+            signer: Signatory { name, role: req.role },
             rating: req.rating,
-            opinion: req.opinion.trim().to_owned(),
+            opinion,
             strokes_sha256: signoff_core::signoff::sha256_hex(&strokes),
             signed_at_ms: ctx.now.timestamp_millis(),
             hlc: hlc.to_string(),
@@ -190,10 +198,11 @@ impl Store {
         Ok((view, signed))
     }
 
-    /// Every statement of an order with its verdict now.
+    /// Every statement of an order with its verdict now, and whether it counts.
     pub fn verify_statements(&mut self, id: &OrderId) -> Result<Vec<StatementReport>> {
-        let loaded = self.take_doc(id.as_str())?;
-        let fold = signoff_core::rules::status::fold(&loaded.order.events);
+        let mut loaded = self.take_doc(id.as_str())?;
+        let verdicts = self.verdicts(&loaded.doc, &loaded.order, &mut loaded.genuine);
+        let fold = signoff_core::rules::status::fold(&loaded.order.events, &verdicts);
         let counted: std::collections::HashSet<&str> = loaded
             .order
             .events
@@ -207,7 +216,6 @@ impl Store {
                 _ => None,
             })
             .collect();
-        let key_of = |d: &str| self.device_key(d);
         let reports = loaded
             .order
             .statements
@@ -222,7 +230,7 @@ impl Store {
                     opinion: st.as_ref().map(|x| x.opinion.clone()).unwrap_or_default(),
                     signed_at_ms: st.as_ref().map(|x| x.signed_at_ms),
                     device: st.as_ref().map(|x| x.device.clone()),
-                    verdict: verify(&loaded.doc, s, &key_of),
+                    verdict: verdicts.get(&s.id).cloned().unwrap_or(Verdict::NotVerified),
                     counted: counted.contains(s.id.as_str()),
                 }
             })

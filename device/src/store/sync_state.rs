@@ -11,6 +11,7 @@ use crate::error::{Error, Result};
 use automerge::ChangeHash;
 use rusqlite::{OptionalExtension, Transaction, params};
 use signoff_core::ids::{OrderId, PersonId};
+use signoff_core::msg::Text;
 use signoff_core::wire::{DocPush, EnrolResponse, Heads, RejectCode, SyncResponse, WireId, pack_heads, unpack_heads};
 
 /// Count a local write to `doc` (part of the write's transaction).
@@ -53,8 +54,8 @@ pub enum SyncState {
     Rejected {
         /// Machine-readable reason.
         code: String,
-        /// For people.
-        reason: String,
+        /// For people, in both languages.
+        reason: Text,
     },
 }
 
@@ -97,14 +98,16 @@ pub struct Applied {
     pub received: usize,
     /// Pushed documents accepted.
     pub accepted: usize,
-    /// Pushed documents refused, with reasons.
-    pub rejected: Vec<(String, String)>,
+    /// Pushed documents refused, with what to tell the user (the server's code in the catalogue's words).
+    pub rejected: Vec<(String, Text)>,
     /// Orders this device may no longer see.
     pub gone: usize,
     /// Documents that could not be merged (kept for the next sync, cursor not advanced).
     pub failed: Vec<(String, String)>,
     /// Reference data arrived.
     pub reference: bool,
+    /// Quarantined orders restored from the server's copy, with what the user must be told.
+    pub restored: Vec<(String, Text)>,
 }
 
 impl Store {
@@ -220,11 +223,24 @@ impl Store {
         }
         let by = self.me.clone().unwrap_or_else(|| PersonId::new("sync"));
         let ctx = Ctx { source: Source::Sync, by, now };
+        // Quarantined orders come back whole: restored, not merged into bytes that do not load.
+        let mut docs = Vec::with_capacity(resp.docs.len());
+        for pull in &resp.docs {
+            let id = pull.id.to_text();
+            if pull.full && self.is_quarantined(&id)? {
+                match self.restore_from_server(&OrderId::new(id.clone()), &pull.bytes, &ctx) {
+                    Ok(msg) => report.restored.push((id, msg.text())),
+                    Err(e) => report.failed.push((id, e.to_string())),
+                }
+            } else {
+                docs.push(pull);
+            }
+        }
         let items: Vec<(OrderId, &[u8])> =
-            resp.docs.iter().map(|p| (OrderId::new(p.id.to_text()), p.bytes.as_slice())).collect();
+            docs.iter().map(|p| (OrderId::new(p.id.to_text()), p.bytes.as_slice())).collect();
         let outcomes = self.receive_many(&items, &ctx);
         let mut bases = Vec::new();
-        for (pull, outcome) in resp.docs.iter().zip(outcomes) {
+        for (pull, outcome) in docs.iter().zip(outcomes) {
             let id = pull.id.to_text();
             let complete = match &outcome {
                 Ok((_, heads)) => {
@@ -285,11 +301,14 @@ impl Store {
                 continue;
             }
             let code = signoff_core::doc::code_of(&rej.code);
+            let text = rej.text.clone().unwrap_or_else(|| rej.code.msg().text());
+            tracing::info!(order = %id, code = %code, reason = %rej.reason, "the server refused an order");
+            // The reason kept is what the user reads, in both languages (`zh\nen`).
             tx.execute(
                 "UPDATE sync_docs SET rejected_seq = ?2, reject_code = ?3, reject_reason = ?4 WHERE doc = ?1",
-                params![id, out.covers, code, rej.reason],
+                params![id, out.covers, code, format!("{}\n{}", text.zh, text.en)],
             )?;
-            report.rejected.push((id, rej.reason.clone()));
+            report.rejected.push((id, text));
         }
         for gone in &resp.gone {
             tx.execute("UPDATE sync_docs SET gone = 1 WHERE doc = ?1", [gone.to_text()])?;
@@ -321,7 +340,14 @@ impl Store {
         Ok(match row {
             None => SyncState::LocalOnly,
             Some((_, local, pushed, Some(rej), code, reason)) if rej >= local && local > pushed => {
-                SyncState::Rejected { code: code.unwrap_or_default(), reason: reason.unwrap_or_default() }
+                let code = code.unwrap_or_default();
+                // Stored as `zh\nen`; a reason kept by an older build is the server's English words:
+                // shown by its code instead.
+                let reason = match reason.as_deref().and_then(|r| r.split_once('\n')) {
+                    Some((zh, en)) => Text::new(zh, en),
+                    None => signoff_core::doc::from_code::<RejectCode>(&code).unwrap_or(RejectCode::Other).msg().text(),
+                };
+                SyncState::Rejected { code, reason }
             }
             Some((base, local, pushed, ..)) if local > pushed => {
                 if base.is_empty() && pushed == 0 {

@@ -10,12 +10,18 @@
 pub mod backoff;
 
 use crate::error::{Error, Result};
+use signoff_core::msg::{Key, Msg};
+
+/// The first characters of a photo's hash, for messages.
+fn short(sha: &str) -> String {
+    sha.chars().take(12).collect()
+}
 use crate::store::Store;
 use crate::store::sync_state::Outgoing;
 use reqwest::StatusCode;
 use reqwest::blocking::{Client as Http, Response};
 use signoff_core::wire::{
-    self, ApiError, EnrolRequest, EnrolResponse, RejectCode, SYNC_MEDIA_TYPE, SyncRequest, WIRE_VERSION,
+    self, ApiError, EnrolRequest, EnrolResponse, RejectCode, SYNC_MEDIA_TYPE, SyncRequest, WIRE_VERSION, WireId,
 };
 use std::time::Duration;
 
@@ -74,8 +80,11 @@ pub struct SyncReport {
     pub accepted: usize,
     /// Documents merged from the server.
     pub received: usize,
-    /// Refused documents with reasons (kept on this device).
-    pub rejected: Vec<(String, String)>,
+    /// Refused documents with what to tell the user (kept on this device).
+    pub rejected: Vec<(String, signoff_core::msg::Text)>,
+    /// Damaged orders restored from the server's copy, with what to tell the user (nothing lost, or
+    /// which kinds of unsynced change were lost).
+    pub restored: Vec<(String, signoff_core::msg::Text)>,
     /// Orders this device may no longer see.
     pub gone: usize,
     /// Photos uploaded.
@@ -120,7 +129,7 @@ impl Client {
             .map_err(network)?;
         let url = url.trim_end_matches('/').to_owned();
         if !(url.starts_with("http://") || url.starts_with("https://")) {
-            return Err(Error::Invalid(format!("{url} is not an http(s) address")));
+            return Err(Error::Invalid(Msg::new(Key::BadUrl).arg("value", url)));
         }
         Ok(Client { http, url, token })
     }
@@ -212,7 +221,7 @@ impl Client {
                 (_, _) => last_err = Some(refused(head)),
             }
         }
-        Err(last_err.unwrap_or_else(|| Error::Invalid(format!("photo {sha} could not be uploaded"))))
+        Err(last_err.unwrap_or_else(|| Error::Invalid(Msg::new(Key::PhotoUploadFailed).arg("name", short(sha)))))
     }
 
     /// Download a blob, resuming with `Range` after a broken connection.
@@ -242,10 +251,13 @@ impl Client {
             }
             match std::io::copy(&mut resp, &mut got) {
                 Ok(_) => return Ok(got),
-                Err(e) => last_err = Some(Error::Invalid(format!("photo {sha}: {e}"))),
+                Err(e) => {
+                    tracing::warn!(photo = %sha, error = %e, "a downloaded photo could not be stored");
+                    last_err = Some(Error::Invalid(Msg::new(Key::PhotoDownloadFailed).arg("name", short(sha))));
+                }
             }
         }
-        Err(last_err.unwrap_or_else(|| Error::Invalid(format!("photo {sha} could not be downloaded"))))
+        Err(last_err.unwrap_or_else(|| Error::Invalid(Msg::new(Key::PhotoDownloadFailed).arg("name", short(sha)))))
     }
 }
 
@@ -284,6 +296,7 @@ pub fn sync_documents(store: &mut Store, client: &Client, progress: &mut dyn FnM
             push: out.iter().map(|o| o.push.clone()).collect(),
             max_bytes: None,
             reference_seq: store.reference_seq()?,
+            want: store.wanted()?.iter().filter_map(|id| WireId::parse(id)).collect(),
         };
         let resp = client.sync(&req)?;
         report.round_trips += 1;
@@ -293,9 +306,11 @@ pub fn sync_documents(store: &mut Store, client: &Client, progress: &mut dyn FnM
         report.received += applied.received;
         report.gone += applied.gone;
         report.rejected.extend(applied.rejected);
+        report.restored.extend(applied.restored);
         progress(Progress::Round { pushed: out.len(), received: applied.received, more: resp.more });
         if let Some((id, why)) = applied.failed.first() {
-            return Err(Error::Invalid(format!("order {id} from the server could not be stored: {why}")));
+            tracing::warn!(order = %id, why = %why, "an order from the server could not be stored");
+            return Err(Error::Invalid(Msg::new(Key::ReceivedUnreadable).arg("id", id.to_string())));
         }
         let resend = resp.rejected.iter().any(|r| r.code == RejectCode::MissingChanges);
         if !resp.more && !resend && out.len() < PUSH_DOCS {

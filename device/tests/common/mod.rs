@@ -11,7 +11,7 @@ use std::path::{Path, PathBuf};
 
 pub fn demo_reference() -> ReferenceImport {
     let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../demo/reference.json");
-    read_json(&path).unwrap_or_else(|e| panic!("demo reference: {e}"))
+    read_json(&path).unwrap_or_else(|e| panic!("demo reference: {e}")).0
 }
 
 pub fn t0() -> DateTime<Utc> {
@@ -109,5 +109,7 @@ pub fn sign(
         strokes: signature(),
         place: None,
     };
-    s.sign(id, request, &ctx(name, minutes)).map(|(_, st)| st)
+    // Recorded on this device by its user (the signer is the person named in the statement).
+    let by = s.me().map_or_else(|| "wang".to_owned(), ToString::to_string);
+    s.sign(id, request, &ctx(&by, minutes)).map(|(_, st)| st)
 }

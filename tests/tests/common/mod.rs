@@ -191,7 +191,7 @@ impl Device {
 }
 
 pub fn demo_reference() -> signoff_device::store::reference::ReferenceImport {
-    read_json(&repo().join("demo/reference.json")).unwrap()
+    read_json(&repo().join("demo/reference.json")).unwrap().0
 }
 
 pub fn t0() -> DateTime<Utc> {
@@ -279,6 +279,7 @@ pub fn push_request(
         push: vec![DocPush { id: WireId::parse(id).unwrap(), base: Heads(base), heads: Heads(heads), changes }],
         max_bytes: None,
         reference_seq: None,
+        want: vec![],
     })
     .unwrap()
 }

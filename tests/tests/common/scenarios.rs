@@ -32,6 +32,7 @@ pub fn killed_mid_sync_loses_nothing_acknowledged(mut server: Server) {
                 push: out.iter().map(|o| o.push.clone()).collect(),
                 max_bytes: None,
                 reference_seq: None,
+                want: vec![],
             };
             match client.sync(&req) {
                 Ok(resp) => {

@@ -116,4 +116,9 @@ updated_ms: number,
 /**
  * The largest HLC in the document (fixed-width text, sorts like the clock).
  */
-max_hlc: string, };
+max_hlc: string, 
+/**
+ * The document does not load whole: quarantined until a sync restores it (the row is the last
+ * one written from it).
+ */
+damaged: boolean, };

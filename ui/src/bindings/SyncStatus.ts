@@ -2,6 +2,7 @@
 import type { AppError } from "./AppError";
 import type { SyncPhase } from "./SyncPhase";
 import type { SyncReport } from "./SyncReport";
+import type { Text } from "./Text";
 
 /**
  * The sync screen and badge.
@@ -32,9 +33,9 @@ pending_orders: number,
  */
 pending_photos: number, 
 /**
- * Orders whose latest changes the server refused (number, reason).
+ * Orders whose latest changes the server refused (number, reason in both languages).
  */
-rejected: Array<[string, string]>, 
+rejected: Array<[string, Text]>, 
 /**
  * The last failure.
  */

@@ -8,4 +8,4 @@ export type Verdict = { "verdict": "valid" } | { "verdict": "invalid_signature" 
 /**
  * The fields with their signed and current values.
  */
-fields: Array<FieldChange>, };
+fields: Array<FieldChange>, } | { "verdict": "not_verified" };

@@ -29,3 +29,13 @@ export const PARTY: Record<string, { zh: string; en: string }> = {
   warranty_contractor: { zh: "保修施工单位", en: "warranty contractor" },
   undetermined: { zh: "待定", en: "to be decided" },
 };
+
+export const VERDICT: Record<string, { zh: string; en: string }> = {
+  valid: { zh: "签认有效", en: "valid" },
+  invalid_signature: { zh: "签名无效", en: "invalid signature" },
+  unknown_device: { zh: "未知设备", en: "unknown device" },
+  heads_not_in_document: { zh: "签认内容不在本工单中", en: "covers changes this order does not have" },
+  summary_mismatch: { zh: "签认摘要与工单不符", en: "summary does not match the order" },
+  changed_after_signoff: { zh: "签认后内容有改动", en: "changed after sign-off" },
+  not_verified: { zh: "未验证", en: "not verified" },
+};

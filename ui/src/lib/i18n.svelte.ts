@@ -1,7 +1,7 @@
 // zh-CN (default) and en. The domain's own labels (statuses, deadlines, parties, timeline events,
 // verdicts) come generated from Rust (bindings/labels.ts, OrderDetail); this file has the UI's words.
 import type { Lang } from './format';
-import { STATUS, DEADLINE, PARTY } from '../bindings/labels';
+import { STATUS, DEADLINE, PARTY, VERDICT } from '../bindings/labels';
 
 const saved = typeof localStorage !== 'undefined' ? localStorage.getItem('signoff.lang') : null;
 export const ui = $state<{ lang: Lang }>({ lang: saved === 'en' ? 'en' : 'zh' });
@@ -137,6 +137,8 @@ const words = {
   server: ['服务器', 'Server'],
   signedBy: ['签字人', 'Signed by'],
   verdict: ['核验', 'Verification'],
+  signoffNotCounted: ['签认不计入（验证未通过）', 'Sign-off does not count (verification failed)'],
+  changedAfterSignoff: ['签认后内容有改动', 'Changed after sign-off'],
   changedFields: ['改动', 'Changed'],
   noneYet: ['暂无', 'None yet'],
   review: ['审核', 'Review'],
@@ -162,6 +164,7 @@ function pick(table: Record<string, { zh: string; en: string }>, code: string | 
 export const statusLabel = (code: string | null | undefined) => pick(STATUS, code);
 export const deadlineLabel = (code: string | null | undefined) => pick(DEADLINE, code);
 export const partyLabel = (code: string | null | undefined) => pick(PARTY, code);
+export const verdictLabel = (code: string | null | undefined) => pick(VERDICT, code);
 
 /** A message pair from Rust in the current language. */
 export function msg(m: { zh: string; en: string } | null | undefined): string {

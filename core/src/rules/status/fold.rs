@@ -4,6 +4,7 @@
 use super::{Attention, Derived, EventState, Status, StatusFold};
 use crate::ids::{EventId, PersonId};
 use crate::model::{Assignee, Event, EventKind, KeepSide};
+use crate::signoff::{Verdict, Verdicts};
 use std::collections::HashMap;
 
 #[derive(Debug, Clone)]
@@ -22,7 +23,17 @@ struct Ignored {
     acknowledged: bool,
 }
 
+#[derive(Debug, Clone)]
+struct Unverified {
+    event: EventId,
+    statement: String,
+    verdict: Verdict,
+    acknowledged: bool,
+}
+
 struct Fold<'a> {
+    verdicts: &'a Verdicts,
+    unverified: Vec<Unverified>,
     by_id: HashMap<&'a str, &'a Event>,
     /// Applied chain with the state after each event.
     chain: Vec<(EventId, Derived)>,
@@ -81,6 +92,21 @@ impl<'a> Fold<'a> {
             self.resolve(e, conflict, *keep);
             return;
         }
+        // A sign-off counts only when its statement verifies: signed by the named device's key over
+        // exactly what the order held at the signed heads. Anything else is set aside and flagged.
+        if let EventKind::SignedOff { statement, .. } = &e.kind {
+            let verdict = self.verdicts.get(statement).cloned().unwrap_or(Verdict::NotVerified);
+            if !verdict.is_genuine() {
+                self.states.insert(e.id.clone(), EventState::Ignored);
+                self.unverified.push(Unverified {
+                    event: e.id.clone(),
+                    statement: statement.clone(),
+                    verdict,
+                    acknowledged: false,
+                });
+                return;
+            }
+        }
         let head = self.head().cloned();
         if e.prev == head {
             match self.state().apply(e) {
@@ -126,6 +152,11 @@ impl<'a> Fold<'a> {
     fn resolve(&mut self, e: &'a Event, target: &EventId, keep: KeepSide) {
         if let Some(ig) = self.ignored.iter_mut().find(|i| &i.event == target) {
             ig.acknowledged = true;
+            self.states.insert(e.id.clone(), EventState::Record);
+            return;
+        }
+        if let Some(u) = self.unverified.iter_mut().find(|u| &u.event == target) {
+            u.acknowledged = true;
             self.states.insert(e.id.clone(), EventState::Record);
             return;
         }
@@ -194,6 +225,13 @@ impl<'a> Fold<'a> {
         }
         for i in self.ignored.iter().filter(|i| !i.acknowledged) {
             attention.push(Attention::Ignored { event: i.event.clone(), status: i.status, reason: i.reason.clone() });
+        }
+        for u in self.unverified.iter().filter(|u| !u.acknowledged) {
+            attention.push(Attention::UnverifiedSignoff {
+                event: u.event.clone(),
+                statement: u.statement.clone(),
+                verdict: u.verdict.clone(),
+            });
         }
         if derived.status == Some(Status::SignoffRefused)
             && let Some((id, _)) = self.chain.iter().rev().find(|(id, _)| {
@@ -272,11 +310,15 @@ fn contradicts(a: &Event, b: &Event) -> bool {
     one_way(a, b) || one_way(b, a)
 }
 
-/// Fold the events of one order. `events` may be in any order.
-pub fn fold(events: &[Event]) -> StatusFold {
+/// Fold the events of one order. `events` may be in any order. `verdicts` says how each statement
+/// of the order verified ([`crate::signoff::verify_all`]); a `signed_off` event whose statement is
+/// missing from it or did not verify does not count.
+pub fn fold(events: &[Event], verdicts: &Verdicts) -> StatusFold {
     let mut ordered: Vec<&Event> = events.iter().filter(|e| e.kind.is_status_event()).collect();
     ordered.sort_by(|a, b| a.order_key().cmp(&b.order_key()));
     let mut f = Fold {
+        verdicts,
+        unverified: Vec::new(),
         by_id: events.iter().map(|e| (e.id.as_str(), e)).collect(),
         chain: Vec::new(),
         conflicts: Vec::new(),

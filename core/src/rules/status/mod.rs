@@ -306,6 +306,25 @@ pub enum Attention {
         /// Why it was not applied.
         reason: String,
     },
+    /// A sign-off whose statement does not verify (forged, altered, from an unknown device, or
+    /// describing something the order never held): it does not count. Acknowledge it with a
+    /// `resolved` event naming it once the office has dealt with it.
+    UnverifiedSignoff {
+        /// The `signed_off` event.
+        event: EventId,
+        /// Its statement id.
+        statement: String,
+        /// Why it does not count.
+        verdict: crate::signoff::Verdict,
+    },
+    /// A counted sign-off whose signed content has changed since: the signature is genuine but no
+    /// longer covers what the order says.
+    ChangedAfterSignoff {
+        /// The statement.
+        statement: String,
+        /// The signed fields that changed, with their old and new values.
+        fields: Vec<crate::signoff::FieldChange>,
+    },
     /// The owner refused to sign; the office must follow up.
     SignoffRefused {
         /// The refusal event.
@@ -371,8 +390,8 @@ pub fn check_local(fold: &StatusFold, kind: &EventKind) -> Result<(), String> {
     if let EventKind::Resolved { conflict, .. } = kind {
         let open = fold.attention.iter().any(|a| match a {
             Attention::Conflict { id, .. } => id == conflict,
-            Attention::Ignored { event, .. } => event == conflict,
-            Attention::SignoffRefused { .. } => false,
+            Attention::Ignored { event, .. } | Attention::UnverifiedSignoff { event, .. } => event == conflict,
+            Attention::SignoffRefused { .. } | Attention::ChangedAfterSignoff { .. } => false,
         });
         return if open { Ok(()) } else { Err(format!("there is no open conflict {conflict}")) };
     }

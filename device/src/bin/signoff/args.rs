@@ -32,6 +32,15 @@ pub enum Lang {
     En,
 }
 
+impl From<Lang> for signoff_core::msg::Lang {
+    fn from(l: Lang) -> Self {
+        match l {
+            Lang::Zh => signoff_core::msg::Lang::Zh,
+            Lang::En => signoff_core::msg::Lang::En,
+        }
+    }
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum UrgencyArg {
     Emergency,

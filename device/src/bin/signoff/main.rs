@@ -1,8 +1,10 @@
 //! `signoff`: the headless CLI over the device store, for scripts, demos and tests. It drives the same
 //! typed API as the app. Human-readable tables by default, `--json` for scripts; bad input gets a
-//! clear message, a non-zero exit status and changes nothing.
+//! clear message from the catalogue in the chosen language, changes nothing, and exits with a status
+//! that says what kind of failure it was (see [`error::Exit`]).
 
 mod args;
+mod error;
 mod render;
 mod run;
 mod sync_cmd;
@@ -24,7 +26,7 @@ fn main() -> ExitCode {
     match run::run(cli) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
-            let (code, message) = render::error_message(&e, lang);
+            let (code, message) = error::message(&e, lang);
             #[allow(clippy::print_stderr)]
             {
                 eprintln!("{message}");

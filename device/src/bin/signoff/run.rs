@@ -4,8 +4,9 @@ use crate::args::{
     BlobsCommand, CauseArg, ChannelArg, Cli, Command, FilterArgs, KeepArg, Lang, PhotoCommand, StageArg, UrgencyArg,
 };
 use crate::args::{KindArg, RoleArg};
+use crate::error::{CliError, Exit};
 use crate::{render, time};
-use anyhow::{Context, Result, anyhow, bail};
+use anyhow::{Context, Result};
 use chrono::{DateTime, Utc};
 use signoff_core::edit::{Edit, FieldEdit, NewMaterial};
 use signoff_core::ids::{ContractorId, EventId, OrderId, PersonId, UnitId};
@@ -13,9 +14,12 @@ use signoff_core::model::{
     Assignee, Callback, Cause, Channel, KeepSide, NewOrder, OrderKind, PhotoStage, Reporter, UnitRef, Urgency,
 };
 use signoff_core::money::{Money, Quantity};
+use signoff_core::msg::{Key, Msg, Text};
 use signoff_core::rules::status::Status;
+use signoff_core::signoff::Verdict;
 use signoff_core::signoff::strokes::{Signature, Stroke};
 use signoff_core::signoff::{Place, SignerRole, StatementKind};
+use signoff_core::validate::{self, Field};
 use signoff_device::store::query::ListFilter;
 use signoff_device::store::reference::{CsvKind, read_csv, read_json};
 use signoff_device::{Ctx, InitOptions, Source, Store};
@@ -48,9 +52,11 @@ struct Env {
 
 impl Env {
     fn ctx(&self) -> Result<Ctx> {
-        let by = self.actor.clone().or_else(|| self.store.me().map(|p| p.to_string())).ok_or_else(|| {
-            anyhow!("who is acting? pass --as PERSON (or set the device's person with `signoff init --person`)")
-        })?;
+        let by = self
+            .actor
+            .clone()
+            .or_else(|| self.store.me().map(|p| p.to_string()))
+            .ok_or_else(|| CliError::bad(Msg::new(Key::NoActor)))?;
         Ok(Ctx { source: Source::Ui, by: PersonId::new(by), now: self.now })
     }
 
@@ -79,7 +85,7 @@ impl Env {
         for s in &f.statuses {
             statuses.push(Status::from_code(s).ok_or_else(|| {
                 let all: Vec<&str> = Status::ALL.iter().map(|s| s.code()).collect();
-                anyhow!("unknown status {s:?}; one of: {}", all.join(", "))
+                CliError::bad(Msg::new(Key::UnknownStatus).arg("value", s.as_str()).arg("known", all.join(", ")))
             })?);
         }
         let assignee = match (f.mine, &f.assignee) {
@@ -120,7 +126,13 @@ pub fn run(cli: Cli) -> Result<()> {
     }
     let store = Store::open(&path)?;
     let now = match now.as_deref() {
-        Some(s) => time::parse(s, Utc::now(), store.settings().tz()).context("--now")?,
+        Some(s) => {
+            // Back-filling paper forms is fine; a time ahead of this device's clock is not: it would
+            // become the clock of every later edit.
+            let t = time::parse(s, Utc::now(), store.settings().tz())?;
+            validate::time(Field::ActionTime, t.timestamp_millis(), Utc::now())?;
+            t
+        }
         None => Utc::now(),
     };
     let mut env = Env { store, now, json, lang, actor: as_person };
@@ -128,20 +140,17 @@ pub fn run(cli: Cli) -> Result<()> {
         Command::Init { .. } => Ok(()),
         Command::Import { file, kind } => {
             let is_csv = file.extension().is_some_and(|e| e.eq_ignore_ascii_case("csv"));
-            let import = if is_csv {
+            let (import, origins) = if is_csv {
                 let kind_name =
                     kind.or_else(|| file.file_stem().map(|s| s.to_string_lossy().into_owned())).unwrap_or_default();
                 let kind = CsvKind::parse(&kind_name).ok_or_else(|| {
-                    anyhow!(
-                        "what does {} hold? pass --kind projects|buildings|units|people|contractors",
-                        file.display()
-                    )
+                    CliError::bad(Msg::new(Key::ImportWhichKind).arg("file", file.display().to_string()))
                 })?;
                 read_csv(&file, kind)?
             } else {
                 read_json(&file)?
             };
-            let report = env.store.import_reference(&import)?;
+            let report = env.store.import_reference_from(&import, &origins)?;
             render::imported(&report, json, lang)
         }
         Command::New {
@@ -202,12 +211,15 @@ pub fn run(cli: Cli) -> Result<()> {
                     let id = env.find(&order)?;
                     let s = env.store.dispatch_suggestion(&id)?;
                     let first = s.candidates.first().ok_or_else(|| {
-                        anyhow!("no technician can take this job now: {}", render::skipped_text(&s, lang))
+                        CliError::bad(Msg::new(Key::NoTechnicianFree).arg(
+                            "why",
+                            Text::new(render::skipped_text(&s, Lang::Zh), render::skipped_text(&s, Lang::En)),
+                        ))
                     })?;
                     let why = if note.is_empty() { "轮流派工 round-robin".to_owned() } else { note };
                     (Assignee::Technician(first.person.clone()), why)
                 }
-                _ => bail!("say who: --to PERSON, --contractor ID or --auto"),
+                _ => return Err(CliError::bad(Msg::new(Key::SayWho))),
             };
             env.edit(&order, Edit::Assign { assignee, note })
         }
@@ -231,7 +243,7 @@ pub fn run(cli: Cli) -> Result<()> {
                 (true, false, false) => Callback { reached: true, satisfied: Some(true), rating, note },
                 (false, true, false) => Callback { reached: true, satisfied: Some(false), rating, note },
                 (false, false, true) => Callback { reached: false, satisfied: None, rating, note },
-                _ => bail!("say how it went: --satisfied, --unsatisfied or --unreached"),
+                _ => return Err(CliError::bad(Msg::new(Key::SayHow))),
             };
             env.edit(&order, Edit::Callback(c))
         }
@@ -263,7 +275,7 @@ pub fn run(cli: Cli) -> Result<()> {
             fields.extend(findings.map(FieldEdit::Findings));
             fields.extend(work.map(FieldEdit::WorkDone));
             if fields.is_empty() {
-                bail!("nothing to change: give --description, --location, --category, --urgency, --findings or --work");
+                return Err(CliError::bad(Msg::new(Key::NothingToChange)));
             }
             env.edit(&order, Edit::EditFields { fields })
         }
@@ -287,9 +299,11 @@ pub fn run(cli: Cli) -> Result<()> {
                 (Some(m), _) => m,
                 (None, Some(h)) => {
                     let q: Quantity = h.parse()?;
-                    u32::try_from((q.0 * 60 + 500) / 1000).map_err(|_| anyhow!("--hours {h} is out of range"))?
+                    let minutes = (q.0.saturating_mul(60) + 500) / 1000;
+                    validate::int(Field::Minutes, minutes)?;
+                    u32::try_from(minutes).map_err(|_| CliError::bad(Msg::new(Key::GiveMinutes)))?
                 }
-                (None, None) => bail!("give --minutes or --hours"),
+                (None, None) => return Err(CliError::bad(Msg::new(Key::GiveMinutes))),
             };
             let person = match person {
                 Some(p) => PersonId::new(p),
@@ -336,7 +350,7 @@ pub fn run(cli: Cli) -> Result<()> {
                 rating,
                 opinion,
                 strokes: read_strokes(&strokes)?,
-                place: lat.zip(lon).map(|(lat, lon)| Place::new(lat, lon)),
+                place: lat.zip(lon).map(|(lat, lon)| Place::checked(lat, lon)).transpose()?,
             };
             let (view, _) = env.store.sign(&id, request, &ctx)?;
             render::edited(&view, json, lang)
@@ -346,17 +360,30 @@ pub fn run(cli: Cli) -> Result<()> {
             let id = env.find(&order)?;
             let reports = env.store.verify_statements(&id)?;
             let progress = env.store.signoff_progress(&id)?;
-            render::verification(&reports, &progress, env.store.settings().tz(), json, lang)
+            render::verification(&reports, &progress, env.store.settings().tz(), json, lang)?;
+            // The verdict is the exit status too: scripts must not take a forged signature for a good one.
+            let failed = reports.iter().filter(|r| !r.verdict.is_genuine()).count();
+            if failed > 0 {
+                return Err(CliError::with(
+                    Msg::new(Key::VerificationFailed).arg("count", failed),
+                    Exit::VerificationFailed,
+                ));
+            }
+            if reports.iter().any(|r| r.counted && matches!(r.verdict, Verdict::ChangedAfterSignoff { .. })) {
+                return Err(CliError::with(Msg::new(Key::ChangedSinceSigning), Exit::ChangedAfterSignoff));
+            }
+            Ok(())
         }
         Command::RenderSignature { order, statement, out, scale, .. } => {
-            let Some(order) = order else { bail!("give an order or --strokes FILE") };
+            let Some(order) = order else { return Err(CliError::bad(Msg::new(Key::GiveOrderOrStrokes))) };
             let id = env.find(&order)?;
             let view = env.store.get(&id, env.now)?;
             let chosen = match &statement {
                 Some(s) => view.order.statements.iter().find(|x| x.id.starts_with(s.as_str())),
                 None => view.order.statements.iter().max_by_key(|x| x.statement().map(|s| s.signed_at_ms).unwrap_or(0)),
             };
-            let chosen = chosen.ok_or_else(|| anyhow!("order {order} has no such sign-off"))?;
+            let chosen =
+                chosen.ok_or_else(|| CliError::bad(Msg::new(Key::NoSuchSignoff).arg("order", order.as_str())))?;
             let sig = Signature::decode(&chosen.strokes)?;
             write_signature(&sig, &out, scale, json)
         }
@@ -366,7 +393,7 @@ pub fn run(cli: Cli) -> Result<()> {
                 let check = env.store.check_blobs()?;
                 render::blob_check(&check, json, lang)?;
                 if !check.ok() {
-                    bail!("photo files are damaged or missing (see above)");
+                    return Err(CliError::with(Msg::new(Key::PhotoFilesDamaged), Exit::Failed));
                 }
                 Ok(())
             }
@@ -413,7 +440,9 @@ fn photo(env: &mut Env, command: PhotoCommand) -> Result<()> {
             let failed = outcomes.iter().filter(|o| o.is_err()).count();
             render::photos_added(&outcomes, json)?;
             if failed > 0 {
-                bail!("{failed} of {} photos were not attached (see above)", outcomes.len());
+                return Err(CliError::bad(
+                    Msg::new(Key::PhotosNotAttached).arg("failed", failed).arg("total", outcomes.len()),
+                ));
             }
             Ok(())
         }
@@ -475,7 +504,7 @@ fn read_strokes(path: &std::path::Path) -> Result<Signature> {
         Sized { width: u16, height: u16, strokes: Vec<Stroke> },
     }
     let input: Input = serde_json::from_slice(&data)
-        .with_context(|| format!("{} is not signature_pad JSON or a strokes file", path.display()))?;
+        .map_err(|_| CliError::bad(Msg::new(Key::BadStrokesFile).arg("path", path.display().to_string())))?;
     Ok(match input {
         Input::Pad(strokes) => Signature::from_strokes(&strokes, None)?,
         Input::Sized { width, height, strokes } => Signature::from_strokes(&strokes, Some((width, height)))?,

@@ -1,7 +1,7 @@
 //! `signoff enroll`, `signoff sync [--watch]` and `signoff status`.
 
 use crate::args::Lang;
-use crate::render::{json as print_json, out, t};
+use crate::render::{json as print_json, out, t, txt};
 use anyhow::Result;
 use rand::Rng;
 use signoff_core::ids::OrderId;
@@ -30,6 +30,11 @@ pub fn enroll(store: &mut Store, url: &str, code: &str, name: &str, as_json: boo
     Ok(())
 }
 
+/// Orders are named by id in reports; show the start of the id (numbers are in `signoff status`).
+fn store_number(id: &str) -> &str {
+    id.get(..8).unwrap_or(id)
+}
+
 fn report(r: &SyncReport, as_json: bool, lang: Lang) -> Result<()> {
     if as_json {
         return print_json(r);
@@ -47,7 +52,10 @@ fn report(r: &SyncReport, as_json: bool, lang: Lang) -> Result<()> {
         r.round_trips
     ));
     for (id, why) in &r.rejected {
-        out(&format!("  {} {id}: {why}", t(lang, "被拒绝", "rejected")));
+        out(&format!("  {} {}: {}", t(lang, "被拒绝", "rejected"), store_number(id), txt(lang, why)));
+    }
+    for (_, what) in &r.restored {
+        out(&format!("  ⚠ {}", txt(lang, what)));
     }
     if r.blobs_waiting > 0 {
         out(&format!("  {} {}", r.blobs_waiting, t(lang, "张照片待下次上传", "photos wait for the next sync")));
@@ -94,7 +102,8 @@ pub fn sync(store: &mut Store, watch: bool, interval: u64, photos: bool, as_json
                 {
                     return Err(e);
                 }
-                out(&format!("{}: {e:#}", t(lang, "同步失败，稍后重试", "sync failed; retrying later")));
+                let (_, why) = crate::error::message(&e, lang);
+                out(&format!("{}: {why}", t(lang, "同步失败，稍后重试", "sync failed; retrying later")));
             }
         }
         let delay = schedule.next_delay(ok, rand::rng().random::<f64>());
@@ -113,6 +122,8 @@ pub fn status(store: &mut Store, as_json: bool, lang: Lang) -> Result<()> {
     }
     let gone = store.gone_orders()?;
     let waiting = store.blobs_to_upload()?.len();
+    let damaged = store.quarantined()?;
+    let notices = store.notices()?;
     if as_json {
         return print_json(&serde_json::json!({
             "server": account.as_ref().map(|a| &a.url),
@@ -122,6 +133,8 @@ pub fn status(store: &mut Store, as_json: bool, lang: Lang) -> Result<()> {
             "last_sync_ms": store.last_sync_ms()?,
             "photos_waiting": waiting,
             "gone": gone,
+            "damaged": damaged.iter().map(|(id, n, _)| serde_json::json!({"id": id, "number": n})).collect::<Vec<_>>(),
+            "notices": notices.iter().map(|(_, id, t)| serde_json::json!({"id": id, "zh": t.zh, "en": t.en})).collect::<Vec<_>>(),
             "orders": orders.iter().map(|(n, id, s)| serde_json::json!({"number": n, "id": id, "sync": s})).collect::<Vec<_>>(),
         }));
     }
@@ -156,7 +169,7 @@ pub fn status(store: &mut Store, as_json: bool, lang: Lang) -> Result<()> {
             Lang::En => state.label_en(),
         };
         match state {
-            SyncState::Rejected { reason, .. } => out(&format!("  {number}  {label}: {reason}")),
+            SyncState::Rejected { reason, .. } => out(&format!("  {number}  {label}: {}", txt(lang, reason))),
             _ => out(&format!("  {number}  {label}")),
         }
     }
@@ -166,6 +179,13 @@ pub fn status(store: &mut Store, as_json: bool, lang: Lang) -> Result<()> {
             gone.len(),
             t(lang, "个工单已改派他人（本机数据保留）", "orders no longer assigned here (kept)")
         ));
+    }
+    for (_, number, _) in &damaged {
+        let m = signoff_core::msg::Msg::new(signoff_core::msg::Key::Quarantined).arg("number", number.as_str());
+        out(&format!("⛔ {}", m.render(lang.into())));
+    }
+    for (_, _, text) in &notices {
+        out(&format!("⚠ {}", txt(lang, text)));
     }
     Ok(())
 }

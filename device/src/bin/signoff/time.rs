@@ -1,10 +1,14 @@
 //! Reading times typed on the command line, in the organisation's local time.
 
-use anyhow::{Context, Result, bail};
+use anyhow::Result;
 use chrono::{DateTime, Days, FixedOffset, NaiveDate, NaiveDateTime, NaiveTime, TimeZone, Utc};
 
 fn local(dt: NaiveDateTime, tz: FixedOffset) -> Result<DateTime<Utc>> {
-    tz.from_local_datetime(&dt).single().map(|t| t.with_timezone(&Utc)).context("that local time does not exist")
+    tz.from_local_datetime(&dt).single().map(|t| t.with_timezone(&Utc)).ok_or_else(|| {
+        crate::error::CliError::bad(
+            signoff_core::msg::Msg::new(signoff_core::msg::Key::BadTime).arg("value", dt.to_string()),
+        )
+    })
 }
 
 /// `2026-11-16T09:00:00+08:00`, `2026-11-16 09:00`, `2026-11-16`, `09:00` (today), `tomorrow 09:00`.
@@ -30,13 +34,14 @@ pub fn parse(s: &str, now: DateTime<Utc>, tz: FixedOffset) -> Result<DateTime<Ut
     if let Ok(t) = NaiveTime::parse_from_str(rest.trim(), "%H:%M") {
         return local(day.and_time(t), tz);
     }
-    bail!("cannot read the time {s:?}: use 2026-11-16 09:00, 09:00, tomorrow 09:00 or RFC 3339")
+    Err(crate::error::CliError::bad(signoff_core::msg::Msg::new(signoff_core::msg::Key::BadTime).arg("value", s)))
 }
 
 /// The start of a local date as an instant.
 pub fn date_start(s: &str, tz: FixedOffset) -> Result<i64> {
-    let d =
-        NaiveDate::parse_from_str(s.trim(), "%Y-%m-%d").with_context(|| format!("{s:?} is not a date (YYYY-MM-DD)"))?;
+    let d = NaiveDate::parse_from_str(s.trim(), "%Y-%m-%d").map_err(|_| {
+        crate::error::CliError::bad(signoff_core::msg::Msg::new(signoff_core::msg::Key::BadTime).arg("value", s))
+    })?;
     Ok(local(d.and_time(NaiveTime::MIN), tz)?.timestamp_millis())
 }
 

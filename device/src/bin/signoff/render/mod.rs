@@ -43,6 +43,21 @@ pub(crate) fn t(lang: Lang, zh: &'static str, en: &'static str) -> &'static str 
     }
 }
 
+/// Words in the chosen language.
+pub(crate) fn txt(lang: Lang, text: &signoff_core::msg::Text) -> &str {
+    text.get(lang.into())
+}
+
+/// A value from the store, made safe to print (hidden controls shown as �).
+pub(crate) fn printable(s: &str, max: usize) -> String {
+    signoff_core::msg::printable(s, max)
+}
+
+/// A value, or "(none)" when empty.
+pub(crate) fn printable_or_none(s: &str, lang: Lang) -> String {
+    if s.is_empty() { t(lang, "（无）", "(none)").to_owned() } else { printable(s, 120) }
+}
+
 pub(crate) fn t_dyn<'a>(lang: Lang, zh: &'a str, en: &'a str) -> &'a str {
     match lang {
         Lang::Zh => zh,
@@ -203,8 +218,14 @@ pub fn list(rows: &[OrderSummary], r: &ReferenceData, as_json: bool, lang: Lang,
                 format!("{warn}{label} {} {}", t(lang, "剩", "in"), duration(d.left_ms, lang))
             }
         });
-        let number = if row.attention > 0 { format!("{} ⚠", s.number()) } else { s.number().to_owned() };
-        let summary: String = row.summary.chars().take(24).collect();
+        let number = if row.damaged {
+            format!("{} ⛔{}", s.number(), t(lang, "数据损坏", "damaged"))
+        } else if row.attention > 0 {
+            format!("{} ⚠", s.number())
+        } else {
+            s.number().to_owned()
+        };
+        let summary = printable(&row.summary, 24);
         tbl.add_row(vec![
             number,
             status.to_owned(),
@@ -304,7 +325,23 @@ pub fn show(
                     out(&format!("  {} {event}: {reason}", t(lang, "未生效的事件", "ignored event")))
                 }
                 Attention::SignoffRefused { reason, .. } => {
-                    out(&format!("  {}: {reason}", t(lang, "业主拒签", "sign-off refused")))
+                    out(&format!("  {}: {}", t(lang, "业主拒签", "sign-off refused"), printable(reason, 200)))
+                }
+                Attention::UnverifiedSignoff { verdict, .. } => out(&format!(
+                    "  {}: {}",
+                    t(lang, "签认不计入（验证未通过）", "sign-off does not count (verification failed)"),
+                    t(lang, verdict.label_zh(), verdict.label_en())
+                )),
+                Attention::ChangedAfterSignoff { fields, .. } => {
+                    out(&format!("  {}:", t(lang, "签认后内容有改动", "changed after sign-off")));
+                    for f in fields {
+                        out(&format!(
+                            "    {}: {} → {}",
+                            txt(lang, &f.label),
+                            printable_or_none(&f.old, lang),
+                            printable_or_none(&f.new, lang)
+                        ));
+                    }
                 }
             }
         }
@@ -515,32 +552,4 @@ pub fn stats(s: &Stats, as_json: bool, lang: Lang) -> Result<()> {
     tbl.add_row(vec![t(lang, "文件大小", "File bytes").to_owned(), s.file_bytes.to_string()]);
     out(&tbl.to_string());
     Ok(())
-}
-
-/// Exit status and message for an error: 2 for bad input or refused edits (nothing changed), 1 otherwise.
-pub fn error_message(e: &anyhow::Error, lang: Lang) -> (u8, String) {
-    let prefix = t(lang, "错误", "error");
-    if let Some(d) = e.downcast_ref::<signoff_device::Error>() {
-        let code = match d {
-            signoff_device::Error::Rejected(_)
-            | signoff_device::Error::Invalid(_)
-            | signoff_device::Error::OrderNotFound(_)
-            | signoff_device::Error::Ambiguous(_)
-            | signoff_device::Error::NoStore(_)
-            | signoff_device::Error::AlreadyExists(_) => 2,
-            _ => 1,
-        };
-        let msg = match (d, lang) {
-            (signoff_device::Error::Rejected(r), Lang::Zh) => r.message_zh(),
-            _ => d.to_string(),
-        };
-        return (code, format!("{prefix}: {msg}"));
-    }
-    if e.downcast_ref::<signoff_core::money::ParseDecimalError>().is_some() {
-        return (2, format!("{prefix}: {e}"));
-    }
-    if e.downcast_ref::<std::io::Error>().is_some() {
-        return (1, format!("{prefix}: {e:#}"));
-    }
-    (2, format!("{prefix}: {e:#}"))
 }

@@ -13,7 +13,7 @@ pub fn photo_progress(p: &signoff_device::store::photos::Progress<'_>, lang: Lan
             a.prepared.evidence.height,
             if a.prepared.stamped { t(lang, "  已加水印", "  stamped") } else { "" }
         ),
-        Err(e) => format!("[{}/{}] ✗ {name}  {e}", p.done, p.total),
+        Err(e) => format!("[{}/{}] ✗ {name}  {}", p.done, p.total, e.msg().render(lang.into())),
     };
     #[allow(clippy::print_stderr)]
     {
@@ -30,7 +30,10 @@ pub fn photos_added(
             .iter()
             .map(|o| match o {
                 Ok(a) => serde_json::json!({ "ok": true, "photo": a.photo, "prepared": a.prepared }),
-                Err(e) => serde_json::json!({ "ok": false, "code": e.code(), "error": e.to_string() }),
+                Err(e) => {
+                    let m = e.msg();
+                    serde_json::json!({ "ok": false, "code": m.code(), "error": m.en(), "message": m.text() })
+                }
             })
             .collect();
         return json(&items);

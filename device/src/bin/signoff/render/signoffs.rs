@@ -25,7 +25,7 @@ pub fn verification(
         ]);
         for r in reports {
             let (role, name) = r.signer.as_ref().map_or(("?".to_owned(), String::new()), |s| {
-                (t_dyn(lang, s.role.label_zh(), s.role.code()).to_owned(), s.name.clone())
+                (t_dyn(lang, s.role.label_zh(), s.role.code()).to_owned(), printable(&s.name, 40))
             });
             let counted = if r.counted { "" } else { t(lang, " (未计入)", " (not counted)") };
             tbl.add_row(vec![
@@ -33,16 +33,25 @@ pub fn verification(
                 name,
                 when(r.signed_at_ms, tz),
                 r.rating.map_or(String::new(), |x| x.to_string()),
-                r.opinion.clone(),
+                printable(&r.opinion, 60),
                 format!("{}{counted}", t(lang, r.verdict.label_zh(), r.verdict.label_en())),
             ]);
         }
         out(&tbl.to_string());
         for r in reports {
             if let signoff_core::signoff::Verdict::ChangedAfterSignoff { fields } = &r.verdict {
-                out(&format!("{} {}:", t(lang, "签认后改动", "changed after sign-off"), &r.id[..12]));
+                out(&format!(
+                    "{} {}:",
+                    t(lang, "签认后改动", "changed after sign-off"),
+                    r.id.get(..12).unwrap_or(&r.id)
+                ));
                 for f in fields {
-                    out(&format!("  {}: {:?} → {:?}", f.field, f.old, f.new));
+                    out(&format!(
+                        "  {}: {} → {}",
+                        txt(lang, &f.label),
+                        printable_or_none(&f.old, lang),
+                        printable_or_none(&f.new, lang)
+                    ));
                 }
             }
         }

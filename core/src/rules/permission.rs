@@ -1,0 +1,161 @@
+//! Who may record what on an order: the permission table, pure, checked before an edit is written
+//! (by the device store, and by the server for what devices push).
+//!
+//! | edit | who |
+//! |---|---|
+//! | callback, complaint reply, reopen, close, cancel, resolve a conflict, quality-repair notice, cause decision, official number | the office (dispatcher, supervisor, admin) |
+//! | assign | the office; a technician only to themselves (an on-site emergency order) |
+//! | arrive, pause, complete | the assigned technician; for a contractor's job, the office records it |
+//! | schedule, contact, materials, labour, photos, sign-off, refusal | the office, or a technician unless the order is assigned to someone else |
+//! | edit fields | the office; the assigned technician edits findings, work done and location |
+//! | note | anyone on the staff list |
+//!
+//! The person acting must be on the staff list and active; an assigned technician must have the
+//! technician role; labour is recorded for technicians. A store without a staff list (a fresh device
+//! before its first sync) has nothing to check against and allows everything; the server checks again.
+
+use crate::Rejection;
+use crate::edit::{Edit, FieldEdit};
+use crate::ids::{EventId, PersonId};
+use crate::model::{Assignee, Person, ReferenceData, Role};
+use crate::msg::{Key, Msg, Text};
+use crate::rules::status::StatusFold;
+
+/// A role's name in both languages.
+pub fn role_label(role: Role) -> Text {
+    match role {
+        Role::Technician => Text::new("维修人员", "technician"),
+        Role::Dispatcher => Text::new("客服调度", "dispatcher"),
+        Role::Supervisor => Text::new("主管", "supervisor"),
+        Role::Admin => Text::new("管理员", "administrator"),
+    }
+}
+
+/// Whether the person works in the office (dispatcher, supervisor or admin).
+pub fn is_office(p: &Person) -> bool {
+    p.has_role(Role::Dispatcher) || p.has_role(Role::Supervisor) || p.has_role(Role::Admin)
+}
+
+fn action(edit: &Edit) -> Text {
+    let kind = edit.event_kind(&EventId::new(""));
+    Text::new(kind.label_zh(), kind.label_en())
+}
+
+fn person_name(p: &Person) -> Text {
+    Text::same(p.name.clone())
+}
+
+/// The person on the staff list, active.
+pub fn staff<'a>(reference: &'a ReferenceData, id: &PersonId) -> Result<&'a Person, Rejection> {
+    match reference.person(id) {
+        Some(p) if p.active => Ok(p),
+        Some(p) => Err(Rejection::new(Msg::new(Key::InactivePerson).arg("name", person_name(p)))),
+        None => Err(Rejection::new(Msg::new(Key::UnknownPerson).arg("id", id.as_str()))),
+    }
+}
+
+fn technician<'a>(reference: &'a ReferenceData, id: &PersonId, edit: &Edit) -> Result<&'a Person, Rejection> {
+    let p = staff(reference, id)?;
+    if p.has_role(Role::Technician) {
+        Ok(p)
+    } else {
+        Err(Rejection::new(
+            Msg::new(Key::LacksRole)
+                .arg("name", person_name(p))
+                .arg("role", role_label(Role::Technician))
+                .arg("action", action(edit)),
+        ))
+    }
+}
+
+fn office_only(actor: &Person, edit: &Edit) -> Result<(), Rejection> {
+    if is_office(actor) {
+        Ok(())
+    } else {
+        Err(Rejection::new(
+            Msg::new(Key::LacksRole)
+                .arg("name", person_name(actor))
+                .arg("role", Text::new("客服、主管或管理员", "dispatcher, supervisor or administrator"))
+                .arg("action", action(edit)),
+        ))
+    }
+}
+
+/// May `by` record `edit` on an order in the state `fold`?
+pub fn check(reference: &ReferenceData, by: &PersonId, fold: &StatusFold, edit: &Edit) -> Result<(), Rejection> {
+    if reference.people.is_empty() || matches!(edit, Edit::AssignNumber { .. }) {
+        return Ok(());
+    }
+    let actor = staff(reference, by)?;
+    let assigned = fold.derived.assignee.as_ref();
+    let is_assignee = matches!(assigned, Some(Assignee::Technician(p)) if p == by);
+    let not_assignee = || -> Rejection {
+        let assignee =
+            assigned.map_or_else(|| Text::new("（未派工）", "(nobody)"), |a| Text::same(reference.assignee_name(a)));
+        Rejection::new(
+            Msg::new(Key::NotAssignee)
+                .arg("assignee", assignee)
+                .arg("name", person_name(actor))
+                .arg("action", action(edit)),
+        )
+    };
+    match edit {
+        Edit::Callback(_)
+        | Edit::Reply { .. }
+        | Edit::Reopen { .. }
+        | Edit::Close { .. }
+        | Edit::Cancel { .. }
+        | Edit::Resolve { .. }
+        | Edit::IssueRepairNotice { .. }
+        | Edit::DecideCause { .. } => office_only(actor, edit),
+        Edit::Assign { assignee, .. } => {
+            if let Assignee::Technician(p) = assignee {
+                technician(reference, p, edit)?;
+            }
+            if is_office(actor) {
+                return Ok(());
+            }
+            match assignee {
+                Assignee::Technician(p) if p == by && (assigned.is_none() || is_assignee) => Ok(()),
+                _ => Err(Rejection::new(Msg::new(Key::AssignSelfOnly))),
+            }
+        }
+        Edit::Arrive | Edit::Pause { .. } | Edit::Complete { .. } => match assigned {
+            Some(Assignee::Technician(_)) if is_assignee => Ok(()),
+            Some(Assignee::Contractor(_)) if is_office(actor) => Ok(()),
+            _ => Err(not_assignee()),
+        },
+        Edit::Schedule { .. }
+        | Edit::Contact { .. }
+        | Edit::AddMaterial(_)
+        | Edit::RemoveMaterial { .. }
+        | Edit::AddPhoto(_)
+        | Edit::RemovePhoto { .. }
+        | Edit::SignOff { .. }
+        | Edit::RefuseSignoff { .. } => {
+            if is_office(actor) || is_assignee || (assigned.is_none() && actor.has_role(Role::Technician)) {
+                Ok(())
+            } else {
+                Err(not_assignee())
+            }
+        }
+        Edit::AddLabour { person, .. } => {
+            technician(reference, person, edit)?;
+            if is_office(actor) || is_assignee || (assigned.is_none() && actor.has_role(Role::Technician)) {
+                Ok(())
+            } else {
+                Err(not_assignee())
+            }
+        }
+        Edit::EditFields { fields } => {
+            if is_office(actor) {
+                return Ok(());
+            }
+            let field_work = fields
+                .iter()
+                .all(|f| matches!(f, FieldEdit::Findings(_) | FieldEdit::WorkDone(_) | FieldEdit::Location(_)));
+            if is_assignee && field_work { Ok(()) } else { office_only(actor, edit) }
+        }
+        Edit::Note { .. } | Edit::AssignNumber { .. } => Ok(()),
+    }
+}
