@@ -19,6 +19,7 @@ const COMMANDS: &[&str] = &[
     "signoff_sign",
     "sync_now",
     "sync_status",
+    "dismiss_notices",
 ];
 
 fn main() {

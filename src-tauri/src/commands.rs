@@ -333,7 +333,26 @@ pub async fn sync_now<R: Runtime>(app: AppHandle<R>) -> Result<SyncStatus> {
 pub async fn sync_status<R: Runtime>(app: AppHandle<R>) -> Result<SyncStatus> {
     blocking(app, |s| {
         let counts = s.with_store(|store| crate::sync_task::pending(store))?;
-        Ok(s.update_sync(|st| (st.pending_orders, st.pending_photos) = counts))
+        let (damaged, notices) = s.with_store(|store| crate::sync_task::damage(store))?;
+        Ok(s.update_sync(|st| {
+            (st.pending_orders, st.pending_photos) = counts;
+            st.damaged = damaged;
+            st.notices = notices;
+        }))
+    })
+    .await
+}
+
+/// The user has read the restore notices up to `up_to`.
+#[tauri::command]
+pub async fn dismiss_notices<R: Runtime>(app: AppHandle<R>, up_to: i64) -> Result<SyncStatus> {
+    blocking(app, move |s| {
+        s.with_store(|store| Ok(store.dismiss_notices(up_to)?))?;
+        let (damaged, notices) = s.with_store(|store| crate::sync_task::damage(store))?;
+        Ok(s.update_sync(|st| {
+            st.damaged = damaged;
+            st.notices = notices;
+        }))
     })
     .await
 }

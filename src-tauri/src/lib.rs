@@ -76,6 +76,7 @@ pub fn run() {
             commands::signoff_sign,
             commands::sync_now,
             commands::sync_status,
+            commands::dismiss_notices,
         ])
         .run(tauri::generate_context!());
     if let Err(e) = result {

@@ -30,6 +30,13 @@ pub(crate) fn pending(store: &Store) -> Result<(u32, u32)> {
     Ok((orders, photos))
 }
 
+/// Damaged orders (by number) and the restore notices not yet dismissed.
+pub(crate) fn damage(store: &Store) -> Result<(Vec<String>, Vec<(i64, signoff_core::msg::Text)>)> {
+    let damaged = store.quarantined()?.into_iter().map(|(_, number, _)| number).collect();
+    let notices = store.notices()?.into_iter().map(|(seq, _, text)| (seq, text)).collect();
+    Ok((damaged, notices))
+}
+
 /// Orders whose latest changes the server refused, by the number people know them by.
 fn rejected(store: &mut Store) -> Result<Vec<(String, signoff_core::msg::Text)>> {
     let mut out = Vec::new();
@@ -111,17 +118,20 @@ fn run_once<R: Runtime>(app: &AppHandle<R>) -> bool {
         let result = sync::sync(store, &mut progress).map_err(AppError::from);
         let counts = pending(store).unwrap_or_default();
         let rejected = rejected(store).unwrap_or_default();
-        Ok((result, counts, rejected))
+        let damage = damage(store).unwrap_or_default();
+        Ok((result, counts, rejected, damage))
     });
-    let (result, (orders, photos), rejected) = match outcome {
+    let (result, (orders, photos), rejected, (damaged, notices)) = match outcome {
         Ok(v) => v,
-        Err(e) => (Err(e), (0, 0), Vec::new()),
+        Err(e) => (Err(e), (0, 0), Vec::new(), (Vec::new(), Vec::new())),
     };
     let ok = result.is_ok();
     let status = state.update_sync(|s| {
         s.pending_orders = orders;
         s.pending_photos = photos;
         s.rejected = rejected;
+        s.damaged = damaged;
+        s.notices = notices;
         match result {
             Ok(report) => {
                 tracing::info!(

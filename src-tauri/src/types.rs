@@ -182,6 +182,11 @@ pub struct SyncStatus {
     pub pending_photos: u32,
     /// Orders whose latest changes the server refused (number, reason in both languages).
     pub rejected: Vec<(String, signoff_core::msg::Text)>,
+    /// Orders whose copy on this device is damaged (by number): restored at the next sync.
+    pub damaged: Vec<String>,
+    /// What restores found (order restored, or which unsynced changes were lost), until dismissed:
+    /// `(seq, message)`.
+    pub notices: Vec<(i64, signoff_core::msg::Text)>,
     /// The last failure.
     pub error: Option<crate::AppError>,
     /// What the last sync did.

@@ -530,7 +530,7 @@ async fn technician_owner_and_office_in_the_real_window() {
         .send_keys(&photos_dir().join("generated__bomb_jpeg_sof_65500x65500.jpg").to_string_lossy())
         .await
         .unwrap();
-    tech.wait_text(&Ui::css("error"), |t| t.contains("这张照片无法使用")).await;
+    tech.wait_text(&Ui::css("error"), |t| t.contains("超过 250 MP 的上限")).await;
     assert_eq!(tech.count("[data-testid=\"photo\"]").await, 2);
     tech.shoot("order-technician").await;
 

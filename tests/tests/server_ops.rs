@@ -103,10 +103,6 @@ fn the_server_speaks_tls_when_given_a_certificate() {
     child.wait().unwrap();
 }
 
-fn signoff_bin() -> std::path::PathBuf {
-    server_bin().with_file_name(format!("signoff{}", std::env::consts::EXE_SUFFIX))
-}
-
 #[test]
 fn the_cli_enrolls_syncs_and_shows_sync_state() {
     let server = Server::start();

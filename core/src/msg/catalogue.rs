@@ -367,7 +367,7 @@ catalogue! {
     }
     /// Not a role.
     ImportBadRole = "import_bad_role" {
-        "不认识的角色“{value}”（可用 technician、dispatcher、supervisor、admin）",
+        "不认识的角色“{value}”（可用：维修人员、客服调度、主管、管理员，或 `technician`、`dispatcher`、`supervisor`、`admin`）",
         "unknown role \"{value}\" (technician, dispatcher, supervisor, admin)"
     }
     /// Handover before acceptance.
@@ -523,7 +523,7 @@ catalogue! {
     }
     /// A strokes file that is not one.
     BadStrokesFile = "bad_strokes_file" {
-        "{path} 不是 signature_pad 的 JSON，也不是签名笔迹文件",
+        "{path} 不是签名板（`signature_pad`）导出的 JSON，也不是签名笔迹文件",
         "{path} is not signature_pad JSON or a strokes file"
     }
 }

@@ -225,6 +225,49 @@ mod tests {
         assert_eq!(m.code(), "empty");
     }
 
+    /// The catalogue's own promise: each template in one language only (English words in a Chinese
+    /// sentence, or Chinese in an English one, are what users saw before), the same arguments in both,
+    /// and codes unique.
+    #[test]
+    fn every_message_is_in_one_language_with_the_same_arguments() {
+        fn placeholders(t: &str) -> Vec<&str> {
+            let mut v: Vec<&str> = t.split('{').skip(1).filter_map(|p| p.split_once('}').map(|(n, _)| n)).collect();
+            v.sort_unstable();
+            v
+        }
+        /// The template without arguments and `code` (commands and flags are the same in both).
+        fn words(t: &str) -> String {
+            let mut out = String::new();
+            let mut depth = (false, false);
+            for c in t.chars() {
+                match c {
+                    '{' => depth.0 = true,
+                    '}' => depth.0 = false,
+                    '`' => depth.1 = !depth.1,
+                    c if !depth.0 && !depth.1 => out.push(c),
+                    _ => {}
+                }
+            }
+            out
+        }
+        // Names of formats, units and standards read the same in Chinese text.
+        const SAME_IN_BOTH: &[&str] =
+            &["JPEG", "PNG", "WebP", "HEIC", "MB", "MP", "KB", "SHA", "YYYY", "MM", "DD", "RFC", "CSV", "JSON", "http", "s", "tomorrow", "Signoff"];
+        let mut codes = std::collections::HashSet::new();
+        for key in Key::ALL {
+            assert!(codes.insert(key.code()), "code {} twice", key.code());
+            assert_eq!(Key::from_code(key.code()), Some(*key));
+            let (zh, en) = (key.template(Lang::Zh), key.template(Lang::En));
+            assert_eq!(placeholders(zh), placeholders(en), "{}: arguments differ", key.code());
+            let en_words = words(en);
+            assert!(!en_words.chars().any(|c| ('\u{3000}'..='\u{9fff}').contains(&c) || ('\u{ff00}'..='\u{ffef}').contains(&c)), "{}: Chinese in English: {en}", key.code());
+            let zh_words = words(zh);
+            for w in zh_words.split(|c: char| !c.is_ascii_alphabetic()).filter(|w| !w.is_empty()) {
+                assert!(SAME_IN_BOTH.contains(&w), "{}: English word {w:?} in Chinese: {zh}", key.code());
+            }
+        }
+    }
+
     #[test]
     fn values_are_printed_without_hidden_controls() {
         assert_eq!(printable("a\u{202e}b\u{0}c\nd", 80), "a\u{fffd}b\u{fffd}c d");

@@ -146,20 +146,19 @@ pub fn changed_fields(signed: &Summary, now: &Summary) -> Vec<FieldChange> {
         let end = k.find("].")?;
         (k.starts_with("materials[") || k.starts_with("labour[")).then(|| k[..=end].to_owned())
     };
-    let items = |m: &BTreeMap<String, String>| -> BTreeMap<String, String> {
+    // A whole line as people read it: 防水涂料 JS × 1.5 桶 @120.00, 王建国 90′ @60.00.
+    let items = |s: &Summary| -> BTreeMap<String, String> {
         let mut out: BTreeMap<String, String> = BTreeMap::new();
-        for (k, v) in m {
-            if let Some(item) = item_of(k) {
-                let e = out.entry(item).or_default();
-                if !e.is_empty() {
-                    e.push(' ');
-                }
-                e.push_str(v);
-            }
+        for m in &s.materials {
+            let spec = if m.spec.is_empty() { String::new() } else { format!(" {}", m.spec) };
+            out.insert(format!("materials[{}]", m.id), format!("{}{spec} × {} {} @{}", m.name, m.quantity, m.unit, m.unit_price));
+        }
+        for l in &s.labour {
+            out.insert(format!("labour[{}]", l.id), format!("{} {}′ @{}", l.person, l.minutes, l.hourly_rate));
         }
         out
     };
-    let (items_a, items_b) = (items(&a), items(&b));
+    let (items_a, items_b) = (items(signed), items(now));
     let mut changes = Vec::new();
     for item in items_a.keys().chain(items_b.keys()).collect::<std::collections::BTreeSet<_>>() {
         match (items_a.get(item), items_b.get(item)) {

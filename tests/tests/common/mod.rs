@@ -27,6 +27,11 @@ pub fn server_bin() -> PathBuf {
     bin
 }
 
+/// The device CLI beside the server binary.
+pub fn signoff_bin() -> PathBuf {
+    server_bin().with_file_name(format!("signoff{}", std::env::consts::EXE_SUFFIX))
+}
+
 pub fn repo() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
 }

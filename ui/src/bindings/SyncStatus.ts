@@ -37,6 +37,15 @@ pending_photos: number,
  */
 rejected: Array<[string, Text]>, 
 /**
+ * Orders whose copy on this device is damaged (by number): restored at the next sync.
+ */
+damaged: Array<string>, 
+/**
+ * What restores found (order restored, or which unsynced changes were lost), until dismissed:
+ * `(seq, message)`.
+ */
+notices: Array<[number, Text]>, 
+/**
  * The last failure.
  */
 error: AppError | null, 

@@ -52,6 +52,7 @@ export const api = {
   sign: (input: SignInput) => call<OrderDetail>('signoff_sign', { input }),
   syncNow: () => call<SyncStatus>('sync_now'),
   syncStatus: () => call<SyncStatus>('sync_status'),
+  dismissNotices: (upTo: number) => call<SyncStatus>('dismiss_notices', { upTo }),
 };
 
 /** A photo file on this device as an image URL (the asset protocol, scoped to the photo folder). */

@@ -9,7 +9,7 @@ const info = (role: string | null, enrolled = true): AppInfo => ({
 
 const status = (over: Partial<SyncStatus>): SyncStatus => ({
   phase: 'idle', last_sync_ms: null, last_attempt_ms: null, next_attempt_ms: null, pending_orders: 0,
-  pending_photos: 0, rejected: [], error: null, last_report: null, ...over,
+  pending_photos: 0, rejected: [], damaged: [], notices: [], error: null, last_report: null, ...over,
 });
 
 describe('home screen by role', () => {

@@ -401,7 +401,7 @@ pub fn show(
         let who = so
             .signer
             .as_ref()
-            .map_or(String::new(), |s| format!("{} {}", t_dyn(lang, s.role.label_zh(), s.role.code()), s.name));
+            .map_or(String::new(), |s| format!("{} {}", t_dyn(lang, s.role.label_zh(), s.role.code()), printable(&s.name, 40)));
         out(&format!(
             "\n{} {who} {}: {}",
             t(lang, "验收签字", "Sign-off"),
@@ -410,7 +410,12 @@ pub fn show(
         ));
         if let signoff_core::signoff::Verdict::ChangedAfterSignoff { fields } = &so.verdict {
             for f in fields {
-                out(&format!("  {}: {:?} → {:?}", f.field, f.old, f.new));
+                out(&format!(
+                    "  {}: {} → {}",
+                    txt(lang, &f.label),
+                    printable_or_none(&f.old, lang),
+                    printable_or_none(&f.new, lang)
+                ));
             }
         }
     }
