@@ -17,7 +17,9 @@ struct Run {
     stderr: String,
 }
 
-/// Run `signoff photo prepare FILE` and measure the child's peak RSS.
+/// Run `signoff photo prepare FILE` and measure the child's peak RSS. The child is reaped by `wait4`
+/// (which also returns its resource usage), not by `Child::wait`.
+#[allow(clippy::zombie_processes)]
 fn prepare(file: &Path) -> Run {
     let child = Command::new(env!("CARGO_BIN_EXE_signoff"))
         .args(["--lang", "en", "photo", "prepare"])
@@ -128,7 +130,10 @@ fn heic_200mp(path: &Path) {
     let mut d = std::fs::read(shared("pypi-pillow-heif__xiaomi_gps.heic")).unwrap();
     let mut i = 0;
     while let Some(at) = d[i..].windows(4).position(|w| w == b"ispe").map(|p| p + i) {
-        let dims = (u32::from_be_bytes(d[at + 8..at + 12].try_into().unwrap()), u32::from_be_bytes(d[at + 12..at + 16].try_into().unwrap()));
+        let dims = (
+            u32::from_be_bytes(d[at + 8..at + 12].try_into().unwrap()),
+            u32::from_be_bytes(d[at + 12..at + 16].try_into().unwrap()),
+        );
         if dims == (2592, 1944) {
             d[at + 8..at + 12].copy_from_slice(&16320u32.to_be_bytes());
             d[at + 12..at + 16].copy_from_slice(&12240u32.to_be_bytes());
@@ -147,7 +152,8 @@ fn every_photo_and_bomb_stays_under_the_memory_limit() {
     let manifest = std::fs::read_to_string(shared("MANIFEST.tsv")).unwrap();
     for line in manifest.lines().skip(1) {
         let name = line.split('\t').next().unwrap();
-        let refused = name.contains("bomb") || name.contains("truncated") || name.contains("dos") || name.ends_with(".gif");
+        let refused =
+            name.contains("bomb") || name.contains("truncated") || name.contains("dos") || name.ends_with(".gif");
         cases.push((shared(name), if refused { Err("") } else { Ok(()) }));
     }
     zero_png(&made("grey_15000.png"), 15000, 15000, png::ColorType::Grayscale, png::BitDepth::Eight);

@@ -12,7 +12,7 @@
 mod common;
 
 use automerge::transaction::Transactable;
-use automerge::{AutoCommit, ReadDoc, ROOT};
+use automerge::{AutoCommit, ROOT, ReadDoc};
 use common::*;
 use ed25519_dalek::SigningKey;
 use serde_json::Value;
@@ -46,7 +46,11 @@ fn stderr(o: &Output) -> String {
 fn signed_order(t: &mut TestStore) -> OrderId {
     let id = create(&mut t.store, "CH-1-201", "leak", "卫生间漏水", 0);
     t.store
-        .apply(&id, Edit::Assign { assignee: Assignee::Technician(PersonId::new("wang")), note: String::new() }, &ctx("chen", 1))
+        .apply(
+            &id,
+            Edit::Assign { assignee: Assignee::Technician(PersonId::new("wang")), note: String::new() },
+            &ctx("chen", 1),
+        )
         .unwrap();
     for (e, m) in [
         (Edit::Arrive, 30),
@@ -72,21 +76,29 @@ fn signed_order(t: &mut TestStore) -> OrderId {
 fn store_whole(path: &Path, id: &OrderId, bytes: &[u8]) {
     let conn = rusqlite::Connection::open(path).unwrap();
     let rowid: i64 = conn.query_row("SELECT rowid FROM documents WHERE id = ?1", [id.as_str()], |r| r.get(0)).unwrap();
-    conn.execute("DELETE FROM snapshot_pages WHERE id BETWEEN ?1 AND ?2", [rowid << 20, (rowid << 20) | 0xFFFFF]).unwrap();
+    conn.execute("DELETE FROM snapshot_pages WHERE id BETWEEN ?1 AND ?2", [rowid << 20, (rowid << 20) | 0xFFFFF])
+        .unwrap();
     conn.execute("DELETE FROM snapshot_chunks WHERE doc = ?1", [rowid]).unwrap();
     conn.execute("DELETE FROM changes WHERE doc = ?1", [rowid]).unwrap();
     for (n, chunk) in bytes.chunks(960).enumerate() {
-        conn.execute("INSERT INTO snapshot_chunks(doc, n, bytes) VALUES (?1, ?2, ?3)", rusqlite::params![rowid, n as i64, chunk])
-            .unwrap();
+        conn.execute(
+            "INSERT INTO snapshot_chunks(doc, n, bytes) VALUES (?1, ?2, ?3)",
+            rusqlite::params![rowid, n as i64, chunk],
+        )
+        .unwrap();
     }
-    conn.execute("UPDATE documents SET snapshot_len = ?2 WHERE rowid = ?1", rusqlite::params![rowid, bytes.len() as i64]).unwrap();
+    conn.execute(
+        "UPDATE documents SET snapshot_len = ?2 WHERE rowid = ?1",
+        rusqlite::params![rowid, bytes.len() as i64],
+    )
+    .unwrap();
 }
 
 /// The statements map entry of the only statement, and the document.
 fn with_statement(t: &mut TestStore, id: &OrderId, f: impl FnOnce(&mut AutoCommit, &automerge::ObjId)) -> Vec<u8> {
     let mut doc = AutoCommit::load(&t.store.document_bytes(id.as_str()).unwrap()).unwrap();
     let (_, statements) = doc.get(ROOT, "statements").unwrap().unwrap();
-    let (_, stmt) = doc.map_range(&statements, ..).next().map(|i| (i.key.to_owned(), i.id())).unwrap();
+    let stmt = doc.map_range(&statements, ..).next().map(|i| i.id()).unwrap();
     f(&mut doc, &stmt);
     doc.commit();
     doc.save()
@@ -97,7 +109,11 @@ fn with_statement(t: &mut TestStore, id: &OrderId, f: impl FnOnce(&mut AutoCommi
 fn forged_by_stranger(t: &mut TestStore) -> Vec<u8> {
     let id = create(&mut t.store, "CH-2-501", "plumbing", "厨房下水道堵塞", 100);
     t.store
-        .apply(&id, Edit::Assign { assignee: Assignee::Technician(PersonId::new("wang")), note: String::new() }, &ctx("chen", 101))
+        .apply(
+            &id,
+            Edit::Assign { assignee: Assignee::Technician(PersonId::new("wang")), note: String::new() },
+            &ctx("chen", 101),
+        )
         .unwrap();
     t.store.apply(&id, Edit::Arrive, &ctx("wang", 102)).unwrap();
     t.store.apply(&id, Edit::Complete { findings: None, work_done: Some("疏通".into()) }, &ctx("wang", 103)).unwrap();
@@ -152,21 +168,48 @@ fn canonical(doc: &AutoCommit, stmt: &automerge::ObjId) -> String {
 fn a_signature_counts_only_when_it_verifies() {
     type Tamper = Box<dyn Fn(&mut AutoCommit, &automerge::ObjId)>;
     let edits: Vec<(&str, Tamper)> = vec![
-        ("rating edited", Box::new(|doc, s| {
-            let c = canonical(doc, s).replace("\"rating\":5", "\"rating\":1");
-            doc.put(s, "canonical", c).unwrap();
-        })),
-        ("opinion edited", Box::new(|doc, s| {
-            let c = canonical(doc, s).replace("维修及时,满意", "不满意,要求赔偿");
-            doc.put(s, "canonical", c).unwrap();
-        })),
-        ("strokes replaced", Box::new(|doc, s| {
-            doc.put(s, "strokes", automerge::ScalarValue::Bytes(signoff_core::signoff::strokes::Signature::from_strokes(
-                &[signoff_core::signoff::strokes::Stroke { points: vec![
-                    signoff_core::signoff::strokes::Point { x: 1.0, y: 1.0, time: 0.0, pressure: None },
-                    signoff_core::signoff::strokes::Point { x: 90.0, y: 40.0, time: 16.0, pressure: None },
-                ] }], Some((360, 160))).unwrap().encode())).unwrap();
-        })),
+        (
+            "rating edited",
+            Box::new(|doc, s| {
+                let c = canonical(doc, s).replace("\"rating\":5", "\"rating\":1");
+                doc.put(s, "canonical", c).unwrap();
+            }),
+        ),
+        (
+            "opinion edited",
+            Box::new(|doc, s| {
+                let c = canonical(doc, s).replace("维修及时,满意", "不满意,要求赔偿");
+                doc.put(s, "canonical", c).unwrap();
+            }),
+        ),
+        (
+            "strokes replaced",
+            Box::new(|doc, s| {
+                doc.put(
+                    s,
+                    "strokes",
+                    automerge::ScalarValue::Bytes(
+                        signoff_core::signoff::strokes::Signature::from_strokes(
+                            &[signoff_core::signoff::strokes::Stroke {
+                                points: vec![
+                                    signoff_core::signoff::strokes::Point { x: 1.0, y: 1.0, time: 0.0, pressure: None },
+                                    signoff_core::signoff::strokes::Point {
+                                        x: 90.0,
+                                        y: 40.0,
+                                        time: 16.0,
+                                        pressure: None,
+                                    },
+                                ],
+                            }],
+                            Some((360, 160)),
+                        )
+                        .unwrap()
+                        .encode(),
+                    ),
+                )
+                .unwrap();
+            }),
+        ),
         ("re-signed with another key", Box::new(|_, _| {})),
     ];
     for (what, tamper) in edits {
@@ -187,7 +230,10 @@ fn a_signature_counts_only_when_it_verifies() {
             (id, no)
         };
         let path = t.path();
-        drop(std::mem::replace(&mut t.store, signoff_device::Store::init(t.dir.path().join("x.db"), Default::default()).unwrap()));
+        drop(std::mem::replace(
+            &mut t.store,
+            signoff_device::Store::init(t.dir.path().join("x.db"), Default::default()).unwrap(),
+        ));
         store_whole(&path, &id, &forged);
         assert_eq!(cli(&path, &["rebuild-index"]).status.code(), Some(0));
 
@@ -236,7 +282,11 @@ fn a_later_edit_shows_as_changed_after_signoff_by_field_name() {
     let path = t.path();
     let out = cli(&path, &["--lang", "en", "show", &no]);
     let shown = stdout(&out);
-    assert!(shown.contains("changed after sign-off") && shown.contains("material \"防水涂料\": 防水涂料 JS × 1.5 桶 @120.00 → (none)"), "{shown}");
+    assert!(
+        shown.contains("changed after sign-off")
+            && shown.contains("material \"防水涂料\": 防水涂料 JS × 1.5 桶 @120.00 → (none)"),
+        "{shown}"
+    );
     assert!(!shown.contains("materials["), "no internal keys: {shown}");
     assert_eq!(cli(&path, &["verify", &no]).status.code(), Some(6));
 }
@@ -254,9 +304,21 @@ fn damage(path: &Path, sql_select: &str, sql_update: &str, id: &OrderId) {
 #[test]
 fn a_damaged_part_of_a_signed_order_quarantines_it_and_it_stays_listed() {
     let parts = [
-        ("snapshot page", "SELECT id, bytes FROM snapshot_pages WHERE id >> 20 = ?1 ORDER BY id LIMIT 1", "UPDATE snapshot_pages SET bytes = ?2 WHERE id = ?1"),
-        ("snapshot chunk", "SELECT n, bytes FROM snapshot_chunks WHERE doc = ?1 ORDER BY n LIMIT 1", "UPDATE snapshot_chunks SET bytes = ?2 WHERE doc = (SELECT doc FROM snapshot_chunks LIMIT 1) AND n = ?1"),
-        ("change record", "SELECT seq, bytes FROM changes WHERE doc = ?1 ORDER BY seq DESC LIMIT 1", "UPDATE changes SET bytes = ?2 WHERE seq = ?1"),
+        (
+            "snapshot page",
+            "SELECT id, bytes FROM snapshot_pages WHERE id >> 20 = ?1 ORDER BY id LIMIT 1",
+            "UPDATE snapshot_pages SET bytes = ?2 WHERE id = ?1",
+        ),
+        (
+            "snapshot chunk",
+            "SELECT n, bytes FROM snapshot_chunks WHERE doc = ?1 ORDER BY n LIMIT 1",
+            "UPDATE snapshot_chunks SET bytes = ?2 WHERE doc = (SELECT doc FROM snapshot_chunks LIMIT 1) AND n = ?1",
+        ),
+        (
+            "change record",
+            "SELECT seq, bytes FROM changes WHERE doc = ?1 ORDER BY seq DESC LIMIT 1",
+            "UPDATE changes SET bytes = ?2 WHERE seq = ?1",
+        ),
     ];
     for (part, select, update) in parts {
         let mut t = store("wang");
@@ -279,29 +341,46 @@ fn a_damaged_part_of_a_signed_order_quarantines_it_and_it_stays_listed() {
         let path = t.path();
         let stats: Value = serde_json::from_str(&stdout(&cli(&path, &["--json", "stats"]))).unwrap();
         assert!(stats["tail_changes"].as_i64().unwrap() > 0, "{part}: the order has changes in its tail");
-        drop(std::mem::replace(&mut t.store, signoff_device::Store::init(t.dir.path().join("x.db"), Default::default()).unwrap()));
+        drop(std::mem::replace(
+            &mut t.store,
+            signoff_device::Store::init(t.dir.path().join("x.db"), Default::default()).unwrap(),
+        ));
         let conn = rusqlite::Connection::open(&path).unwrap();
         let pages: i64 = conn.query_row("SELECT count(*) FROM snapshot_pages", [], |r| r.get(0)).unwrap();
         assert!(pages > 0, "{part}: the snapshot has whole pages");
         drop(conn);
         if part == "snapshot chunk" {
             let conn = rusqlite::Connection::open(&path).unwrap();
-            let rowid: i64 = conn.query_row("SELECT rowid FROM documents WHERE id = ?1", [id.as_str()], |r| r.get(0)).unwrap();
+            let rowid: i64 =
+                conn.query_row("SELECT rowid FROM documents WHERE id = ?1", [id.as_str()], |r| r.get(0)).unwrap();
             let (n, mut bytes): (i64, Vec<u8>) = conn
-                .query_row("SELECT n, bytes FROM snapshot_chunks WHERE doc = ?1 ORDER BY n LIMIT 1", [rowid], |r| Ok((r.get(0)?, r.get(1)?)))
+                .query_row("SELECT n, bytes FROM snapshot_chunks WHERE doc = ?1 ORDER BY n LIMIT 1", [rowid], |r| {
+                    Ok((r.get(0)?, r.get(1)?))
+                })
                 .unwrap();
             let mid = bytes.len() / 2;
             bytes[mid] ^= 0x5a;
-            conn.execute("UPDATE snapshot_chunks SET bytes = ?3 WHERE doc = ?1 AND n = ?2", rusqlite::params![rowid, n, bytes]).unwrap();
+            conn.execute(
+                "UPDATE snapshot_chunks SET bytes = ?3 WHERE doc = ?1 AND n = ?2",
+                rusqlite::params![rowid, n, bytes],
+            )
+            .unwrap();
         } else if part == "change record" {
             let conn = rusqlite::Connection::open(&path).unwrap();
-            let rowid: i64 = conn.query_row("SELECT rowid FROM documents WHERE id = ?1", [id.as_str()], |r| r.get(0)).unwrap();
+            let rowid: i64 =
+                conn.query_row("SELECT rowid FROM documents WHERE id = ?1", [id.as_str()], |r| r.get(0)).unwrap();
             let (seq, mut bytes): (i64, Vec<u8>) = conn
-                .query_row("SELECT seq, bytes FROM changes WHERE doc = ?1 ORDER BY seq DESC LIMIT 1", [rowid], |r| Ok((r.get(0)?, r.get(1)?)))
+                .query_row("SELECT seq, bytes FROM changes WHERE doc = ?1 ORDER BY seq DESC LIMIT 1", [rowid], |r| {
+                    Ok((r.get(0)?, r.get(1)?))
+                })
                 .unwrap();
             let mid = bytes.len() / 2;
             bytes[mid] ^= 0x5a;
-            conn.execute("UPDATE changes SET bytes = ?3 WHERE doc = ?1 AND seq = ?2", rusqlite::params![rowid, seq, bytes]).unwrap();
+            conn.execute(
+                "UPDATE changes SET bytes = ?3 WHERE doc = ?1 AND seq = ?2",
+                rusqlite::params![rowid, seq, bytes],
+            )
+            .unwrap();
         } else {
             damage(&path, select, update, &id);
         }
@@ -339,9 +418,13 @@ fn unbounded_and_unchecked_input_is_refused_in_one_language() {
     let fresh = create(&mut t.store, "CH-2-501", "plumbing", "厨房下水道堵塞", 100);
     let fresh = t.store.get(&fresh, at(100)).unwrap().order.display_no().to_owned();
     let path = t.path();
-    drop(std::mem::replace(&mut t.store, signoff_device::Store::init(t.dir.path().join("x.db"), Default::default()).unwrap()));
+    drop(std::mem::replace(
+        &mut t.store,
+        signoff_device::Store::init(t.dir.path().join("x.db"), Default::default()).unwrap(),
+    ));
     let pad = t.dir.path().join("sig.json");
-    let points: Vec<Value> = (0..30).map(|i| serde_json::json!({"x": 20 + i * 3, "y": 50 + i % 7, "time": i * 16})).collect();
+    let points: Vec<Value> =
+        (0..30).map(|i| serde_json::json!({"x": 20 + i * 3, "y": 50 + i % 7, "time": i * 16})).collect();
     std::fs::write(&pad, serde_json::to_vec(&serde_json::json!([{"points": points}])).unwrap()).unwrap();
     let pad = pad.to_str().unwrap();
     // As long as one command-line argument may be (128 KB); the app and the server have no such cap.
@@ -352,12 +435,24 @@ fn unbounded_and_unchecked_input_is_refused_in_one_language() {
         (vec!["new", "--unit", "CH-1-201", "--reporter", &huge, "--category", "leak", "漏"], "报修人最多 50 个字"),
         (vec!["note", &no, bidi], "看不见的控制字符或文字方向控制符"),
         (vec!["note", &no, "a\u{1b}[31mred"], "看不见的控制字符"),
-        (vec!["--as", "wang", "sign", &no, "--name", "王女士", "--strokes", pad, "--lat", "NaN", "--lon", "1"], "纬度不是有效的数值"),
-        (vec!["--as", "wang", "sign", &no, "--name", "王女士", "--strokes", pad, "--lat", "999", "--lon", "1"], "纬度必须在 -90 到 90 之间"),
+        (
+            vec!["--as", "wang", "sign", &no, "--name", "王女士", "--strokes", pad, "--lat", "NaN", "--lon", "1"],
+            "纬度不是有效的数值",
+        ),
+        (
+            vec!["--as", "wang", "sign", &no, "--name", "王女士", "--strokes", pad, "--lat", "999", "--lon", "1"],
+            "纬度必须在 -90 到 90 之间",
+        ),
         (vec!["--as", "nobody", "note", &no, "x"], "人员“nobody”不在人员名单中"),
         (vec!["assign", &fresh, "--to", "chen"], "陈静不是维修人员，不能派工"),
-        (vec!["--as", "li", "material", &no, "--name", "管", "--qty", "1", "--unit", "米", "--price", "1"], "这张工单派给了王建国，李强不能添加材料"),
-        (vec!["material", &no, "--name", "管", "--qty", "999999999", "--unit", "米", "--price", "999999999"], "数量必须在"),
+        (
+            vec!["--as", "li", "material", &no, "--name", "管", "--qty", "1", "--unit", "米", "--price", "1"],
+            "这张工单派给了王建国，李强不能添加材料",
+        ),
+        (
+            vec!["material", &no, "--name", "管", "--qty", "999999999", "--unit", "米", "--price", "999999999"],
+            "数量必须在",
+        ),
         (vec!["material", &no, "--name", "管", "--qty", "99999", "--unit", "米", "--price", "999999"], "合计超过上限"),
     ];
     let before = stdout(&cli(&path, &["--json", "show", &no]));
@@ -369,7 +464,10 @@ fn unbounded_and_unchecked_input_is_refused_in_one_language() {
     }
     assert_eq!(stdout(&cli(&path, &["--json", "show", &no])), before, "nothing changed");
     // A value typed to run as a formula in Excel is written as text.
-    let out = cli(&path, &["new", "--unit", "CH-1-201", "--reporter", "=HYPERLINK(\"http://x\")", "--category", "leak", "@SUM(A1)"]);
+    let out = cli(
+        &path,
+        &["new", "--unit", "CH-1-201", "--reporter", "=HYPERLINK(\"http://x\")", "--category", "leak", "@SUM(A1)"],
+    );
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     let ledger = t.dir.path().join("ledger.csv");
     cli(&path, &["export", "--csv", "--out", ledger.to_str().unwrap()]);

@@ -31,7 +31,10 @@ pub(crate) fn pending(store: &Store) -> Result<(u32, u32)> {
 }
 
 /// Damaged orders (by number) and the restore notices not yet dismissed.
-pub(crate) fn damage(store: &Store) -> Result<(Vec<String>, Vec<(i64, signoff_core::msg::Text)>)> {
+pub(crate) type Damage = (Vec<String>, Vec<(i64, signoff_core::msg::Text)>);
+
+/// What [`Damage`] the store holds now.
+pub(crate) fn damage(store: &Store) -> Result<Damage> {
     let damaged = store.quarantined()?.into_iter().map(|(_, number, _)| number).collect();
     let notices = store.notices()?.into_iter().map(|(seq, _, text)| (seq, text)).collect();
     Ok((damaged, notices))

@@ -9,7 +9,7 @@
 mod common;
 
 use automerge::transaction::Transactable;
-use automerge::{AutoCommit, ReadDoc, ROOT};
+use automerge::{AutoCommit, ROOT, ReadDoc};
 use common::*;
 use signoff_core::edit::{Edit, NewMaterial};
 use signoff_core::ids::{OrderId, PersonId};
@@ -65,7 +65,8 @@ fn damage_last_change(d: &mut Device, id: &OrderId) {
     d.store = signoff_device::Store::init(d.dir.path().join("scratch.db"), Default::default()).unwrap();
     {
         let conn = rusqlite::Connection::open(&path).unwrap();
-        let rowid: i64 = conn.query_row("SELECT rowid FROM documents WHERE id = ?1", [id.as_str()], |r| r.get(0)).unwrap();
+        let rowid: i64 =
+            conn.query_row("SELECT rowid FROM documents WHERE id = ?1", [id.as_str()], |r| r.get(0)).unwrap();
         let (seq, mut bytes): (i64, Vec<u8>) = conn
             .query_row("SELECT seq, bytes FROM changes WHERE doc = ?1 ORDER BY seq DESC LIMIT 1", [rowid], |r| {
                 Ok((r.get(0)?, r.get(1)?))
@@ -73,7 +74,8 @@ fn damage_last_change(d: &mut Device, id: &OrderId) {
             .unwrap();
         let mid = bytes.len() / 2;
         bytes[mid] ^= 0x5a;
-        conn.execute("UPDATE changes SET bytes = ?3 WHERE doc = ?1 AND seq = ?2", rusqlite::params![rowid, seq, bytes]).unwrap();
+        conn.execute("UPDATE changes SET bytes = ?3 WHERE doc = ?1 AND seq = ?2", rusqlite::params![rowid, seq, bytes])
+            .unwrap();
     }
     d.store = signoff_device::Store::open(&path).unwrap();
 }
@@ -113,7 +115,13 @@ fn a_damaged_order_is_restored_from_the_server_and_lost_work_is_named() {
     assert!(told.zh.contains(&number) && told.zh.contains("添加材料") && !told.zh.contains("备注"), "{}", told.zh);
     assert!(told.en.contains("material added"), "{}", told.en);
     let v = wang.store.get(&id, at(80)).unwrap();
-    assert!(v.order.events.iter().any(|e| matches!(&e.kind, signoff_core::model::EventKind::Note { text } if text == "业主要求下周复查")), "the readable note was recovered");
+    assert!(
+        v.order
+            .events
+            .iter()
+            .any(|e| matches!(&e.kind, signoff_core::model::EventKind::Note { text } if text == "业主要求下周复查")),
+        "the readable note was recovered"
+    );
     assert_eq!(v.order.materials.len(), 1, "the damaged material is gone, and said so");
     assert!(wang.store.wanted().unwrap().is_empty());
     assert!(!wang.store.list(&Default::default(), 0).unwrap().iter().any(|r| r.row.damaged));
@@ -170,7 +178,7 @@ fn the_server_refuses_forged_statements_and_values_the_table_refuses() {
         let (_, statements) = doc.get(ROOT, "statements").unwrap().unwrap();
         let stmt = doc.map_range(&statements, ..).next().map(|i| i.id()).unwrap();
         let canonical = match doc.get(&stmt, "canonical").unwrap().unwrap().0 {
-            automerge::Value::Scalar(s) => s.to_str().unwrap().to_owned(),
+            automerge::Value::Scalar(s) => s.as_str().unwrap().to_owned(),
             _ => unreachable!(),
         };
         doc.put(&stmt, "canonical", canonical.replace("\"rating\":5", "\"rating\":1")).unwrap();
@@ -193,7 +201,11 @@ fn the_server_refuses_forged_statements_and_values_the_table_refuses() {
     let ctx = office.ctx(401);
     office
         .store
-        .apply(&other, Edit::Assign { assignee: Assignee::Technician(PersonId::new("wang")), note: String::new() }, &ctx)
+        .apply(
+            &other,
+            Edit::Assign { assignee: Assignee::Technician(PersonId::new("wang")), note: String::new() },
+            &ctx,
+        )
         .unwrap();
     office.sync();
     wang.sync();

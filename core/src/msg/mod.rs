@@ -251,8 +251,10 @@ mod tests {
             out
         }
         // Names of formats, units and standards read the same in Chinese text.
-        const SAME_IN_BOTH: &[&str] =
-            &["JPEG", "PNG", "WebP", "HEIC", "MB", "MP", "KB", "SHA", "YYYY", "MM", "DD", "RFC", "CSV", "JSON", "http", "s", "tomorrow", "Signoff"];
+        const SAME_IN_BOTH: &[&str] = &[
+            "JPEG", "PNG", "WebP", "HEIC", "MB", "MP", "KB", "SHA", "YYYY", "MM", "DD", "RFC", "CSV", "JSON", "http",
+            "s", "tomorrow", "Signoff",
+        ];
         let mut codes = std::collections::HashSet::new();
         for key in Key::ALL {
             assert!(codes.insert(key.code()), "code {} twice", key.code());
@@ -260,7 +262,13 @@ mod tests {
             let (zh, en) = (key.template(Lang::Zh), key.template(Lang::En));
             assert_eq!(placeholders(zh), placeholders(en), "{}: arguments differ", key.code());
             let en_words = words(en);
-            assert!(!en_words.chars().any(|c| ('\u{3000}'..='\u{9fff}').contains(&c) || ('\u{ff00}'..='\u{ffef}').contains(&c)), "{}: Chinese in English: {en}", key.code());
+            assert!(
+                !en_words
+                    .chars()
+                    .any(|c| ('\u{3000}'..='\u{9fff}').contains(&c) || ('\u{ff00}'..='\u{ffef}').contains(&c)),
+                "{}: Chinese in English: {en}",
+                key.code()
+            );
             let zh_words = words(zh);
             for w in zh_words.split(|c: char| !c.is_ascii_alphabetic()).filter(|w| !w.is_empty()) {
                 assert!(SAME_IN_BOTH.contains(&w), "{}: English word {w:?} in Chinese: {zh}", key.code());

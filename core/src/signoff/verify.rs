@@ -151,7 +151,10 @@ pub fn changed_fields(signed: &Summary, now: &Summary) -> Vec<FieldChange> {
         let mut out: BTreeMap<String, String> = BTreeMap::new();
         for m in &s.materials {
             let spec = if m.spec.is_empty() { String::new() } else { format!(" {}", m.spec) };
-            out.insert(format!("materials[{}]", m.id), format!("{}{spec} × {} {} @{}", m.name, m.quantity, m.unit, m.unit_price));
+            out.insert(
+                format!("materials[{}]", m.id),
+                format!("{}{spec} × {} {} @{}", m.name, m.quantity, m.unit, m.unit_price),
+            );
         }
         for l in &s.labour {
             out.insert(format!("labour[{}]", l.id), format!("{} {}′ @{}", l.person, l.minutes, l.hourly_rate));

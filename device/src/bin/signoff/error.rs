@@ -110,9 +110,13 @@ pub fn describe(e: &anyhow::Error) -> (Msg, Exit) {
 /// `错误：…` / `error: …` and the exit status.
 pub fn message(e: &anyhow::Error, lang: Lang) -> (u8, String) {
     let (msg, exit) = describe(e);
-    let prefix = match lang {
-        Lang::Zh => "错误：",
-        Lang::En => "error: ",
+    // Changed after sign-off is not a failure of the command: a warning that the signatures no longer
+    // cover what the order says.
+    let prefix = match (lang, exit) {
+        (Lang::Zh, Exit::ChangedAfterSignoff) => "注意：",
+        (Lang::En, Exit::ChangedAfterSignoff) => "note: ",
+        (Lang::Zh, _) => "错误：",
+        (Lang::En, _) => "error: ",
     };
     (exit as u8, format!("{prefix}{}", msg.render(lang.into())))
 }

@@ -398,10 +398,9 @@ pub fn show(
         suggestion_text(s, lang);
     }
     for so in signoffs {
-        let who = so
-            .signer
-            .as_ref()
-            .map_or(String::new(), |s| format!("{} {}", t_dyn(lang, s.role.label_zh(), s.role.code()), printable(&s.name, 40)));
+        let who = so.signer.as_ref().map_or(String::new(), |s| {
+            format!("{} {}", t_dyn(lang, s.role.label_zh(), s.role.code()), printable(&s.name, 40))
+        });
         out(&format!(
             "\n{} {who} {}: {}",
             t(lang, "验收签字", "Sign-off"),
