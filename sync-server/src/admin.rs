@@ -92,6 +92,19 @@ pub async fn import_reference<S: Store>(store: &S, org: &str, path: &Path) -> Re
     Ok(count)
 }
 
+/// Every order of `org` whose stored copy does not load whole: `(id, number, reason)`.
+pub async fn check<S: Store>(store: &S, org: &str) -> Result<Vec<(String, String, String)>, AdminError> {
+    let mut out = Vec::new();
+    for id in store.document_ids(org).await? {
+        let Some(stored) = store.document(&id).await? else { continue };
+        let loaded = merge::load_stored(&stored).and_then(|d| signoff_core::doc::read(&d).map_err(|e| e.to_string()));
+        if let Err(reason) = loaded {
+            out.push((id.clone(), stored.meta.official.clone().unwrap_or_else(|| id.clone()), reason));
+        }
+    }
+    Ok(out)
+}
+
 /// Export an organisation: `reference.json`, each order's saved document, and `orders.jsonl`
 /// (one work order as JSON per line, the model as the device reads it).
 pub async fn export<S: Store>(store: &S, org: &str, out: &Path) -> Result<usize, AdminError> {

@@ -70,10 +70,17 @@ fn check_statements(
     before: Option<&WorkOrder>,
     order: &WorkOrder,
     checks: &Checks<'_>,
+    repaired: bool,
 ) -> Result<(), Refusal> {
     let key_of = |d: &str| if d == checks.device_id { checks.device_key } else { None };
     for s in &order.statements {
         if before.is_some_and(|b| b.statements.iter().any(|x| x == s)) {
+            continue;
+        }
+        // Rebuilding a damaged copy from a device's whole document brings statements other devices
+        // signed earlier; they cannot be told from the damaged copy's, and every device verifies them
+        // on receipt anyway (they never count unless genuine).
+        if repaired && s.device().is_some_and(|d| d.as_str() != checks.device_id) {
             continue;
         }
         if let Err(verdict) = signoff_core::signoff::verify_genuine(doc, s, &key_of) {
@@ -101,6 +108,9 @@ pub struct Merged {
     pub before: Vec<ChangeHash>,
     /// The work order it reads as.
     pub order: WorkOrder,
+    /// The stored copy did not load whole and was rebuilt from the device's whole copy (plus what of
+    /// the stored bytes still loads): it must be written as a fresh snapshot.
+    pub repaired: bool,
 }
 
 /// Load a stored document (snapshot, then appended changes) inside the panic boundary.
@@ -116,14 +126,32 @@ pub fn merge(
     max_doc: usize,
     checks: &Checks<'_>,
 ) -> Result<Merged, Refusal> {
+    let mut repaired = false;
     let mut doc = match stored {
-        Some(s) => load_stored(s).map_err(|e| {
-            tracing::error!(error = %e, "a stored order does not load whole");
-            (RejectCode::Invalid, format!("the stored document cannot be read: {e}"))
-        })?,
+        Some(s) => match load_stored(s) {
+            Ok(d) => d,
+            // The server's copy does not load whole (damaged storage): its bytes stay as they are until
+            // a device sends its whole copy, which rebuilds it together with whatever of the stored bytes
+            // still loads. Meanwhile pushes are answered "send the whole document".
+            Err(e) => {
+                tracing::error!(order = %push.id, official = ?s.meta.official, error = %e, "a stored order does not load whole");
+                if !push.base.is_empty() {
+                    return Err((
+                        RejectCode::MissingChanges,
+                        format!("the server's copy does not load ({e}): send the whole document"),
+                    )
+                        .into());
+                }
+                repaired = true;
+                signoff_core::doc::load_salvage(&s.snapshot, &s.changes)
+                    .unwrap_or_default()
+                    .with_actor(server_actor())
+            }
+        },
         None => AutoCommit::new().with_actor(server_actor()),
     };
     let before_order = match stored {
+        Some(_) if repaired => signoff_core::doc::read(&doc).ok(),
         Some(_) => Some(
             signoff_core::doc::read(&doc)
                 .map_err(|e| (RejectCode::Invalid, format!("the stored document is not a work order: {e}")))?,
@@ -131,7 +159,7 @@ pub fn merge(
         None => None,
     };
     let before = doc.get_heads();
-    let stored_len = stored.map_or(0, |s| s.snapshot.len() + s.changes.iter().map(Vec::len).sum::<usize>());
+    let stored_len = if repaired { 0 } else { stored.map_or(0, |s| s.snapshot.len() + s.changes.iter().map(Vec::len).sum::<usize>()) };
     if stored_len + push.changes.len() > max_doc {
         return Err((RejectCode::TooLarge, format!("the document would exceed {max_doc} bytes")).into());
     }
@@ -150,7 +178,8 @@ pub fn merge(
                 .into());
         }
         let device_hex = device.to_hex_string();
-        if let Some(c) = doc.get_changes_meta(&before).iter().find(|c| c.actor.as_ref() != device) {
+        // (A rebuilt copy takes the device's whole document: changes by others are in it legitimately.)
+        if let Some(c) = doc.get_changes_meta(&before).iter().find(|c| !repaired && c.actor.as_ref() != device) {
             return Err((
                 RejectCode::ForgedActor,
                 format!("change {} was written by actor {}, not by this device ({device_hex})", c.hash, c.actor),
@@ -168,11 +197,11 @@ pub fn merge(
             checks.now,
             signoff_core::validate::SERVER_AHEAD_MINUTES,
         )?;
-        check_statements(&doc, before_order.as_ref(), &order, checks)?;
+        check_statements(&doc, before_order.as_ref(), &order, checks, repaired)?;
         Ok(order)
     }));
     match checked {
-        Ok(Ok(order)) => Ok(Merged { doc, before, order }),
+        Ok(Ok(order)) => Ok(Merged { doc, before, order, repaired }),
         Ok(Err(refusal)) => Err(refusal),
         Err(_) => Err((RejectCode::Invalid, "the changes made Automerge fail".to_owned()).into()),
     }
@@ -204,7 +233,10 @@ pub fn blobs_of(order: &WorkOrder) -> Vec<String> {
 }
 
 /// How to store the merged document: append the new changes, or a fresh snapshot when the tail is long.
-pub fn body_for(doc: &mut AutoCommit, stored: Option<&StoredDoc>, before: &[ChangeHash]) -> DocBody {
+pub fn body_for(doc: &mut AutoCommit, stored: Option<&StoredDoc>, before: &[ChangeHash], repaired: bool) -> DocBody {
+    if repaired {
+        return DocBody::Snapshot(doc.save());
+    }
     match stored {
         Some(s) => {
             let tail: usize = s.changes.iter().map(Vec::len).sum();

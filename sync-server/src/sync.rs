@@ -137,7 +137,7 @@ fn finish(m: Merging, number: Option<String>, dev: &DeviceRecord, id: &str) -> F
             (RejectCode::Forbidden, "a technician's device cannot take an order away from its assignee".to_owned());
         return Finished { write: None, answer: Applied::Rejected(refusal.into()) };
     }
-    let body = merge::body_for(&mut merged.doc, stored.as_ref(), &merged.before);
+    let body = merge::body_for(&mut merged.doc, stored.as_ref(), &merged.before, merged.repaired);
     let write = DocWrite {
         id: id.to_owned(),
         org: dev.org.clone(),

@@ -224,3 +224,46 @@ fn the_server_refuses_forged_statements_and_values_the_table_refuses() {
     let status = String::from_utf8_lossy(&out.stdout);
     assert!(status.contains("服务器拒收：") && !status.contains("refused by"), "{status}");
 }
+
+#[test]
+fn a_damaged_copy_on_the_server_is_listed_and_rebuilt_from_a_device() {
+    let server = Server::start();
+    let mut office = Device::enrolled(&server, "chen");
+    let mut wang = Device::enrolled(&server, "wang");
+    let id = dispatched(&mut office, &mut wang);
+    let official = office.store.get(&id, at(2)).unwrap().order.official_no.unwrap();
+    // A flipped byte in the server's stored snapshot of the order (written beside the running server,
+    // as a disk fault would).
+    {
+        let conn = rusqlite::Connection::open(server.data.join("signoff.db")).unwrap();
+        conn.busy_timeout(std::time::Duration::from_secs(5)).unwrap();
+        let mut snapshot: Vec<u8> =
+            conn.query_row("SELECT snapshot FROM documents WHERE id = ?1", [id.as_str()], |r| r.get(0)).unwrap();
+        let mid = snapshot.len() / 2;
+        snapshot[mid] ^= 0x5a;
+        conn.execute("UPDATE documents SET snapshot = ?2 WHERE id = ?1", rusqlite::params![id.as_str(), snapshot]).unwrap();
+    }
+    let check = std::process::Command::new(server_bin())
+        .args(["check", "--data", server.data.to_str().unwrap(), "--org", "acme"])
+        .output()
+        .unwrap();
+    assert_eq!(check.status.code(), Some(1));
+    let listed = String::from_utf8_lossy(&check.stdout);
+    assert!(listed.contains("damaged") && listed.contains(&official), "listed by its number: {listed}");
+    // The bytes are kept: a push is not applied to them, the device is asked for its whole copy and the
+    // server's copy is rebuilt from it — in the same sync.
+    let ctx = office.ctx(50);
+    office.store.apply(&id, Edit::Note { text: "已通知业主".into() }, &ctx).unwrap();
+    let report = office.sync();
+    assert!(report.rejected.is_empty(), "{report:?}");
+    assert_eq!(office.store.sync_state(&id).unwrap(), SyncState::Synced);
+    let check = std::process::Command::new(server_bin())
+        .args(["check", "--data", server.data.to_str().unwrap(), "--org", "acme"])
+        .output()
+        .unwrap();
+    assert_eq!(check.status.code(), Some(0), "{}", String::from_utf8_lossy(&check.stdout));
+    wang.sync();
+    let v = wang.store.get(&id, at(60)).unwrap();
+    assert!(v.order.events.iter().any(|e| matches!(&e.kind, signoff_core::model::EventKind::Note { text } if text == "已通知业主")));
+    assert_eq!(v.order.official_no.as_deref(), Some(official.as_str()), "the number is kept");
+}

@@ -108,6 +108,8 @@ pub struct Applied {
     pub reference: bool,
     /// Quarantined orders restored from the server's copy, with what the user must be told.
     pub restored: Vec<(String, Text)>,
+    /// Orders whose copy on the server does not load (offered whole from here when this device has them).
+    pub unreadable: Vec<String>,
 }
 
 impl Store {
@@ -240,6 +242,7 @@ impl Store {
             docs.iter().map(|p| (OrderId::new(p.id.to_text()), p.bytes.as_slice())).collect();
         let outcomes = self.receive_many(&items, &ctx);
         let mut bases = Vec::new();
+        let mut unreadable = Vec::new();
         for (pull, outcome) in docs.iter().zip(outcomes) {
             let id = pull.id.to_text();
             let complete = match &outcome {
@@ -258,6 +261,13 @@ impl Store {
                     report.received += 1;
                 }
                 Ok(_) => report.failed.push((id, "the server's changes were incomplete".into())),
+                // The server's copy of this order does not load (damaged on the server): it must not
+                // stop every sync. If this device has a good copy it offers it whole, which rebuilds the
+                // server's; either way the order comes again once the server's copy changes.
+                Err(Error::Invalid(m)) if m.key == signoff_core::msg::Key::ReceivedUnreadable => {
+                    tracing::error!(order = %id, "the server sent an order that does not load whole");
+                    unreadable.push(id);
+                }
                 Err(e) => {
                     tracing::warn!(order = %id, error = %e, "could not merge an order from the server");
                     report.failed.push((id, e.to_string()));
@@ -309,6 +319,19 @@ impl Store {
                 params![id, out.covers, code, format!("{}\n{}", text.zh, text.en)],
             )?;
             report.rejected.push((id, text));
+        }
+        for id in &unreadable {
+            let have = tx
+                .prepare_cached("SELECT 1 FROM documents WHERE id = ?1 AND quarantined IS NULL")?
+                .exists([id])?;
+            if have {
+                tx.execute(
+                    "INSERT INTO sync_docs(doc, base, local_seq) VALUES (?1, x'', 1) ON CONFLICT(doc) DO UPDATE SET \
+                     base = x'', local_seq = max(local_seq, pushed_seq) + 1, rejected_seq = NULL",
+                    [id],
+                )?;
+            }
+            report.unreadable.push(id.clone());
         }
         for gone in &resp.gone {
             tx.execute("UPDATE sync_docs SET gone = 1 WHERE doc = ?1", [gone.to_text()])?;

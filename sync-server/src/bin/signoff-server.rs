@@ -128,6 +128,15 @@ enum Command {
         #[arg(long)]
         to: String,
     },
+    /// Load every order of an organisation whole and list those whose stored copy is damaged (by
+    /// number); exits 1 when any is. A damaged copy is rebuilt from the next device that sends its
+    /// whole copy (devices holding the order offer it when they receive the damaged one).
+    Check {
+        #[arg(long, env = "SIGNOFF_DATA")]
+        data: PathBuf,
+        #[arg(long)]
+        org: String,
+    },
     /// Export an organisation's reference data and orders.
     Export {
         #[arg(long, env = "SIGNOFF_DATA")]
@@ -255,7 +264,8 @@ impl Command {
             | Command::Backup { data, .. }
             | Command::Restore { data, .. }
             | Command::Migrate { data, .. }
-            | Command::Export { data, .. } => data,
+            | Command::Export { data, .. }
+            | Command::Check { data, .. } => data,
         }
     }
 }
@@ -307,6 +317,16 @@ impl WithStore for Job {
             Command::Import { org, file, .. } => {
                 let n = admin::import_reference(&store, &org, &file).await.context("import")?;
                 println!("{n} reference records imported for {org}");
+            }
+            Command::Check { org, .. } => {
+                let damaged = admin::check(&store, &org).await?;
+                for (id, number, reason) in &damaged {
+                    println!("damaged\t{number}\t{id}\t{reason}");
+                }
+                if !damaged.is_empty() {
+                    bail!("{} orders of {org} do not load whole (bytes kept; see above)", damaged.len());
+                }
+                println!("every order of {org} loads whole");
             }
             Command::Export { org, out, .. } => {
                 let n = admin::export(&store, &org, &out).await.context("export")?;

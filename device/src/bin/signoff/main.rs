@@ -17,7 +17,9 @@ fn main() -> ExitCode {
     tracing_subscriber::fmt()
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_env("SIGNOFF_LOG")
-                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn")),
+                // Automerge logs its own internals (a damaged chunk it skipped, a salvage merge) as errors;
+                // Signoff reports what they mean in the user's words instead.
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn,automerge=off")),
         )
         .with_writer(std::io::stderr)
         .init();
