@@ -50,8 +50,11 @@ impl<S: Store> FromRequestParts<AppState<S>> for Authed {
             .get(axum::http::header::AUTHORIZATION)
             .and_then(|v| v.to_str().ok())
             .ok_or_else(|| ServerError::Unauthorized("sign in: this request needs a device token".into()))?;
+        // The scheme is case-insensitive (RFC 9110 §11.1): `bearer` and `BEARER` are `Bearer`.
         let token = header
-            .strip_prefix("Bearer ")
+            .split_once(' ')
+            .filter(|(scheme, _)| scheme.eq_ignore_ascii_case("bearer"))
+            .map(|(_, token)| token.trim())
             .ok_or_else(|| ServerError::Unauthorized("the Authorization header must be `Bearer <token>`".into()))?;
         let device = state
             .store

@@ -35,6 +35,15 @@ pub enum ServerError {
     /// Uploaded bytes do not match their name.
     #[error("{0}")]
     Unprocessable(String),
+    /// The device's feed cursor is past the feed's head (the server was restored from a backup, or the
+    /// cursor is made up): the device starts again from 0 and offers what it has.
+    #[error("cursor {cursor} is past the feed's head {head}: sync again from 0")]
+    CursorAhead {
+        /// The cursor sent.
+        cursor: u64,
+        /// The feed's head.
+        head: u64,
+    },
     /// Storage failed.
     #[error(transparent)]
     Store(#[from] StoreError),
@@ -61,6 +70,7 @@ impl ServerError {
             ServerError::Conflict(_) => (StatusCode::CONFLICT, "conflict"),
             ServerError::RateLimited => (StatusCode::TOO_MANY_REQUESTS, "rate_limited"),
             ServerError::Unprocessable(_) => (StatusCode::UNPROCESSABLE_ENTITY, "hash_mismatch"),
+            ServerError::CursorAhead { .. } => (StatusCode::CONFLICT, "cursor_ahead"),
             ServerError::Store(StoreError::NotFound(_)) => (StatusCode::NOT_FOUND, "not_found"),
             ServerError::Store(StoreError::Refused(_)) => (StatusCode::CONFLICT, "conflict"),
             ServerError::Store(_) | ServerError::Io { .. } => (StatusCode::INTERNAL_SERVER_ERROR, "internal"),

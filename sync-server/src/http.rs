@@ -74,7 +74,12 @@ async fn enrol<S: Store>(
     State(st): State<AppState<S>>,
     body: Result<Json<EnrolRequest>, axum::extract::rejection::JsonRejection>,
 ) -> Result<Json<EnrolResponse>, ServerError> {
-    let Json(req) = body.map_err(|e| ServerError::BadRequest(format!("enrolment request: {e}")))?;
+    let Json(req) = body.map_err(|e| {
+        tracing::debug!(error = %e, "unreadable enrolment request");
+        ServerError::BadRequest(
+            "the body must be JSON {code, device_id, public_key, name} with Content-Type application/json".into(),
+        )
+    })?;
     let id_ok = req.device_id.len() == 16 && req.device_id.bytes().all(|b| b.is_ascii_hexdigit());
     let key_ok = data_encoding::HEXLOWER_PERMISSIVE
         .decode(req.public_key.as_bytes())
@@ -123,7 +128,17 @@ async fn sync<S: Store>(
     })?;
     let req = wire::decode_request(&body).map_err(|e| {
         st.metrics.rejection("undecodable");
-        ServerError::BadRequest(e.to_string())
+        tracing::debug!(device = %dev.id, error = %e, "undecodable sync request");
+        match e {
+            wire::WireError::Version { found } => ServerError::BadRequest(format!(
+                "wire version {found} is not supported: this server speaks version {}",
+                wire::WIRE_VERSION
+            )),
+            _ => ServerError::BadRequest(format!(
+                "the body is not a sync request ({SYNC_MEDIA_TYPE}, CBOR, wire version {})",
+                wire::WIRE_VERSION
+            )),
+        }
     })?;
     let resp = crate::sync::exchange(&st, &dev, req).await?;
     tracing::debug!(

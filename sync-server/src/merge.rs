@@ -11,11 +11,20 @@
 //! was written by the device's own actor; the result reads as the same work order.
 
 use crate::store::{DocBody, DocMeta, StoredDoc};
-use automerge::{ActorId, AutoCommit, ChangeHash};
+use automerge::{ActorId, AutoCommit, ChangeHash, ReadDoc};
 use signoff_core::model::{Assignee, WorkOrder};
 use signoff_core::wire::{DocPush, RejectCode};
 pub use signoff_core::wire::{pack_heads, unpack_heads};
 use std::panic::{AssertUnwindSafe, catch_unwind};
+
+thread_local! {
+    static CURRENT_ORDER: std::cell::RefCell<String> = const { std::cell::RefCell::new(String::new()) };
+}
+
+/// The order being merged on this thread (for the panic hook's one log line).
+pub fn current_order() -> String {
+    CURRENT_ORDER.with(|c| c.borrow().clone())
+}
 
 /// Compact (store a new snapshot) when the appended tail has this many changes.
 const COMPACT_CHANGES: usize = 32;
@@ -60,6 +69,77 @@ pub struct Checks<'a> {
     pub device_key: Option<ed25519_dalek::VerifyingKey>,
     /// The server's clock.
     pub now: chrono::DateTime<chrono::Utc>,
+    /// The device's person.
+    pub person: &'a str,
+    /// Whether the device's role sees (and may dispatch) the organisation's orders.
+    pub office: bool,
+}
+
+/// Fields only the server writes (the official number, and its event): a device that writes them is
+/// refused, so numbers stay unique whatever a device does. The one exception is an order new to the
+/// server carrying a number in the server's own changes: an order the server lost to a restore from an
+/// older backup, brought back by a device; its number is reclaimed (`Merging::reclaim`) unless another
+/// order has it.
+fn check_server_fields(doc: &mut AutoCommit, before: Option<&WorkOrder>, order: &WorkOrder) -> Result<(), Refusal> {
+    if before.is_none() && order.official_no.is_some() {
+        let server = server_actor();
+        let by_server = doc.get_changes_meta(&[]).iter().any(|c| c.actor.as_ref() == &server);
+        let writers_ok = by_server
+            && order
+                .events
+                .iter()
+                .filter(|e| matches!(e.kind, signoff_core::model::EventKind::NumberAssigned { .. }))
+                .count()
+                == 0;
+        if writers_ok {
+            return Ok(());
+        }
+    }
+    let refused = |what: &str| Refusal {
+        code: RejectCode::BadValue,
+        reason: format!("{what}: official numbers are assigned by the server only"),
+        text: Some(signoff_core::msg::Msg::new(signoff_core::msg::Key::RefusedServerField).text()),
+    };
+    let official_before = before.and_then(|b| b.official_no.as_deref());
+    if order.official_no.as_deref() != official_before {
+        return Err(refused("the official number was written"));
+    }
+    if let Ok(Some((_, numbers))) = doc.get(automerge::ROOT, "numbers")
+        && doc.get_all(&numbers, "official").map(|v| v.len()).unwrap_or(0) > 1
+    {
+        return Err(refused("a concurrent official number was written"));
+    }
+    let old: std::collections::HashSet<&str> =
+        before.map(|b| b.events.iter().map(|e| e.id.as_str()).collect()).unwrap_or_default();
+    if order.events.iter().any(|e| {
+        !old.contains(e.id.as_str()) && matches!(e.kind, signoff_core::model::EventKind::NumberAssigned { .. })
+    }) {
+        return Err(refused("a number_assigned event was written"));
+    }
+    Ok(())
+}
+
+/// A field device (technician, contractor crew) assigns orders only to its own person, on creation as
+/// on change; the office's devices dispatch to anyone.
+fn check_assignments(before: Option<&WorkOrder>, order: &WorkOrder, checks: &Checks<'_>) -> Result<(), Refusal> {
+    if checks.office {
+        return Ok(());
+    }
+    let old: std::collections::HashSet<&str> =
+        before.map(|b| b.events.iter().map(|e| e.id.as_str()).collect()).unwrap_or_default();
+    for e in order.events.iter().filter(|e| !old.contains(e.id.as_str())) {
+        if let signoff_core::model::EventKind::Assigned { assignee, .. } = &e.kind {
+            let own = matches!(assignee, Assignee::Technician(p) if p.as_str() == checks.person);
+            if !own {
+                return Err((
+                    RejectCode::Forbidden,
+                    format!("a field device assigns orders only to its own person, not to {}", assignee.id()),
+                )
+                    .into());
+            }
+        }
+    }
+    Ok(())
 }
 
 /// Every statement new or changed in `order` (against `before`) must verify with the pushing
@@ -126,6 +206,7 @@ pub fn merge(
     max_doc: usize,
     checks: &Checks<'_>,
 ) -> Result<Merged, Refusal> {
+    CURRENT_ORDER.with(|c| *c.borrow_mut() = push.id.to_text());
     let mut repaired = false;
     let mut doc = match stored {
         Some(s) => match load_stored(s) {
@@ -143,9 +224,7 @@ pub fn merge(
                         .into());
                 }
                 repaired = true;
-                signoff_core::doc::load_salvage(&s.snapshot, &s.changes)
-                    .unwrap_or_default()
-                    .with_actor(server_actor())
+                signoff_core::doc::load_salvage(&s.snapshot, &s.changes).unwrap_or_default().with_actor(server_actor())
             }
         },
         None => AutoCommit::new().with_actor(server_actor()),
@@ -159,7 +238,11 @@ pub fn merge(
         None => None,
     };
     let before = doc.get_heads();
-    let stored_len = if repaired { 0 } else { stored.map_or(0, |s| s.snapshot.len() + s.changes.iter().map(Vec::len).sum::<usize>()) };
+    let stored_len = if repaired {
+        0
+    } else {
+        stored.map_or(0, |s| s.snapshot.len() + s.changes.iter().map(Vec::len).sum::<usize>())
+    };
     if stored_len + push.changes.len() > max_doc {
         return Err((RejectCode::TooLarge, format!("the document would exceed {max_doc} bytes")).into());
     }
@@ -178,8 +261,15 @@ pub fn merge(
                 .into());
         }
         let device_hex = device.to_hex_string();
-        // (A rebuilt copy takes the device's whole document: changes by others are in it legitimately.)
-        if let Some(c) = doc.get_changes_meta(&before).iter().find(|c| !repaired && c.actor.as_ref() != device) {
+        // (A rebuilt copy takes the device's whole document: changes by others are in it legitimately; an
+        // order new to the server may carry the server's own number change, checked below.)
+        let server = server_actor();
+        let new_order = stored.is_none();
+        if let Some(c) = doc
+            .get_changes_meta(&before)
+            .iter()
+            .find(|c| !repaired && c.actor.as_ref() != device && !(new_order && c.actor.as_ref() == &server))
+        {
             return Err((
                 RejectCode::ForgedActor,
                 format!("change {} was written by actor {}, not by this device ({device_hex})", c.hash, c.actor),
@@ -198,6 +288,10 @@ pub fn merge(
             signoff_core::validate::SERVER_AHEAD_MINUTES,
         )?;
         check_statements(&doc, before_order.as_ref(), &order, checks, repaired)?;
+        if !repaired {
+            check_server_fields(&mut doc, before_order.as_ref(), &order)?;
+        }
+        check_assignments(before_order.as_ref(), &order, checks)?;
         Ok(order)
     }));
     match checked {

@@ -61,6 +61,36 @@ impl Merging {
     fn needs_number(&self) -> bool {
         self.stored.is_none() && self.merged.order.official_no.is_none()
     }
+
+    /// An order new to the server that already carries an official number: one the server lost to a
+    /// restore, brought back by a device (checked in `merge`: written by the server's own actor).
+    fn reclaims(&self) -> Option<&str> {
+        if self.stored.is_none() { self.merged.order.official_no.as_deref() } else { None }
+    }
+}
+
+/// Take back the number of an order brought back after a restore, unless another order has it; the
+/// counter moves past it so it is not handed out again.
+async fn reclaim<S: Store>(st: &AppState<S>, dev: &DeviceRecord, m: &Merging) -> Result<Option<Refusal>, ServerError> {
+    let Some(number) = m.reclaims() else { return Ok(None) };
+    let refused = |why: &str| {
+        Some(Refusal {
+            code: RejectCode::BadValue,
+            reason: format!("official number {number}: {why}"),
+            text: Some(signoff_core::msg::Msg::new(signoff_core::msg::Key::RefusedServerField).text()),
+        })
+    };
+    let prefix = format!("{}-", st.config.number_prefix);
+    let parsed = number.strip_prefix(&prefix).and_then(|rest| rest.split_once('-')).and_then(|(y, n)| {
+        Some((y.parse::<i32>().ok()?, n.parse::<u64>().ok()?)).filter(|(y, n)| (2000..=2200).contains(y) && *n > 0)
+    });
+    let Some((year, seq)) = parsed else { return Ok(refused("not a number this server gives")) };
+    if st.store.reclaim_number(&dev.org, &m.merged.order.id.to_string(), number, year, seq).await? {
+        tracing::info!(device = %dev.id, %number, "an order lost to a restore came back with its number");
+        Ok(None)
+    } else {
+        Ok(refused("another order has it"))
+    }
 }
 
 /// What to write for a merged push, and what to answer once written.
@@ -100,7 +130,13 @@ fn merge_push(
         .ok()
         .and_then(|b| <[u8; 32]>::try_from(b).ok())
         .and_then(|b| ed25519_dalek::VerifyingKey::from_bytes(&b).ok());
-    let checks = merge::Checks { device_id: &dev.id, device_key, now: Utc::now() };
+    let checks = merge::Checks {
+        device_id: &dev.id,
+        device_key,
+        now: Utc::now(),
+        person: &dev.person,
+        office: dev.role.sees_all(),
+    };
     let merged = merge::merge(stored.as_ref(), push, actor, limits.max_doc_bytes, &checks)?;
     Ok(Merging { stored, merged, creator, pushed_heads: push.heads.0.clone() })
 }
@@ -181,6 +217,17 @@ async fn apply_batch<S: Store>(
     })
     .await
     .map_err(task_failed)?;
+    let mut checked = Vec::with_capacity(merging.len());
+    for m in merging {
+        checked.push(match m {
+            Ok(m) => match reclaim(st, dev, &m).await? {
+                Some(refusal) => Err(refusal),
+                None => Ok(m),
+            },
+            Err(r) => Err(r),
+        });
+    }
+    let merging = checked;
     let wanted = merging.iter().filter(|m| m.as_ref().is_ok_and(Merging::needs_number)).count() as u64;
     let year = local_year();
     let mut next = if wanted > 0 { st.store.next_number(&dev.org, year, wanted).await? } else { 0 };
@@ -253,6 +300,9 @@ async fn apply_one<S: Store>(
             Ok(m) => m,
             Err(refusal) => return Ok(Applied::Rejected(refusal)),
         };
+        if let Some(refusal) = reclaim(st, dev, &m).await? {
+            return Ok(Applied::Rejected(refusal));
+        }
         if m.needs_number() && number.is_none() {
             let year = local_year();
             let n = st.store.next_number(&dev.org, year, 1).await?;
@@ -322,6 +372,13 @@ pub async fn exchange<S: Store>(
         )));
     }
     let actor = device_actor(dev)?;
+    // A cursor the feed never reached is not echoed back as valid (a device that stored it would never
+    // read the feed again): refused before anything is merged or confirmed.
+    let head_before = st.store.feed_state(&dev.org).await?.head;
+    if req.cursor > head_before {
+        st.metrics.rejection("cursor_ahead");
+        return Err(ServerError::CursorAhead { cursor: req.cursor, head: head_before });
+    }
     st.store.confirm_knowledge(&dev.id, req.cursor).await?;
 
     let mut resp = SyncResponse {
@@ -372,10 +429,19 @@ pub async fn exchange<S: Store>(
                 // The feed still says what the device should have of it (or that it is gone).
                 handled.remove(&id);
                 st.metrics.rejection(reject_label(code));
-                tracing::info!(device = %dev.id, order = %id, ?code, %reason, "refused a pushed order");
+                tracing::debug!(device = %dev.id, order = %id, ?code, %reason, "refused a pushed order");
                 resp.rejected.push(DocRejected { id: wid, code, reason, text });
             }
         }
+    }
+
+    // One line per request however many orders were refused (a device cannot fill the log).
+    if !resp.rejected.is_empty() {
+        let mut counts: std::collections::BTreeMap<&str, usize> = std::collections::BTreeMap::new();
+        for r in &resp.rejected {
+            *counts.entry(reject_label(r.code)).or_default() += 1;
+        }
+        tracing::info!(device = %dev.id, refused = ?counts, "refused pushed orders");
     }
 
     // Reference data ahead of the orders, in the first page it is due: the device indexes the orders

@@ -241,7 +241,8 @@ fn a_damaged_copy_on_the_server_is_listed_and_rebuilt_from_a_device() {
             conn.query_row("SELECT snapshot FROM documents WHERE id = ?1", [id.as_str()], |r| r.get(0)).unwrap();
         let mid = snapshot.len() / 2;
         snapshot[mid] ^= 0x5a;
-        conn.execute("UPDATE documents SET snapshot = ?2 WHERE id = ?1", rusqlite::params![id.as_str(), snapshot]).unwrap();
+        conn.execute("UPDATE documents SET snapshot = ?2 WHERE id = ?1", rusqlite::params![id.as_str(), snapshot])
+            .unwrap();
     }
     let check = std::process::Command::new(server_bin())
         .args(["check", "--data", server.data.to_str().unwrap(), "--org", "acme"])
@@ -264,6 +265,11 @@ fn a_damaged_copy_on_the_server_is_listed_and_rebuilt_from_a_device() {
     assert_eq!(check.status.code(), Some(0), "{}", String::from_utf8_lossy(&check.stdout));
     wang.sync();
     let v = wang.store.get(&id, at(60)).unwrap();
-    assert!(v.order.events.iter().any(|e| matches!(&e.kind, signoff_core::model::EventKind::Note { text } if text == "已通知业主")));
+    assert!(
+        v.order
+            .events
+            .iter()
+            .any(|e| matches!(&e.kind, signoff_core::model::EventKind::Note { text } if text == "已通知业主"))
+    );
     assert_eq!(v.order.official_no.as_deref(), Some(official.as_str()), "the number is kept");
 }

@@ -117,6 +117,22 @@ impl Store {
         Ok(self.conn.query_row("SELECT value FROM meta WHERE key = ?1", [key], |r| r.get(0)).optional()?)
     }
 
+    /// Start over with the server: its feed is behind this device's cursor (it was restored from a backup),
+    /// so read it again from the start and offer every order whole — the server keeps what it has and
+    /// takes back what it lost; merging is idempotent, so nothing is doubled on either side.
+    pub fn restart_sync(&mut self) -> Result<usize> {
+        let tx = self.conn.transaction()?;
+        tx.execute("DELETE FROM meta WHERE key IN ('sync_cursor', 'reference_seq')", [])?;
+        let n = tx.execute(
+            "UPDATE sync_docs SET base = x'', local_seq = max(local_seq, pushed_seq) + 1, rejected_seq = NULL, \
+             reject_code = NULL, reject_reason = NULL, gone = 0",
+            [],
+        )?;
+        tx.commit()?;
+        tracing::warn!(orders = n, "the server's feed is behind this device: syncing again from the start");
+        Ok(n)
+    }
+
     /// Record the server account after enrolment (and the person, if the store has none yet).
     pub fn set_account(&mut self, url: &str, resp: &EnrolResponse) -> Result<()> {
         let tx = self.conn.transaction()?;
@@ -321,9 +337,8 @@ impl Store {
             report.rejected.push((id, text));
         }
         for id in &unreadable {
-            let have = tx
-                .prepare_cached("SELECT 1 FROM documents WHERE id = ?1 AND quarantined IS NULL")?
-                .exists([id])?;
+            let have =
+                tx.prepare_cached("SELECT 1 FROM documents WHERE id = ?1 AND quarantined IS NULL")?.exists([id])?;
             if have {
                 tx.execute(
                     "INSERT INTO sync_docs(doc, base, local_seq) VALUES (?1, x'', 1) ON CONFLICT(doc) DO UPDATE SET \

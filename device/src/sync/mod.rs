@@ -288,6 +288,7 @@ pub fn sync(store: &mut Store, progress: &mut dyn FnMut(Progress)) -> Result<Syn
 /// The document rounds only.
 pub fn sync_documents(store: &mut Store, client: &Client, progress: &mut dyn FnMut(Progress)) -> Result<SyncReport> {
     let mut report = SyncReport::default();
+    let mut restarted = false;
     for _ in 0..MAX_ROUNDS {
         let out: Vec<Outgoing> = store.outgoing(PUSH_DOCS, PUSH_BYTES)?;
         let req = SyncRequest {
@@ -298,7 +299,15 @@ pub fn sync_documents(store: &mut Store, client: &Client, progress: &mut dyn FnM
             reference_seq: store.reference_seq()?,
             want: store.wanted()?.iter().filter_map(|id| WireId::parse(id)).collect(),
         };
-        let resp = client.sync(&req)?;
+        let resp = match client.sync(&req) {
+            Err(Error::Server { code, .. }) if code == "cursor_ahead" && !restarted => {
+                // The server was restored from an older backup: offer everything again.
+                store.restart_sync()?;
+                restarted = true;
+                continue;
+            }
+            other => other?,
+        };
         report.round_trips += 1;
         report.pushed += out.len();
         let applied = store.apply_sync(&resp, &out, chrono::Utc::now())?;

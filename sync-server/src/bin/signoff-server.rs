@@ -185,10 +185,18 @@ fn now_ms() -> i64 {
 
 #[tokio::main]
 async fn main() -> Result<()> {
-    tracing_subscriber::fmt()
-        .with_env_filter(tracing_subscriber::EnvFilter::try_from_env("SIGNOFF_LOG").unwrap_or_else(|_| "info".into()))
-        .with_writer(std::io::stderr)
-        .init();
+    // Plain text without colour codes unless stderr is a terminal; `SIGNOFF_LOG_FORMAT=json` for one JSON
+    // object per line (log shippers).
+    // Automerge logs its own internals as errors (a change waiting for its dependencies is routine in a
+    // push); the server says what matters itself.
+    let filter =
+        tracing_subscriber::EnvFilter::try_from_env("SIGNOFF_LOG").unwrap_or_else(|_| "info,automerge=off".into());
+    let fmt = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
+    if std::env::var("SIGNOFF_LOG_FORMAT").is_ok_and(|f| f.eq_ignore_ascii_case("json")) {
+        fmt.json().init();
+    } else {
+        fmt.with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr())).init();
+    }
     // Panics inside Automerge on crafted input are contained per request; log them as one line each
     // rather than a backtrace per hostile request.
     std::panic::set_hook(Box::new(|info| {
@@ -199,7 +207,10 @@ async fn main() -> Result<()> {
             .or_else(|| info.payload().downcast_ref::<String>().cloned())
             .unwrap_or_default();
         let at = info.location().map(|l| format!("{}:{}", l.file(), l.line())).unwrap_or_default();
-        tracing::error!(%at, %what, "panic contained");
+        // One short line: Automerge's panic messages can carry kilobytes of its internals.
+        let what: String = what.lines().next().unwrap_or_default().chars().take(160).collect();
+        let order = signoff_server::merge::current_order();
+        tracing::error!(%at, %what, order = %order, "panic contained");
     }));
     let cli = Cli::parse();
     let db = Db::parse(cli.db.as_deref())?;

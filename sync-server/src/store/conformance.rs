@@ -198,6 +198,16 @@ async fn numbers_are_unique<S: Store>(s: &S) {
     assert_eq!(s.next_number("acme", 2026, 10).await.unwrap(), 41);
     assert_eq!(s.next_number("acme", 2026, 1).await.unwrap(), 51);
     assert_eq!(s.next_number("other", 2026, 1).await.unwrap(), 1);
+    // An order brought back after a restore takes its number again and moves the counter past it;
+    // a number another order has is not taken twice.
+    let mut w = write("doc-numbered", None, DocBody::Snapshot(vec![1]), None);
+    w.meta.official = Some("BX-2026-000070".into());
+    s.write_document(w).await.unwrap();
+    assert!(s.reclaim_number("acme", "doc-back", "BX-2026-000080", 2026, 80).await.unwrap());
+    assert_eq!(s.next_number("acme", 2026, 1).await.unwrap(), 81);
+    assert!(!s.reclaim_number("acme", "doc-back", "BX-2026-000070", 2026, 70).await.unwrap());
+    assert!(s.reclaim_number("acme", "doc-numbered", "BX-2026-000070", 2026, 70).await.unwrap(), "its own number");
+    assert_eq!(s.next_number("acme", 2026, 1).await.unwrap(), 82, "the counter never goes back");
 }
 
 async fn blobs<S: Store>(s: &S) {

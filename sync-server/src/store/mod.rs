@@ -322,6 +322,17 @@ pub trait Store: Clone + Send + Sync + 'static {
     /// Reserve `count` official numbers for (organisation, year), unique under concurrency; returns
     /// the first (numbers start at 1).
     fn next_number(&self, org: &str, year: i32, count: u64) -> impl Future<Output = StoreResult<u64>> + Send;
+    /// A device brings back an order the server lost (restored from an older backup) with the official
+    /// number the server gave it: take it again unless another order of `org` has it (false), and move
+    /// the year's counter past it so it is never handed out twice.
+    fn reclaim_number(
+        &self,
+        org: &str,
+        doc: &str,
+        number: &str,
+        year: i32,
+        seq: u64,
+    ) -> impl Future<Output = StoreResult<bool>> + Send;
     /// Feed entries after `after`, oldest first, at most `limit`. With a `viewer` (a technician's
     /// device), only reference entries and documents assigned to the person, created by the device
     /// while unassigned, or known to the device (so it can learn they are gone).

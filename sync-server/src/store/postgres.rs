@@ -742,6 +742,27 @@ impl Store for PgStore {
         Ok((last - count + 1) as u64)
     }
 
+    async fn reclaim_number(&self, org: &str, doc: &str, number: &str, year: i32, seq: u64) -> StoreResult<bool> {
+        let c = self.client().await?;
+        let taken = c
+            .query_opt(
+                "SELECT 1 FROM documents WHERE org = $1 AND official = $2 AND id <> $3 LIMIT 1",
+                &[&org, &number, &doc],
+            )
+            .await?
+            .is_some();
+        if taken {
+            return Ok(false);
+        }
+        c.execute(
+            "INSERT INTO numbers(org, year, last) VALUES ($1, $2, $3) \
+             ON CONFLICT (org, year) DO UPDATE SET last = GREATEST(numbers.last, $3)",
+            &[&org, &year, &(seq as i64)],
+        )
+        .await?;
+        Ok(true)
+    }
+
     async fn feed_after(
         &self,
         org: &str,

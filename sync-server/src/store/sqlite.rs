@@ -483,6 +483,25 @@ impl Store for SqliteStore {
         .await
     }
 
+    async fn reclaim_number(&self, org: &str, doc: &str, number: &str, year: i32, seq: u64) -> StoreResult<bool> {
+        let (org, doc, number) = (org.to_owned(), doc.to_owned(), number.to_owned());
+        self.call_relaxed(move |c| {
+            let taken = c
+                .prepare_cached("SELECT 1 FROM documents WHERE org = ?1 AND official = ?2 AND id <> ?3 LIMIT 1")?
+                .exists(params![org, number, doc])?;
+            if taken {
+                return Ok(false);
+            }
+            c.execute(
+                "INSERT INTO numbers(org, year, last) VALUES (?1, ?2, ?3) \
+                 ON CONFLICT(org, year) DO UPDATE SET last = max(last, ?3)",
+                params![org, year, seq as i64],
+            )?;
+            Ok(true)
+        })
+        .await
+    }
+
     async fn feed_after(
         &self,
         org: &str,
