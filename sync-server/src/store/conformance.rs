@@ -217,6 +217,9 @@ async fn blobs<S: Store>(s: &S) {
     s.put_blob(meta.clone()).await.unwrap();
     s.put_blob(BlobMeta { uploaded_by: "d9".into(), ..meta.clone() }).await.unwrap();
     assert_eq!(s.blob(&sha).await.unwrap(), Some(meta));
+    // The photo belongs to the organisation of the device that uploaded it (d5 is acme's), no other.
+    assert!(s.blob_in_org(&sha, "acme").await.unwrap());
+    assert!(!s.blob_in_org(&sha, "other").await.unwrap());
     let mut w = write("doc-c", None, DocBody::Snapshot(vec![1]), Some("p-wang"));
     w.blobs = vec![sha.clone()];
     s.write_document(w).await.unwrap();

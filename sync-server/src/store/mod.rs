@@ -365,8 +365,11 @@ pub trait Store: Clone + Send + Sync + 'static {
     ) -> impl Future<Output = StoreResult<()>> + Send;
     /// A blob's metadata.
     fn blob(&self, sha: &str) -> impl Future<Output = StoreResult<Option<BlobMeta>>> + Send;
-    /// Record a verified blob (once; later calls keep the first).
+    /// Record a verified blob (once; later calls keep the first), and that the uploading device's
+    /// organisation has it.
     fn put_blob(&self, meta: BlobMeta) -> impl Future<Output = StoreResult<()>> + Send;
+    /// Whether a device of `org` uploaded these bytes (only then may `org` read them or hear they exist).
+    fn blob_in_org(&self, sha: &str, org: &str) -> impl Future<Output = StoreResult<bool>> + Send;
     /// Documents that reference a blob.
     fn blob_holders(&self, sha: &str) -> impl Future<Output = StoreResult<Vec<BlobHolder>>> + Send;
 }

@@ -13,10 +13,11 @@ use deadpool_postgres::{Manager, ManagerConfig, Pool, RecyclingMethod};
 use std::collections::HashMap;
 use tokio_postgres::{NoTls, Row};
 
-const MIGRATIONS: &[(i32, &str)] = &[(1, include_str!("migrations/postgres/0001_init.sql"))];
+const MIGRATIONS: &[(i32, &str)] =
+    &[(1, include_str!("migrations/postgres/0001_init.sql")), (2, include_str!("migrations/postgres/0002_blob_orgs.sql"))];
 
 /// The newest schema this build knows.
-pub const SCHEMA: i32 = 1;
+pub const SCHEMA: i32 = 2;
 
 /// Connections per process.
 const POOL_SIZE: usize = 16;
@@ -140,6 +141,7 @@ impl PgStore {
             ("reference", &[("org", 't'), ("json", 't')]),
             ("blobs", &[("sha", 't'), ("size", 'b'), ("uploaded_by", 't'), ("created_ms", 'b')]),
             ("doc_blobs", &[("doc", 't'), ("sha", 't')]),
+            ("blob_orgs", &[("sha", 't'), ("org", 't')]),
         ];
         for (table, cols) in TABLES {
             let names: Vec<&str> = cols.iter().map(|(n, _)| *n).collect();
@@ -865,7 +867,18 @@ impl Store for PgStore {
             &[&m.sha, &(m.size as i64), &m.uploaded_by, &m.created_ms],
         )
         .await?;
+        sql_execute(
+            &c,
+            "INSERT INTO blob_orgs(sha, org) SELECT $1, org FROM devices WHERE id = $2 ON CONFLICT DO NOTHING",
+            &[&m.sha, &m.uploaded_by],
+        )
+        .await?;
         Ok(())
+    }
+
+    async fn blob_in_org(&self, sha: &str, org: &str) -> StoreResult<bool> {
+        let c = self.client().await?;
+        Ok(sql_query_opt(&c, "SELECT 1 FROM blob_orgs WHERE sha = $1 AND org = $2", &[&sha, &org]).await?.is_some())
     }
 
     async fn blob_holders(&self, sha: &str) -> StoreResult<Vec<BlobHolder>> {

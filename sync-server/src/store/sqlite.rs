@@ -14,10 +14,11 @@ use writer::{Durability, Writer};
 const MIGRATIONS: &[(i64, &str)] = &[
     (1, include_str!("migrations/sqlite/0001_init.sql")),
     (2, include_str!("migrations/sqlite/0002_feed_kind_index.sql")),
+    (3, include_str!("migrations/sqlite/0003_blob_orgs.sql")),
 ];
 
 /// The newest schema this build knows.
-pub const SCHEMA: i64 = 2;
+pub const SCHEMA: i64 = 3;
 
 /// SQLite store: one writer connection, and reader connections that WAL lets run beside it (a read
 /// never waits for a write's disk sync).
@@ -644,9 +645,19 @@ impl Store for SqliteStore {
                 "INSERT OR IGNORE INTO blobs(sha, size, uploaded_by, created_ms) VALUES (?1, ?2, ?3, ?4)",
                 params![m.sha, m.size as i64, m.uploaded_by, m.created_ms],
             )?;
+            c.execute(
+                "INSERT OR IGNORE INTO blob_orgs(sha, org) SELECT ?1, org FROM devices WHERE id = ?2",
+                params![m.sha, m.uploaded_by],
+            )?;
             Ok(())
         })
         .await
+    }
+
+    async fn blob_in_org(&self, sha: &str, org: &str) -> StoreResult<bool> {
+        let (sha, org) = (sha.to_owned(), org.to_owned());
+        self.read(move |c| Ok(c.prepare_cached("SELECT 1 FROM blob_orgs WHERE sha = ?1 AND org = ?2")?.exists(params![sha, org])?))
+            .await
     }
 
     async fn blob_holders(&self, sha: &str) -> StoreResult<Vec<BlobHolder>> {
