@@ -70,7 +70,8 @@ impl BlobFiles {
     /// An organisation's unfinished upload of a hash (kept apart per organisation, so one cannot learn
     /// how much of a photo another has sent).
     fn partial_path(&self, org: &str, sha: &str) -> PathBuf {
-        let org: String = org.chars().map(|c| if c.is_ascii_alphanumeric() || c == '-' || c == '_' { c } else { '_' }).collect();
+        let org: String =
+            org.chars().map(|c| if c.is_ascii_alphanumeric() || c == '-' || c == '_' { c } else { '_' }).collect();
         self.root.join("partial").join(format!("{sha}.{org}"))
     }
 

@@ -299,6 +299,9 @@ pub fn verify_genuine<D: ReadDoc>(
 
 /// A genuine statement against the order as it is now: valid, or the signed fields changed since.
 pub fn compare_now(statement: &Statement, now: &Summary) -> Verdict {
+    if statement.summary == *now {
+        return Verdict::Valid;
+    }
     let fields = changed_fields(&statement.summary, now);
     if fields.is_empty() { Verdict::Valid } else { Verdict::ChangedAfterSignoff { fields } }
 }
@@ -318,21 +321,24 @@ pub fn verify<D: ReadDoc>(doc: &D, signed: &SignedStatement, key_of: &dyn Fn(&st
 
 /// The verdict of every statement of `order` (read from `doc`), for the status fold and the view.
 pub fn verify_all<D: ReadDoc>(doc: &D, order: &WorkOrder, key_of: &dyn Fn(&str) -> Option<VerifyingKey>) -> Verdicts {
-    verdicts_with(order, |s| verify_genuine(doc, s, key_of))
+    verdicts_with::<Statement>(order, |s| verify_genuine(doc, s, key_of))
 }
 
 /// [`verify_all`] with the genuineness check supplied (a cache in front of [`verify_genuine`]).
-pub fn verdicts_with(
+pub fn verdicts_with<T: std::borrow::Borrow<Statement>>(
     order: &WorkOrder,
-    mut genuine: impl FnMut(&SignedStatement) -> Result<Statement, Verdict>,
+    mut genuine: impl FnMut(&SignedStatement) -> Result<T, Verdict>,
 ) -> Verdicts {
+    if order.statements.is_empty() {
+        return Verdicts::new();
+    }
     let now = summary_of(order);
     order
         .statements
         .iter()
         .map(|s| {
             let verdict = match genuine(s) {
-                Ok(statement) => compare_now(&statement, &now),
+                Ok(statement) => compare_now(statement.borrow(), &now),
                 Err(v) => v,
             };
             (s.id.clone(), verdict)

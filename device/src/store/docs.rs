@@ -45,8 +45,10 @@ pub(crate) struct Loaded {
 }
 
 /// Cached results of `verify_genuine`, by statement id.
-pub(crate) type Genuine =
-    HashMap<String, std::result::Result<signoff_core::signoff::Statement, signoff_core::signoff::Verdict>>;
+pub(crate) type Genuine = HashMap<
+    String,
+    std::result::Result<std::sync::Arc<signoff_core::signoff::Statement>, signoff_core::signoff::Verdict>,
+>;
 
 /// A document's row id, snapshot bytes and appended changes, as stored.
 pub(crate) type StoredBytes = (i64, Vec<u8>, Vec<Vec<u8>>);

@@ -505,7 +505,10 @@ fn received_unreadable(id: &OrderId) -> Error {
 pub(crate) fn verdicts_for(doc: &AutoCommit, order: &WorkOrder, genuine: &mut Genuine, keys: &KeyRegistry) -> Verdicts {
     let key_of = |d: &str| keys.get(d).copied();
     signoff_core::signoff::verdicts_with(order, |s| {
-        genuine.entry(s.id.clone()).or_insert_with(|| signoff_core::signoff::verify_genuine(doc, s, &key_of)).clone()
+        genuine
+            .entry(s.id.clone())
+            .or_insert_with(|| signoff_core::signoff::verify_genuine(doc, s, &key_of).map(std::sync::Arc::new))
+            .clone()
     })
 }
 

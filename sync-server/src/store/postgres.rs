@@ -13,8 +13,10 @@ use deadpool_postgres::{Manager, ManagerConfig, Pool, RecyclingMethod};
 use std::collections::HashMap;
 use tokio_postgres::{NoTls, Row};
 
-const MIGRATIONS: &[(i32, &str)] =
-    &[(1, include_str!("migrations/postgres/0001_init.sql")), (2, include_str!("migrations/postgres/0002_blob_orgs.sql"))];
+const MIGRATIONS: &[(i32, &str)] = &[
+    (1, include_str!("migrations/postgres/0001_init.sql")),
+    (2, include_str!("migrations/postgres/0002_blob_orgs.sql")),
+];
 
 /// The newest schema this build knows.
 pub const SCHEMA: i32 = 2;

@@ -656,8 +656,10 @@ impl Store for SqliteStore {
 
     async fn blob_in_org(&self, sha: &str, org: &str) -> StoreResult<bool> {
         let (sha, org) = (sha.to_owned(), org.to_owned());
-        self.read(move |c| Ok(c.prepare_cached("SELECT 1 FROM blob_orgs WHERE sha = ?1 AND org = ?2")?.exists(params![sha, org])?))
-            .await
+        self.read(move |c| {
+            Ok(c.prepare_cached("SELECT 1 FROM blob_orgs WHERE sha = ?1 AND org = ?2")?.exists(params![sha, org])?)
+        })
+        .await
     }
 
     async fn blob_holders(&self, sha: &str) -> StoreResult<Vec<BlobHolder>> {
