@@ -135,6 +135,11 @@ pub struct SyncRequest {
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     #[serde(rename = "w")]
     pub want: Vec<WireId>,
+    /// The server's restore epoch as the device last saw it; the answer carries the epoch only when it
+    /// differs (or the device has none), so an idle sync stays a few dozen bytes.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "e")]
+    pub epoch: Option<String>,
 }
 
 /// One document the device changed.
@@ -188,6 +193,12 @@ pub struct SyncResponse {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[serde(rename = "rs")]
     pub reference_seq: Option<u64>,
+    /// The server's restore epoch, when it differs from the request's: the server was restored from a
+    /// backup (or the device never saw one), and a device that had one starts again from cursor 0
+    /// offering every order whole.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "e")]
+    pub epoch: Option<String>,
 }
 
 /// A pushed document the server accepted.

@@ -30,6 +30,7 @@ fn request() -> SyncRequest {
         max_bytes: Some(1 << 20),
         reference_seq: None,
         want: vec![],
+        epoch: None,
     }
 }
 
@@ -44,6 +45,7 @@ fn response() -> SyncResponse {
         gone: vec![id(9)],
         reference: None,
         reference_seq: None,
+        epoch: None,
     }
 }
 
@@ -84,6 +86,7 @@ fn an_idle_sync_costs_a_few_bytes() {
         max_bytes: None,
         reference_seq: None,
         want: vec![],
+        epoch: None,
     };
     assert!(encode(&idle).unwrap().len() < 40);
     let answer = SyncResponse {
@@ -96,6 +99,7 @@ fn an_idle_sync_costs_a_few_bytes() {
         gone: vec![],
         reference: None,
         reference_seq: None,
+        epoch: None,
     };
     assert!(encode(&answer).unwrap().len() < 80);
 }

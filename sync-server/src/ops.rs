@@ -160,6 +160,9 @@ pub fn restore_sqlite(backup: &Path, data: &Path) -> Result<Report, OpsError> {
     std::fs::rename(&part, &target).map_err(io(&target))?;
     // Opening applies newer migrations if the backup came from an older server.
     drop(sqlite::SqliteStore::open(&target)?);
+    // A restored database is a new epoch: devices that synced after the backup offer everything again.
+    let conn = Connection::open(&target)?;
+    conn.execute("UPDATE server_meta SET value = lower(hex(randomblob(8))) WHERE key = 'epoch'", [])?;
     Ok(report)
 }
 

@@ -55,11 +55,14 @@ struct Merging {
     merged: merge::Merged,
     creator: String,
     pushed_heads: Vec<automerge::ChangeHash>,
+    /// An order brought back after a restore whose old number another order took meanwhile: it gets a
+    /// new one (the order itself must not be lost).
+    renumber: bool,
 }
 
 impl Merging {
     fn needs_number(&self) -> bool {
-        self.stored.is_none() && self.merged.order.official_no.is_none()
+        self.stored.is_none() && (self.merged.order.official_no.is_none() || self.renumber)
     }
 
     /// An order new to the server that already carries an official number: one the server lost to a
@@ -69,9 +72,13 @@ impl Merging {
     }
 }
 
-/// Take back the number of an order brought back after a restore, unless another order has it; the
-/// counter moves past it so it is not handed out again.
-async fn reclaim<S: Store>(st: &AppState<S>, dev: &DeviceRecord, m: &Merging) -> Result<Option<Refusal>, ServerError> {
+/// Take back the number of an order brought back after a restore, unless another order has it (then
+/// the order gets a new number: it must not be lost); the counter moves past it either way.
+async fn reclaim<S: Store>(
+    st: &AppState<S>,
+    dev: &DeviceRecord,
+    m: &mut Merging,
+) -> Result<Option<Refusal>, ServerError> {
     let Some(number) = m.reclaims() else { return Ok(None) };
     let refused = |why: &str| {
         Some(Refusal {
@@ -87,10 +94,11 @@ async fn reclaim<S: Store>(st: &AppState<S>, dev: &DeviceRecord, m: &Merging) ->
     let Some((year, seq)) = parsed else { return Ok(refused("not a number this server gives")) };
     if st.store.reclaim_number(&dev.org, &m.merged.order.id.to_string(), number, year, seq).await? {
         tracing::info!(device = %dev.id, %number, "an order lost to a restore came back with its number");
-        Ok(None)
     } else {
-        Ok(refused("another order has it"))
+        tracing::warn!(device = %dev.id, %number, "an order lost to a restore came back; its number was taken meanwhile: renumbered");
+        m.renumber = true;
     }
+    Ok(None)
 }
 
 /// What to write for a merged push, and what to answer once written.
@@ -138,16 +146,21 @@ fn merge_push(
         office: dev.role.sees_all(),
     };
     let merged = merge::merge(stored.as_ref(), push, actor, limits.max_doc_bytes, &checks)?;
-    Ok(Merging { stored, merged, creator, pushed_heads: push.heads.0.clone() })
+    Ok(Merging { stored, merged, creator, pushed_heads: push.heads.0.clone(), renumber: false })
 }
 
 /// Give the document its official number (if it needs one), and work out the write and the answer.
 fn finish(m: Merging, number: Option<String>, dev: &DeviceRecord, id: &str) -> Finished {
-    let Merging { stored, mut merged, creator, pushed_heads } = m;
+    let Merging { stored, mut merged, creator, pushed_heads, renumber } = m;
     if let Some(n) = &number
-        && merged.order.official_no.is_none()
+        && (merged.order.official_no.is_none() || renumber)
     {
-        if let Err(e) = signoff_core::doc::set_official_number(&mut merged.doc, n) {
+        let written = if renumber {
+            signoff_core::doc::replace_official_number(&mut merged.doc, n).map(|()| true)
+        } else {
+            signoff_core::doc::set_official_number(&mut merged.doc, n)
+        };
+        if let Err(e) = written {
             return Finished { write: None, answer: Applied::Rejected((RejectCode::Invalid, e.to_string()).into()) };
         }
         merged.order.official_no = Some(n.clone());
@@ -220,7 +233,7 @@ async fn apply_batch<S: Store>(
     let mut checked = Vec::with_capacity(merging.len());
     for m in merging {
         checked.push(match m {
-            Ok(m) => match reclaim(st, dev, &m).await? {
+            Ok(mut m) => match reclaim(st, dev, &mut m).await? {
                 Some(refusal) => Err(refusal),
                 None => Ok(m),
             },
@@ -296,11 +309,11 @@ async fn apply_one<S: Store>(
         let merged = tokio::task::spawn_blocking(move || merge_push(&limits, &dev2, &actor2, &p, stored))
             .await
             .map_err(task_failed)?;
-        let m = match merged {
+        let mut m = match merged {
             Ok(m) => m,
             Err(refusal) => return Ok(Applied::Rejected(refusal)),
         };
-        if let Some(refusal) = reclaim(st, dev, &m).await? {
+        if let Some(refusal) = reclaim(st, dev, &mut m).await? {
             return Ok(Applied::Rejected(refusal));
         }
         if m.needs_number() && number.is_none() {
@@ -391,6 +404,7 @@ pub async fn exchange<S: Store>(
         gone: vec![],
         reference: None,
         reference_seq: None,
+        epoch: None,
     };
     let mut known = Vec::new();
     let mut pending = Vec::new();
@@ -447,6 +461,9 @@ pub async fn exchange<S: Store>(
     // Reference data ahead of the orders, in the first page it is due: the device indexes the orders
     // with its names and settings, instead of indexing them twice when it arrives in feed order.
     let feed = st.store.feed_state(&dev.org).await?;
+    if req.epoch.as_deref() != Some(feed.epoch.as_str()) {
+        resp.epoch = Some(feed.epoch.clone());
+    }
     if let Some(rs) = feed.reference
         && rs > req.cursor
         && req.reference_seq != Some(rs)

@@ -301,6 +301,7 @@ fn concurrent(rows: &mut Vec<Row>, period_ms: Option<usize>, db: Option<&str>) {
                         max_bytes: None,
                         reference_seq: None,
                         want: vec![],
+                        epoch: None,
                     })
                     .unwrap()
                 })

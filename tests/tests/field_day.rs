@@ -157,6 +157,7 @@ fn reference_data_comes_first_and_only_when_changed() {
             max_bytes: Some(16 << 10),
             reference_seq,
             want: vec![],
+            epoch: None,
         };
         let (status, body) = raw_sync(&server.url, &token(&zhou), encode(&req).unwrap());
         assert_eq!(status, 200);

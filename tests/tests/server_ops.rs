@@ -48,6 +48,7 @@ fn sigterm_lets_a_request_in_flight_finish() {
         max_bytes: None,
         reference_seq: None,
         want: vec![],
+        epoch: None,
     })
     .unwrap();
     let addr = server.url.trim_start_matches("http://").to_owned();

@@ -158,6 +158,51 @@ fn a_restored_older_backup_gets_back_everything_devices_had() {
     assert_eq!(notes, 1);
 }
 
+/// After a restore, other devices' work moves the feed's head past this device's old cursor before it
+/// syncs again: only the restore epoch tells it that its cursor counts another feed.
+#[test]
+fn a_new_restore_epoch_is_noticed_even_when_the_feed_caught_up() {
+    let mut server = Server::start();
+    let proxy = Proxy::start(&server.url);
+    let mut office = through(&proxy, &server, "chen");
+    office.sync();
+    let kept = create(&mut office, "CH-1-201", "卫生间漏水", 0);
+    office.sync();
+    let backup = tempfile::tempdir().unwrap();
+    let out = backup.path().join("b");
+    server.admin(&["backup", out.to_str().unwrap()]);
+    let lost = create(&mut office, "CH-2-501", "厨房下水道堵塞", 10);
+    office.sync();
+    let old_cursor = office.store.sync_cursor().unwrap();
+    server.restart_with(&[], |data| {
+        std::fs::remove_dir_all(data).unwrap();
+        admin_in(data, &["restore", out.to_str().unwrap()]);
+    });
+    proxy.retarget(&server.url);
+    // Another desk writes enough after the restore that the feed passes the old cursor.
+    let mut other = Device::enrolled(&server, "chen");
+    other.sync();
+    let mut n = 0;
+    while other.store.sync_cursor().unwrap() <= old_cursor {
+        create(&mut other, "CH-3-802", &format!("补录 {n}"), 20 + n);
+        other.sync();
+        n += 1;
+    }
+    office.sync();
+    let mut check = Device::enrolled(&server, "chen");
+    check.sync();
+    assert!(check.store.get(&lost, at(99)).is_ok(), "the order lost to the restore is back");
+    assert!(check.store.get(&kept, at(99)).is_ok());
+    assert_eq!(office.store.list(&Default::default(), 0).unwrap().len() as i64, 2 + n, "nothing doubled");
+    // Its number was given again meanwhile: it got a new one, and every number is still unique.
+    let mut numbers: Vec<String> =
+        check.store.list(&Default::default(), 0).unwrap().into_iter().filter_map(|r| r.row.official_no).collect();
+    let all = numbers.len();
+    numbers.sort();
+    numbers.dedup();
+    assert_eq!(numbers.len(), all, "{numbers:?}");
+}
+
 #[test]
 fn a_cursor_past_the_feed_is_refused_and_answers_carry_no_debug_text() {
     let server = Server::start();
@@ -172,6 +217,7 @@ fn a_cursor_past_the_feed_is_refused_and_answers_carry_no_debug_text() {
         max_bytes: None,
         reference_seq: None,
         want: vec![],
+        epoch: None,
     })
     .unwrap();
     let (status, body) = raw_sync(&server.url, &t, ahead);
@@ -200,6 +246,7 @@ fn a_cursor_past_the_feed_is_refused_and_answers_carry_no_debug_text() {
                 max_bytes: None,
                 reference_seq: None,
                 want: vec![],
+                epoch: None,
             })
             .unwrap(),
         )

@@ -27,7 +27,7 @@ mod read;
 pub(crate) mod write;
 
 pub use read::{read, read_at};
-pub use write::{EventHeader, apply_event, create, set_official_number};
+pub use write::{EventHeader, apply_event, create, replace_official_number, set_official_number};
 
 /// Load a saved document and the change chunks appended after it, whole or not at all, inside a
 /// boundary that survives a panic in Automerge (automerge 0.12 panics on some crafted bytes even with

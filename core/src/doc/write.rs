@@ -196,6 +196,14 @@ pub(crate) fn mark_photo_removed(doc: &mut AutoCommit, id: &str) -> Result<()> {
     }
 }
 
+/// Write the official number even when one is there (the server renumbering an order lost to a
+/// restore whose number another order took meanwhile). Only the server calls it.
+pub fn replace_official_number(doc: &mut AutoCommit, number: &str) -> Result<()> {
+    let numbers = map_at(doc, &ROOT, keys::NUMBERS)?;
+    doc.put(&numbers, keys::OFFICIAL, number)?;
+    Ok(())
+}
+
 /// Write the official number (assigned once by the server, with the server's own actor). A number
 /// already present is kept: it is never changed once given.
 pub fn set_official_number(doc: &mut AutoCommit, number: &str) -> Result<bool> {

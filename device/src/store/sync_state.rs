@@ -117,6 +117,17 @@ impl Store {
         Ok(self.conn.query_row("SELECT value FROM meta WHERE key = ?1", [key], |r| r.get(0)).optional()?)
     }
 
+    /// The server's restore epoch as this device last saw it.
+    pub fn server_epoch(&self) -> Result<Option<String>> {
+        self.meta_get("server_epoch")
+    }
+
+    /// Remember the server's restore epoch.
+    pub fn set_server_epoch(&self, epoch: &str) -> Result<()> {
+        self.conn.execute("INSERT OR REPLACE INTO meta(key, value) VALUES ('server_epoch', ?1)", [epoch])?;
+        Ok(())
+    }
+
     /// Start over with the server: its feed is behind this device's cursor (it was restored from a backup),
     /// so read it again from the start and offer every order whole — the server keeps what it has and
     /// takes back what it lost; merging is idempotent, so nothing is doubled on either side.

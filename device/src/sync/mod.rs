@@ -298,6 +298,7 @@ pub fn sync_documents(store: &mut Store, client: &Client, progress: &mut dyn FnM
             max_bytes: None,
             reference_seq: store.reference_seq()?,
             want: store.wanted()?.iter().filter_map(|id| WireId::parse(id)).collect(),
+            epoch: store.server_epoch()?,
         };
         let resp = match client.sync(&req) {
             Err(Error::Server { code, .. }) if code == "cursor_ahead" && !restarted => {
@@ -309,6 +310,18 @@ pub fn sync_documents(store: &mut Store, client: &Client, progress: &mut dyn FnM
             other => other?,
         };
         report.round_trips += 1;
+        // A new restore epoch: the server was restored from a backup since this device last synced. Its
+        // feed positions are not the ones this device's cursor counts: start again from 0 and offer
+        // everything (this answer was made for the old cursor and is not stored).
+        if let Some(epoch) = &resp.epoch {
+            let known = store.server_epoch()?;
+            store.set_server_epoch(epoch)?;
+            if known.is_some() && !restarted {
+                store.restart_sync()?;
+                restarted = true;
+                continue;
+            }
+        }
         report.pushed += out.len();
         let applied = store.apply_sync(&resp, &out, chrono::Utc::now())?;
         report.accepted += applied.accepted;

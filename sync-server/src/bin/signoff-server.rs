@@ -137,6 +137,12 @@ enum Command {
         #[arg(long)]
         org: String,
     },
+    /// Start a new restore epoch (run it after restoring a PostgreSQL backup; `restore` does it for
+    /// SQLite): devices that synced after the backup offer everything again at their next sync.
+    NewEpoch {
+        #[arg(long, env = "SIGNOFF_DATA")]
+        data: PathBuf,
+    },
     /// Export an organisation's reference data and orders.
     Export {
         #[arg(long, env = "SIGNOFF_DATA")]
@@ -276,7 +282,8 @@ impl Command {
             | Command::Restore { data, .. }
             | Command::Migrate { data, .. }
             | Command::Export { data, .. }
-            | Command::Check { data, .. } => data,
+            | Command::Check { data, .. }
+            | Command::NewEpoch { data } => data,
         }
     }
 }
@@ -328,6 +335,10 @@ impl WithStore for Job {
             Command::Import { org, file, .. } => {
                 let n = admin::import_reference(&store, &org, &file).await.context("import")?;
                 println!("{n} reference records imported for {org}");
+            }
+            Command::NewEpoch { .. } => {
+                let epoch = store.new_epoch().await?;
+                println!("restore epoch {epoch}: devices offer everything again at their next sync");
             }
             Command::Check { org, .. } => {
                 let damaged = admin::check(&store, &org).await?;

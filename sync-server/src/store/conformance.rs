@@ -65,7 +65,13 @@ async fn people_and_enrolment<S: Store>(s: &S) {
 /// The reference data's version is its feed position: it moves with every change to the reference
 /// data or the device keys, and stays put otherwise.
 async fn reference_version<S: Store>(s: &S) {
-    assert_eq!(s.feed_state("nobody").await.unwrap(), FeedState { head: 0, reference: None });
+    let empty = s.feed_state("nobody").await.unwrap();
+    assert_eq!((empty.head, empty.reference), (0, None));
+    assert_eq!(empty.epoch.len(), 16, "a restore epoch from the start");
+    assert_eq!(s.feed_state("acme").await.unwrap().epoch, empty.epoch, "one epoch for the server");
+    let renewed = s.new_epoch().await.unwrap();
+    assert_ne!(renewed, empty.epoch);
+    assert_eq!(s.feed_state("nobody").await.unwrap().epoch, renewed);
     let v1 = s.set_reference("acme", r#"{"projects":[]}"#).await.unwrap();
     assert_eq!(s.feed_state("acme").await.unwrap().reference, Some(v1));
     s.write_document(write("doc-r", None, DocBody::Snapshot(vec![1]), None)).await.unwrap();

@@ -212,12 +212,14 @@ pub enum DocBody {
 }
 
 /// Where an organisation's feed stands.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct FeedState {
     /// The newest position (0 when the feed is empty).
     pub head: u64,
     /// The position of the reference data (its version), if any was written.
     pub reference: Option<u64>,
+    /// The server's restore epoch (made anew when the database is restored from a backup).
+    pub epoch: String,
 }
 
 /// What changed, in feed order.
@@ -368,6 +370,9 @@ pub trait Store: Clone + Send + Sync + 'static {
     /// Record a verified blob (once; later calls keep the first), and that the uploading device's
     /// organisation has it.
     fn put_blob(&self, meta: BlobMeta) -> impl Future<Output = StoreResult<()>> + Send;
+    /// Make a new restore epoch (after the database was restored from a backup): devices then offer
+    /// everything again. Returns it.
+    fn new_epoch(&self) -> impl Future<Output = StoreResult<String>> + Send;
     /// Whether a device of `org` uploaded these bytes (only then may `org` read them or hear they exist).
     fn blob_in_org(&self, sha: &str, org: &str) -> impl Future<Output = StoreResult<bool>> + Send;
     /// Documents that reference a blob.

@@ -16,10 +16,11 @@ use tokio_postgres::{NoTls, Row};
 const MIGRATIONS: &[(i32, &str)] = &[
     (1, include_str!("migrations/postgres/0001_init.sql")),
     (2, include_str!("migrations/postgres/0002_blob_orgs.sql")),
+    (3, include_str!("migrations/postgres/0003_epoch.sql")),
 ];
 
 /// The newest schema this build knows.
-pub const SCHEMA: i32 = 2;
+pub const SCHEMA: i32 = 3;
 
 /// Connections per process.
 const POOL_SIZE: usize = 16;
@@ -167,6 +168,12 @@ impl PgStore {
                     values.iter().map(|v| v.as_ref() as &(dyn tokio_postgres::types::ToSql + Sync)).collect();
                 tx.execute(&insert, &refs).await?;
             }
+        }
+        // The same data, the same epoch: devices need not offer everything again after a migration.
+        let epoch: Option<String> =
+            src.query_row("SELECT value FROM server_meta WHERE key = 'epoch'", [], |r| r.get(0)).ok();
+        if let Some(epoch) = epoch {
+            sql_execute(&tx, "UPDATE server_meta SET value = $1 WHERE key = 'epoch'", &[&epoch]).await?;
         }
         sql_execute(
             &tx,
@@ -794,12 +801,17 @@ impl Store for PgStore {
         let row = sql_query_one(
             &c,
             "SELECT (SELECT max(seq) FROM feed WHERE org = $1), \
-                    (SELECT seq FROM feed WHERE org = $1 AND kind = 'reference')",
+                    (SELECT seq FROM feed WHERE org = $1 AND kind = 'reference'), \
+                    (SELECT value FROM server_meta WHERE key = 'epoch')",
             &[&org],
         )
         .await?;
-        let (head, reference): (Option<i64>, Option<i64>) = (row.get(0), row.get(1));
-        Ok(FeedState { head: head.unwrap_or(0) as u64, reference: reference.map(|n| n as u64) })
+        let (head, reference, epoch): (Option<i64>, Option<i64>, Option<String>) = (row.get(0), row.get(1), row.get(2));
+        Ok(FeedState {
+            head: head.unwrap_or(0) as u64,
+            reference: reference.map(|n| n as u64),
+            epoch: epoch.unwrap_or_default(),
+        })
     }
 
     async fn confirm_knowledge(&self, device: &str, cursor: u64) -> StoreResult<()> {
@@ -876,6 +888,18 @@ impl Store for PgStore {
         )
         .await?;
         Ok(())
+    }
+
+    async fn new_epoch(&self) -> StoreResult<String> {
+        let c = self.client().await?;
+        Ok(sql_query_one(
+            &c,
+            "UPDATE server_meta SET value = substr(md5(random()::text || clock_timestamp()::text), 1, 16) \
+             WHERE key = 'epoch' RETURNING value",
+            &[],
+        )
+        .await?
+        .get(0))
     }
 
     async fn blob_in_org(&self, sha: &str, org: &str) -> StoreResult<bool> {

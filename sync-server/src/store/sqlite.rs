@@ -15,10 +15,11 @@ const MIGRATIONS: &[(i64, &str)] = &[
     (1, include_str!("migrations/sqlite/0001_init.sql")),
     (2, include_str!("migrations/sqlite/0002_feed_kind_index.sql")),
     (3, include_str!("migrations/sqlite/0003_blob_orgs.sql")),
+    (4, include_str!("migrations/sqlite/0004_epoch.sql")),
 ];
 
 /// The newest schema this build knows.
-pub const SCHEMA: i64 = 3;
+pub const SCHEMA: i64 = 4;
 
 /// SQLite store: one writer connection, and reader connections that WAL lets run beside it (a read
 /// never waits for a write's disk sync).
@@ -542,13 +543,18 @@ impl Store for SqliteStore {
     async fn feed_state(&self, org: &str) -> StoreResult<FeedState> {
         let org = org.to_owned();
         self.read(move |c| {
-            let (head, reference): (Option<i64>, Option<i64>) = c
+            let (head, reference, epoch): (Option<i64>, Option<i64>, Option<String>) = c
                 .prepare_cached(
                     "SELECT (SELECT max(seq) FROM feed WHERE org = ?1), \
-                            (SELECT seq FROM feed WHERE org = ?1 AND kind = 'reference')",
+                            (SELECT seq FROM feed WHERE org = ?1 AND kind = 'reference'), \
+                            (SELECT value FROM server_meta WHERE key = 'epoch')",
                 )?
-                .query_row([org], |r| Ok((r.get(0)?, r.get(1)?)))?;
-            Ok(FeedState { head: head.unwrap_or(0) as u64, reference: reference.map(|n| n as u64) })
+                .query_row([org], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?;
+            Ok(FeedState {
+                head: head.unwrap_or(0) as u64,
+                reference: reference.map(|n| n as u64),
+                epoch: epoch.unwrap_or_default(),
+            })
         })
         .await
     }
@@ -650,6 +656,17 @@ impl Store for SqliteStore {
                 params![m.sha, m.uploaded_by],
             )?;
             Ok(())
+        })
+        .await
+    }
+
+    async fn new_epoch(&self) -> StoreResult<String> {
+        self.call(|c| {
+            Ok(c.query_row(
+                "UPDATE server_meta SET value = lower(hex(randomblob(8))) WHERE key = 'epoch' RETURNING value",
+                [],
+                |r| r.get(0),
+            )?)
         })
         .await
     }

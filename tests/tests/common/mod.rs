@@ -285,6 +285,7 @@ pub fn push_request(
         max_bytes: None,
         reference_seq: None,
         want: vec![],
+        epoch: None,
     })
     .unwrap()
 }

@@ -33,6 +33,7 @@ pub fn killed_mid_sync_loses_nothing_acknowledged(mut server: Server) {
                 max_bytes: None,
                 reference_seq: None,
                 want: vec![],
+                epoch: None,
             };
             match client.sync(&req) {
                 Ok(resp) => {
