@@ -194,7 +194,7 @@ fn backup_restore_and_migration_to_postgres_keep_devices_and_data() {
     let r = wang.sync();
     assert!(r.rejected.is_empty() && r.accepted >= 1, "{r:?}");
     office.sync();
-    assert_eq!(office.store.get(&ids[1], at(41)).unwrap().status, signoff_core::rules::status::Status::OnSite);
+    assert_eq!(office.store.get(&ids[1], at(41)).unwrap().status, Status::OnSite);
     drop(on_restored);
 
     // Move to PostgreSQL.
