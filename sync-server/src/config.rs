@@ -30,6 +30,11 @@ pub struct Limits {
     /// Sync requests processed at once; more wait, unread, in line. Bounds memory (each holds its
     /// body, documents and response) without costing throughput (the work is CPU- and disk-bound).
     pub max_concurrent_syncs: usize,
+    /// Enrolment attempts per minute from one network address (a code is 10 base32 characters; this
+    /// makes guessing one hopeless rather than merely slow).
+    pub enrol_per_minute_per_address: u32,
+    /// Enrolment attempts per minute for the whole server, whatever the address (distributed guessing).
+    pub enrol_per_minute: u32,
 }
 
 impl Default for Limits {
@@ -45,6 +50,8 @@ impl Default for Limits {
             burst: 60,
             request_timeout_secs: 120,
             max_concurrent_syncs: 32,
+            enrol_per_minute_per_address: 10,
+            enrol_per_minute: 120,
         }
     }
 }
@@ -133,6 +140,13 @@ impl Config {
         if let Some(v) = env("SIGNOFF_RATE") {
             config.limits.requests_per_second =
                 v.parse().map_err(|e| ConfigError::Env { name: "SIGNOFF_RATE", reason: format!("{e}") })?;
+        }
+        if let Some(v) = env("SIGNOFF_ENROL_RATE") {
+            // Enrolments per minute, per address and for the server (load tests enrol hundreds).
+            let n: u32 =
+                v.parse().map_err(|e| ConfigError::Env { name: "SIGNOFF_ENROL_RATE", reason: format!("{e}") })?;
+            config.limits.enrol_per_minute_per_address = n;
+            config.limits.enrol_per_minute = n;
         }
         Ok(config)
     }

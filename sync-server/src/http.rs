@@ -70,10 +70,31 @@ async fn count<S: Store>(State(st): State<AppState<S>>, req: Request, next: Next
     resp
 }
 
+/// The peer's network address, when the server was started with connection info (it always is; a
+/// router used without it simply has none).
+#[derive(Debug, Clone, Copy)]
+pub struct Peer(pub Option<std::net::IpAddr>);
+
+impl<S: Send + Sync> axum::extract::FromRequestParts<S> for Peer {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(parts: &mut axum::http::request::Parts, _: &S) -> Result<Self, Self::Rejection> {
+        Ok(Peer(parts.extensions.get::<axum::extract::ConnectInfo<std::net::SocketAddr>>().map(|c| c.0.ip())))
+    }
+}
+
 async fn enrol<S: Store>(
     State(st): State<AppState<S>>,
+    Peer(peer): Peer,
     body: Result<Json<EnrolRequest>, axum::extract::rejection::JsonRejection>,
 ) -> Result<Json<EnrolResponse>, ServerError> {
+    // Codes are guessed by trying them: attempts are limited per address and for the whole server.
+    let limited = peer.is_some_and(|ip| st.enrol_by_address.check_key(&ip).is_err()) || st.enrol_all.check().is_err();
+    if limited {
+        st.metrics.rejection("enrolment_rate_limited");
+        tracing::warn!(address = ?peer, "enrolment attempts limited");
+        return Err(ServerError::RateLimited);
+    }
     let Json(req) = body.map_err(|e| {
         tracing::debug!(error = %e, "unreadable enrolment request");
         ServerError::BadRequest(

@@ -199,7 +199,7 @@ pub async fn serve_store<S: Store>(
             let listener = tokio::net::TcpListener::from_std(listener)
                 .map_err(|source| ServeError::Listen { addr: listen, source })?;
             ready(addr, false);
-            axum::serve(listener, app)
+            axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>())
                 .with_graceful_shutdown(shutdown_signal())
                 .await
                 .map_err(|source| ServeError::Listen { addr, source })
@@ -218,7 +218,7 @@ pub async fn serve_store<S: Store>(
             ready(addr, true);
             axum_server::from_tcp_rustls(listener, rustls)
                 .handle(handle)
-                .serve(app.into_make_service())
+                .serve(app.into_make_service_with_connect_info::<SocketAddr>())
                 .await
                 .map_err(|source| ServeError::Listen { addr, source })
         }

@@ -29,6 +29,10 @@ pub struct AppState<S> {
     pub limiter: Arc<DefaultKeyedRateLimiter<String>>,
     /// Reference bundles by organisation and version.
     pub reference_cache: ReferenceCache,
+    /// Enrolment attempts per network address.
+    pub enrol_by_address: Arc<DefaultKeyedRateLimiter<std::net::IpAddr>>,
+    /// Enrolment attempts for the whole server.
+    pub enrol_all: Arc<governor::DefaultDirectRateLimiter>,
 }
 
 impl<S: Clone> Clone for AppState<S> {
@@ -40,6 +44,8 @@ impl<S: Clone> Clone for AppState<S> {
             metrics: self.metrics.clone(),
             limiter: self.limiter.clone(),
             reference_cache: self.reference_cache.clone(),
+            enrol_by_address: self.enrol_by_address.clone(),
+            enrol_all: self.enrol_all.clone(),
         }
     }
 }
@@ -49,7 +55,11 @@ impl<S> AppState<S> {
     pub fn new(store: S, blobs: BlobFiles, config: Config) -> Self {
         let rate = NonZeroU32::new(config.limits.requests_per_second.max(1)).unwrap_or(NonZeroU32::MIN);
         let burst = NonZeroU32::new(config.limits.burst.max(1)).unwrap_or(NonZeroU32::MIN);
+        let per_address = NonZeroU32::new(config.limits.enrol_per_minute_per_address.max(1)).unwrap_or(NonZeroU32::MIN);
+        let all = NonZeroU32::new(config.limits.enrol_per_minute.max(1)).unwrap_or(NonZeroU32::MIN);
         AppState {
+            enrol_by_address: Arc::new(RateLimiter::keyed(Quota::per_minute(per_address))),
+            enrol_all: Arc::new(RateLimiter::direct(Quota::per_minute(all))),
             store,
             blobs: Arc::new(blobs),
             config: Arc::new(config),

@@ -73,6 +73,9 @@ fn preload(data: &Path, docs: &[(OrderId, Vec<u8>)]) {
 }
 
 fn server_with(docs: &[(OrderId, Vec<u8>)], env: &[(&str, &str)]) -> Server {
+    let mut env = env.to_vec();
+    env.push(("SIGNOFF_ENROL_RATE", "100000"));
+    let env = env.as_slice();
     let mut s = Server::start_with_env(env);
     s.restart_with(env, |data| preload(data, docs));
     s
@@ -247,7 +250,7 @@ fn concurrent(rows: &mut Vec<Row>, period_ms: Option<usize>, db: Option<&str>) {
     const DOCS: usize = 10;
     let paced = period_ms.is_some();
     let period = period_ms.unwrap_or(900);
-    let server = Server::start_on(db, &[("SIGNOFF_RATE", "100000")]);
+    let server = Server::start_on(db, &[("SIGNOFF_RATE", "100000"), ("SIGNOFF_ENROL_RATE", "100000")]);
     let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
     let codes: Vec<String> = rt.block_on(async {
         match db {

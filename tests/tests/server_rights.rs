@@ -254,3 +254,37 @@ fn a_cursor_past_the_feed_is_refused_and_answers_carry_no_debug_text() {
         .unwrap();
     assert_eq!(resp.status().as_u16(), 200);
 }
+
+/// Enrolment codes cannot be guessed at speed: attempts are limited per address (and for the whole
+/// server), and failures show in /metrics.
+#[test]
+fn enrolment_attempts_are_limited_and_counted() {
+    let server = Server::start();
+    let mut statuses = Vec::new();
+    for i in 0..12 {
+        let resp = client()
+            .post(format!("{}/v1/enrol", server.url))
+            .json(&serde_json::json!({
+                "code": format!("WRONG{i:05}"),
+                "device_id": format!("{:016x}", 0xabcd_0000_u64 + i),
+                "public_key": "3b6a27bcceb6a42d62a3a8d02a6f0d73653215771de243a63ac048a18b59da29",
+                "name": "guess"
+            }))
+            .send()
+            .unwrap();
+        statuses.push(resp.status().as_u16());
+    }
+    assert!(statuses[..10].iter().all(|s| *s == 401), "{statuses:?}");
+    assert!(statuses[10..].iter().all(|s| *s == 429), "then limited: {statuses:?}");
+    let metrics = client().get(format!("{}/metrics", server.url)).send().unwrap().text().unwrap();
+    let count = |reason: &str| {
+        metrics
+            .lines()
+            .find(|l| l.starts_with("signoff_rejections_total") && l.contains(&format!("reason=\"{reason}\"")))
+            .and_then(|l| l.rsplit(' ').next())
+            .and_then(|n| n.parse::<f64>().ok())
+            .unwrap_or(0.0)
+    };
+    assert_eq!(count("enrolment_code"), 10.0, "{metrics}");
+    assert_eq!(count("enrolment_rate_limited"), 2.0, "{metrics}");
+}
