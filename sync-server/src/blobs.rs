@@ -67,17 +67,31 @@ impl BlobFiles {
         self.store.as_ref()
     }
 
-    /// An organisation's unfinished upload of a hash (kept apart per organisation, so one cannot learn
-    /// how much of a photo another has sent).
-    fn partial_path(&self, org: &str, sha: &str) -> PathBuf {
-        let org: String =
-            org.chars().map(|c| if c.is_ascii_alphanumeric() || c == '-' || c == '_' { c } else { '_' }).collect();
-        self.root.join("partial").join(format!("{sha}.{org}"))
+    /// A device's unfinished upload of a hash (kept apart per device, so nobody learns how much of a
+    /// photo another has sent, and each device's unfinished uploads count against its own quota).
+    fn partial_path(&self, device: &str, sha: &str) -> PathBuf {
+        let device: String =
+            device.chars().map(|c| if c.is_ascii_alphanumeric() || c == '-' || c == '_' { c } else { '_' }).collect();
+        self.root.join("partial").join(format!("{sha}.{device}"))
     }
 
-    /// Bytes received so far of an organisation's unfinished upload.
-    pub async fn partial_len(&self, org: &str, sha: &str) -> u64 {
-        tokio::fs::metadata(self.partial_path(org, sha)).await.map(|m| m.len()).unwrap_or(0)
+    /// Bytes received so far of a device's unfinished upload.
+    pub async fn partial_len(&self, device: &str, sha: &str) -> u64 {
+        tokio::fs::metadata(self.partial_path(device, sha)).await.map(|m| m.len()).unwrap_or(0)
+    }
+
+    /// Bytes of all of a device's unfinished uploads.
+    async fn partial_total(&self, device: &str) -> u64 {
+        let suffix = format!(".{device}");
+        let mut total = 0;
+        if let Ok(mut dir) = tokio::fs::read_dir(self.root.join("partial")).await {
+            while let Ok(Some(e)) = dir.next_entry().await {
+                if e.file_name().to_string_lossy().ends_with(&suffix) {
+                    total += e.metadata().await.map(|m| m.len()).unwrap_or(0);
+                }
+            }
+        }
+        total
     }
 
     fn claim(&self, org: &str, sha: &str) -> Option<Claim<'_>> {
@@ -138,7 +152,7 @@ pub async fn head<S: Store>(
         h.insert(axum::http::header::CONTENT_LENGTH, HeaderValue::from(meta.size));
         return Ok((StatusCode::OK, h).into_response());
     }
-    let offset = st.blobs.partial_len(&dev.org, &sha).await;
+    let offset = st.blobs.partial_len(&dev.id, &sha).await;
     Ok((StatusCode::NOT_FOUND, offset_headers(offset)).into_response())
 }
 
@@ -180,11 +194,11 @@ pub async fn put<S: Store>(
     {
         return Ok((StatusCode::OK, offset_headers(meta.size)).into_response());
     }
-    let Some(_claim) = st.blobs.claim(&dev.org, &sha) else {
+    let Some(_claim) = st.blobs.claim(&dev.id, &sha) else {
         return Err(ServerError::Conflict("this photo is being uploaded by another request".into()));
     };
-    let partial = st.blobs.partial_path(&dev.org, &sha);
-    let have = st.blobs.partial_len(&dev.org, &sha).await;
+    let partial = st.blobs.partial_path(&dev.id, &sha);
+    let have = st.blobs.partial_len(&dev.id, &sha).await;
     if have != offset || offset > total {
         let mut h = offset_headers(have);
         h.insert("content-type", HeaderValue::from_static("application/json"));
@@ -192,6 +206,15 @@ pub async fn put<S: Store>(
             r#"{{"code":"conflict","message":"the server has {have} bytes of this photo; resume from there"}}"#
         );
         return Ok((StatusCode::CONFLICT, h, body).into_response());
+    }
+    // Unfinished uploads count against the device's quota (they expire too: `expire_partial_uploads`).
+    let quota = st.config.limits.partial_upload_quota_bytes;
+    let others = st.blobs.partial_total(&dev.id).await.saturating_sub(have);
+    if others + total > quota {
+        st.metrics.rejection("upload_quota");
+        return Err(ServerError::TooLarge(format!(
+            "this device has {others} bytes of unfinished photo uploads; at most {quota} are kept: finish or wait for them to expire"
+        )));
     }
     let mut file = tokio::fs::OpenOptions::new()
         .create(true)
@@ -240,6 +263,33 @@ pub async fn put<S: Store>(
         })
         .await?;
     Ok((StatusCode::CREATED, offset_headers(total)).into_response())
+}
+
+/// Remove unfinished uploads untouched for `ttl`, checking every tenth of it (at most every 10 min).
+pub fn expire_partial_uploads(files: Arc<BlobFiles>, ttl: std::time::Duration) {
+    let every = (ttl / 10).clamp(std::time::Duration::from_millis(200), std::time::Duration::from_secs(600));
+    tokio::spawn(async move {
+        loop {
+            tokio::time::sleep(every).await;
+            let Ok(mut dir) = tokio::fs::read_dir(files.root.join("partial")).await else { continue };
+            let mut removed = 0u64;
+            while let Ok(Some(e)) = dir.next_entry().await {
+                let old = e
+                    .metadata()
+                    .await
+                    .ok()
+                    .and_then(|m| m.modified().ok())
+                    .and_then(|t| t.elapsed().ok())
+                    .is_some_and(|age| age > ttl);
+                if old && tokio::fs::remove_file(e.path()).await.is_ok() {
+                    removed += 1;
+                }
+            }
+            if removed > 0 {
+                tracing::info!(removed, "expired unfinished photo uploads");
+            }
+        }
+    });
 }
 
 async fn hash_file(path: PathBuf) -> Result<String, ServerError> {

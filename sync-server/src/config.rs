@@ -35,6 +35,24 @@ pub struct Limits {
     pub enrol_per_minute_per_address: u32,
     /// Enrolment attempts per minute for the whole server, whatever the address (distributed guessing).
     pub enrol_per_minute: u32,
+    /// Open connections at most (keep the process's `LimitNOFILE` well above it); one more is closed.
+    pub max_connections: usize,
+    /// Open connections at most from one network address (one client cannot take every slot; an
+    /// office behind one NAT address uses one or two per device).
+    pub max_connections_per_address: usize,
+    /// Seconds a client has to send a request's headers (also how long an idle connection is kept).
+    pub header_timeout_secs: u64,
+    /// Seconds a client has to send a sync request's body once its headers arrived.
+    pub body_timeout_secs: u64,
+    /// Bytes of sync request bodies held in memory at once, all devices together; a request waits for
+    /// room before its body is read (a body without a length counts as the largest allowed).
+    pub body_budget_bytes: usize,
+    /// Sync requests of one device in flight at once; more are answered 429 without reading them.
+    pub syncs_per_device: usize,
+    /// Seconds an unfinished photo upload is kept before it is removed.
+    pub partial_upload_ttl_secs: u64,
+    /// Bytes of unfinished photo uploads one device may have on the server.
+    pub partial_upload_quota_bytes: u64,
 }
 
 impl Default for Limits {
@@ -52,6 +70,14 @@ impl Default for Limits {
             max_concurrent_syncs: 32,
             enrol_per_minute_per_address: 10,
             enrol_per_minute: 120,
+            max_connections: 4096,
+            max_connections_per_address: 256,
+            header_timeout_secs: 10,
+            body_timeout_secs: 60,
+            body_budget_bytes: 256 << 20,
+            syncs_per_device: 4,
+            partial_upload_ttl_secs: 24 * 3600,
+            partial_upload_quota_bytes: 512 << 20,
         }
     }
 }
@@ -140,6 +166,27 @@ impl Config {
         if let Some(v) = env("SIGNOFF_RATE") {
             config.limits.requests_per_second =
                 v.parse().map_err(|e| ConfigError::Env { name: "SIGNOFF_RATE", reason: format!("{e}") })?;
+        }
+        let number = |name: &'static str, v: String| -> Result<u64, ConfigError> {
+            v.parse().map_err(|e| ConfigError::Env { name, reason: format!("{e}") })
+        };
+        if let Some(v) = env("SIGNOFF_HEADER_TIMEOUT") {
+            config.limits.header_timeout_secs = number("SIGNOFF_HEADER_TIMEOUT", v)?;
+        }
+        if let Some(v) = env("SIGNOFF_BODY_TIMEOUT") {
+            config.limits.body_timeout_secs = number("SIGNOFF_BODY_TIMEOUT", v)?;
+        }
+        if let Some(v) = env("SIGNOFF_MAX_CONNECTIONS") {
+            config.limits.max_connections = number("SIGNOFF_MAX_CONNECTIONS", v)? as usize;
+        }
+        if let Some(v) = env("SIGNOFF_MAX_CONNECTIONS_PER_ADDRESS") {
+            config.limits.max_connections_per_address = number("SIGNOFF_MAX_CONNECTIONS_PER_ADDRESS", v)? as usize;
+        }
+        if let Some(v) = env("SIGNOFF_PARTIAL_TTL") {
+            config.limits.partial_upload_ttl_secs = number("SIGNOFF_PARTIAL_TTL", v)?;
+        }
+        if let Some(v) = env("SIGNOFF_UPLOAD_QUOTA") {
+            config.limits.partial_upload_quota_bytes = number("SIGNOFF_UPLOAD_QUOTA", v)?;
         }
         if let Some(v) = env("SIGNOFF_ENROL_RATE") {
             // Enrolments per minute, per address and for the server (load tests enrol hundreds).

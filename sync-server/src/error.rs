@@ -32,6 +32,9 @@ pub enum ServerError {
     /// The device sends too many requests.
     #[error("too many requests: slow down")]
     RateLimited,
+    /// The request's body did not arrive in time.
+    #[error("the request body did not arrive in time")]
+    BodyTimeout,
     /// Uploaded bytes do not match their name.
     #[error("{0}")]
     Unprocessable(String),
@@ -69,6 +72,7 @@ impl ServerError {
             ServerError::TooLarge(_) => (StatusCode::PAYLOAD_TOO_LARGE, "too_large"),
             ServerError::Conflict(_) => (StatusCode::CONFLICT, "conflict"),
             ServerError::RateLimited => (StatusCode::TOO_MANY_REQUESTS, "rate_limited"),
+            ServerError::BodyTimeout => (StatusCode::REQUEST_TIMEOUT, "body_timeout"),
             ServerError::Unprocessable(_) => (StatusCode::UNPROCESSABLE_ENTITY, "hash_mismatch"),
             ServerError::CursorAhead { .. } => (StatusCode::CONFLICT, "cursor_ahead"),
             ServerError::Store(StoreError::NotFound(_)) => (StatusCode::NOT_FOUND, "not_found"),
@@ -87,6 +91,11 @@ impl IntoResponse for ServerError {
         } else {
             self.to_string()
         };
-        (status, axum::Json(ApiError { code: code.to_owned(), message })).into_response()
+        let mut response = (status, axum::Json(ApiError { code: code.to_owned(), message })).into_response();
+        if status == StatusCode::TOO_MANY_REQUESTS {
+            // Seconds to wait before trying again.
+            response.headers_mut().insert(axum::http::header::RETRY_AFTER, axum::http::HeaderValue::from_static("1"));
+        }
+        response
     }
 }

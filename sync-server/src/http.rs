@@ -39,14 +39,7 @@ pub fn router<S: Store>(state: AppState<S>) -> Router {
     let limits = state.config.limits.clone();
     Router::new()
         .route("/v1/enrol", post(enrol::<S>).layer(DefaultBodyLimit::max(16 << 10)))
-        .route(
-            "/v1/sync",
-            post(sync::<S>).layer(
-                tower::ServiceBuilder::new()
-                    .layer(tower::limit::ConcurrencyLimitLayer::new(limits.max_concurrent_syncs.max(1)))
-                    .layer(DefaultBodyLimit::max(limits.max_sync_body)),
-            ),
-        )
+        .route("/v1/sync", post(sync::<S>).layer(DefaultBodyLimit::max(limits.max_sync_body)))
         .route("/v1/blobs/{sha}", get(blobs::get::<S>).head(blobs::head::<S>).put(blobs::put::<S>))
         .route("/healthz", get(healthz))
         .route("/metrics", get(metrics::<S>))
@@ -134,19 +127,90 @@ async fn enrol<S: Store>(
     Ok(Json(EnrolResponse { device_id: rec.id, token, person: rec.person, role: rec.role.code().into(), org: rec.org }))
 }
 
+/// One of a device's sync requests in flight (released when dropped).
+struct DeviceSync {
+    map: std::sync::Arc<std::sync::Mutex<std::collections::HashMap<String, usize>>>,
+    device: String,
+}
+
+impl DeviceSync {
+    fn take(
+        map: &std::sync::Arc<std::sync::Mutex<std::collections::HashMap<String, usize>>>,
+        device: &str,
+        max: usize,
+    ) -> Option<DeviceSync> {
+        let mut m = map.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        let n = m.entry(device.to_owned()).or_default();
+        if *n >= max.max(1) {
+            return None;
+        }
+        *n += 1;
+        Some(DeviceSync { map: map.clone(), device: device.to_owned() })
+    }
+}
+
+impl Drop for DeviceSync {
+    fn drop(&mut self) {
+        let mut m = self.map.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        if let Some(n) = m.get_mut(&self.device) {
+            *n = n.saturating_sub(1);
+            if *n == 0 {
+                m.remove(&self.device);
+            }
+        }
+    }
+}
+
+/// Read a sync request's body: a device has at most `syncs_per_device` requests in flight; memory for
+/// the body is reserved from the budget shared by all devices before it is read (so bodies in flight
+/// never exceed it); the body must arrive within `body_timeout_secs`. Only then does the request take
+/// one of the processing slots, so a slow or trickling sender holds no slot another device needs.
+async fn sync_body<S: Store>(
+    st: &AppState<S>,
+    dev: &crate::store::DeviceRecord,
+    req: Request,
+) -> Result<(Bytes, DeviceSync, tokio::sync::OwnedSemaphorePermit), ServerError> {
+    let limits = &st.config.limits;
+    let Some(in_flight) = DeviceSync::take(&st.device_syncs, &dev.id, limits.syncs_per_device) else {
+        st.metrics.rejection("device_syncs");
+        return Err(ServerError::RateLimited);
+    };
+    let declared =
+        req.headers().get(header::CONTENT_LENGTH).and_then(|v| v.to_str().ok()).and_then(|v| v.parse::<usize>().ok());
+    if declared.is_some_and(|n| n > limits.max_sync_body) {
+        st.metrics.rejection("body");
+        return Err(ServerError::TooLarge(format!("a sync request may have at most {} bytes", limits.max_sync_body)));
+    }
+    let kib = u32::try_from(declared.unwrap_or(limits.max_sync_body).div_ceil(1024).max(1)).unwrap_or(u32::MAX);
+    let budget = st.body_budget.clone().acquire_many_owned(kib).await.map_err(|_| ServerError::RateLimited)?;
+    let timeout = Duration::from_secs(limits.body_timeout_secs.max(1));
+    let limited = http_body_util::Limited::new(req.into_body(), limits.max_sync_body);
+    let body = match tokio::time::timeout(timeout, http_body_util::BodyExt::collect(limited)).await {
+        Ok(Ok(collected)) => collected.to_bytes(),
+        Ok(Err(e)) => {
+            st.metrics.rejection("body");
+            return Err(if e.downcast_ref::<http_body_util::LengthLimitError>().is_some() {
+                ServerError::TooLarge(format!("a sync request may have at most {} bytes", limits.max_sync_body))
+            } else {
+                ServerError::BadRequest("the request body broke off".into())
+            });
+        }
+        Err(_) => {
+            st.metrics.rejection("body_timeout");
+            return Err(ServerError::BodyTimeout);
+        }
+    };
+    drop(budget);
+    let slot = st.sync_slots.clone().acquire_owned().await.map_err(|_| ServerError::RateLimited)?;
+    Ok((body, in_flight, slot))
+}
+
 async fn sync<S: Store>(
     State(st): State<AppState<S>>,
     Authed(dev): Authed,
-    body: Result<Bytes, axum::extract::rejection::BytesRejection>,
+    req: Request,
 ) -> Result<Response, ServerError> {
-    let body = body.map_err(|e| {
-        st.metrics.rejection("body");
-        if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
-            ServerError::TooLarge(format!("a sync request may have at most {} bytes", st.config.limits.max_sync_body))
-        } else {
-            ServerError::BadRequest(e.body_text())
-        }
-    })?;
+    let (body, _in_flight, _slot) = sync_body(&st, &dev, req).await?;
     let req = wire::decode_request(&body).map_err(|e| {
         st.metrics.rejection("undecodable");
         tracing::debug!(device = %dev.id, error = %e, "undecodable sync request");

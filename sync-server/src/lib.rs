@@ -14,6 +14,7 @@ pub mod auth;
 pub mod blobs;
 pub mod blobstore;
 pub mod config;
+pub mod conn;
 pub mod error;
 pub mod http;
 pub mod merge;

@@ -190,37 +190,100 @@ pub async fn serve_store<S: Store>(
         (None, None) => None,
         _ => return Err(ServeError::Tls("give both tls_cert and tls_key".into())),
     };
-    let app = crate::http::router(AppState::new(store, blobs, config));
-    let listener = std::net::TcpListener::bind(listen).map_err(|source| ServeError::Listen { addr: listen, source })?;
-    listener.set_nonblocking(true).map_err(|source| ServeError::Listen { addr: listen, source })?;
+    let limits = config.limits.clone();
+    let max_connections = fit_to_descriptors(limits.max_connections);
+    let per_address = limits.max_connections_per_address;
+    let header_timeout = Duration::from_secs(limits.header_timeout_secs.max(1));
+    let state = AppState::new(store, blobs, config);
+    let metrics = state.metrics.clone();
+    crate::blobs::expire_partial_uploads(
+        state.blobs.clone(),
+        Duration::from_secs(limits.partial_upload_ttl_secs.max(1)),
+    );
+    let app = crate::http::router(state).into_make_service_with_connect_info::<SocketAddr>();
+    let listener = bind(listen).map_err(|source| ServeError::Listen { addr: listen, source })?;
     let addr = listener.local_addr().map_err(|source| ServeError::Listen { addr: listen, source })?;
-    match tls {
+    // On SIGTERM: stop accepting, give requests in flight 30 s.
+    let handle = axum_server::Handle::new();
+    let h = handle.clone();
+    tokio::spawn(async move {
+        shutdown_signal().await;
+        h.graceful_shutdown(Some(Duration::from_secs(30)));
+    });
+    let mut server = axum_server::from_tcp(listener).handle(handle);
+    // Headers must arrive in time (and an idle keep-alive connection is closed after as long).
+    server.http_builder().http1().timer(hyper_util::rt::TokioTimer::new()).header_read_timeout(header_timeout);
+    let served = match tls {
         None => {
-            let listener = tokio::net::TcpListener::from_std(listener)
-                .map_err(|source| ServeError::Listen { addr: listen, source })?;
             ready(addr, false);
-            axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>())
-                .with_graceful_shutdown(shutdown_signal())
-                .await
-                .map_err(|source| ServeError::Listen { addr, source })
+            let acceptor = crate::conn::ConnLimit::new(
+                axum_server::accept::DefaultAcceptor,
+                max_connections,
+                per_address,
+                header_timeout,
+                metrics,
+            );
+            server.acceptor(acceptor).serve(app).await
         }
         Some((cert, key)) => {
             let _ = rustls::crypto::ring::default_provider().install_default();
             let rustls = axum_server::tls_rustls::RustlsConfig::from_pem_file(&cert, &key)
                 .await
                 .map_err(|e| ServeError::Tls(format!("{} / {}: {e}", cert.display(), key.display())))?;
-            let handle = axum_server::Handle::new();
-            let h = handle.clone();
-            tokio::spawn(async move {
-                shutdown_signal().await;
-                h.graceful_shutdown(Some(Duration::from_secs(30)));
-            });
             ready(addr, true);
-            axum_server::from_tcp_rustls(listener, rustls)
-                .handle(handle)
-                .serve(app.into_make_service_with_connect_info::<SocketAddr>())
-                .await
-                .map_err(|source| ServeError::Listen { addr, source })
+            let tls = axum_server::tls_rustls::RustlsAcceptor::new(rustls);
+            let acceptor = crate::conn::ConnLimit::new(tls, max_connections, per_address, header_timeout, metrics);
+            server.acceptor(acceptor).serve(app).await
+        }
+    };
+    served.map_err(|source| ServeError::Listen { addr, source })
+}
+
+/// Descriptors kept for everything but client connections: the store, photo files, logs, PostgreSQL.
+const SPARE_DESCRIPTORS: u64 = 256;
+
+/// The connection cap the process can afford: the soft `RLIMIT_NOFILE` is raised to the hard one (as
+/// most servers do), and if that is still too low for `wanted` connections, the cap is lowered with a
+/// warning instead of running out of descriptors under load.
+#[cfg(unix)]
+fn fit_to_descriptors(wanted: usize) -> usize {
+    use rustix::process::{Resource, Rlimit, getrlimit, setrlimit};
+    let limit = getrlimit(Resource::Nofile);
+    let mut soft = limit.current.unwrap_or(u64::MAX);
+    let need = wanted as u64 + SPARE_DESCRIPTORS;
+    if soft < need {
+        let raised = limit.maximum.map_or(need, |hard| hard.min(need));
+        if raised > soft
+            && setrlimit(Resource::Nofile, Rlimit { current: Some(raised), maximum: limit.maximum }).is_ok()
+        {
+            soft = raised;
         }
     }
+    if soft >= need {
+        return wanted;
+    }
+    let fitted = soft.saturating_sub(SPARE_DESCRIPTORS).max(16) as usize;
+    tracing::warn!(
+        wanted,
+        fitted,
+        descriptors = soft,
+        "too few file descriptors for max_connections: raise LimitNOFILE (see docs/deployment.md)"
+    );
+    fitted
+}
+
+#[cfg(not(unix))]
+fn fit_to_descriptors(wanted: usize) -> usize {
+    wanted
+}
+
+/// Connections waiting to be accepted: a burst of devices coming back online (or a flood) waits in the
+/// kernel's queue instead of having its handshake dropped and retried a second later.
+const LISTEN_BACKLOG: u32 = 1024;
+
+fn bind(listen: SocketAddr) -> std::io::Result<std::net::TcpListener> {
+    let socket = if listen.is_ipv4() { tokio::net::TcpSocket::new_v4()? } else { tokio::net::TcpSocket::new_v6()? };
+    socket.set_reuseaddr(true)?;
+    socket.bind(listen)?;
+    socket.listen(LISTEN_BACKLOG)?.into_std()
 }

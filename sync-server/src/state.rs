@@ -33,6 +33,12 @@ pub struct AppState<S> {
     pub enrol_by_address: Arc<DefaultKeyedRateLimiter<std::net::IpAddr>>,
     /// Enrolment attempts for the whole server.
     pub enrol_all: Arc<governor::DefaultDirectRateLimiter>,
+    /// Sync requests processed at once (taken only once a request's body has arrived).
+    pub sync_slots: Arc<tokio::sync::Semaphore>,
+    /// Sync request bodies in memory, in KiB, all devices together.
+    pub body_budget: Arc<tokio::sync::Semaphore>,
+    /// Sync requests in flight per device.
+    pub device_syncs: Arc<Mutex<HashMap<String, usize>>>,
 }
 
 impl<S: Clone> Clone for AppState<S> {
@@ -46,6 +52,9 @@ impl<S: Clone> Clone for AppState<S> {
             reference_cache: self.reference_cache.clone(),
             enrol_by_address: self.enrol_by_address.clone(),
             enrol_all: self.enrol_all.clone(),
+            sync_slots: self.sync_slots.clone(),
+            body_budget: self.body_budget.clone(),
+            device_syncs: self.device_syncs.clone(),
         }
     }
 }
@@ -57,7 +66,11 @@ impl<S> AppState<S> {
         let burst = NonZeroU32::new(config.limits.burst.max(1)).unwrap_or(NonZeroU32::MIN);
         let per_address = NonZeroU32::new(config.limits.enrol_per_minute_per_address.max(1)).unwrap_or(NonZeroU32::MIN);
         let all = NonZeroU32::new(config.limits.enrol_per_minute.max(1)).unwrap_or(NonZeroU32::MIN);
+        let budget_kib = (config.limits.body_budget_bytes >> 10).max(config.limits.max_sync_body >> 10).max(1);
         AppState {
+            sync_slots: Arc::new(tokio::sync::Semaphore::new(config.limits.max_concurrent_syncs.max(1))),
+            body_budget: Arc::new(tokio::sync::Semaphore::new(budget_kib)),
+            device_syncs: Arc::default(),
             enrol_by_address: Arc::new(RateLimiter::keyed(Quota::per_minute(per_address))),
             enrol_all: Arc::new(RateLimiter::direct(Quota::per_minute(all))),
             store,

@@ -62,6 +62,11 @@ impl Server {
 
     /// Like [`Server::start_with_env`], on the database `db` (`--db`).
     pub fn start_on(db: Option<&str>, env: &[(&str, &str)]) -> Server {
+        Server::start_wrapped(db, env, &[])
+    }
+
+    /// Like [`Server::start_on`], the binary run through the command `wrap` (e.g. `prlimit …`).
+    pub fn start_wrapped(db: Option<&str>, env: &[(&str, &str)], wrap: &[&str]) -> Server {
         let dir = tempfile::tempdir().unwrap();
         let data = dir.path().join("data");
         let admin = |args: &[&str]| admin_db(&data, db, args);
@@ -75,7 +80,7 @@ impl Server {
             admin(&["person", "add", "--org", "acme", id, name, "--role", role]);
         }
         admin(&["import", "--org", "acme", repo().join("demo/reference.json").to_str().unwrap()]);
-        let mut s = Server::spawn_on(&data, db, env);
+        let mut s = Server::spawn_wrapped(&data, db, env, wrap);
         s._dir = Some(dir);
         s
     }
@@ -87,7 +92,18 @@ impl Server {
 
     /// Start the binary on `data` and the database `db` (port 0) and wait for its address.
     pub fn spawn_on(data: &Path, db: Option<&str>, env: &[(&str, &str)]) -> Server {
-        let mut cmd = Command::new(server_bin());
+        Server::spawn_wrapped(data, db, env, &[])
+    }
+
+    fn spawn_wrapped(data: &Path, db: Option<&str>, env: &[(&str, &str)], wrap: &[&str]) -> Server {
+        let mut cmd = match wrap.split_first() {
+            Some((first, rest)) => {
+                let mut c = Command::new(first);
+                c.args(rest).arg(server_bin());
+                c
+            }
+            None => Command::new(server_bin()),
+        };
         cmd.args(["serve", "--data", data.to_str().unwrap(), "--listen", "127.0.0.1:0"]);
         if let Some(db) = db {
             cmd.args(["--db", db]);
