@@ -9,6 +9,7 @@ use serde::{Deserialize, Serialize};
 /// A public holiday, possibly several days long.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Holiday {
     /// First day off.
     pub from: NaiveDate,
@@ -22,9 +23,11 @@ pub struct Holiday {
 /// Which days are working days.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(default)]
 pub struct WorkCalendar {
     /// Days of the week that are off (Saturday and Sunday by default).
+    #[cfg_attr(feature = "openapi", schema(value_type = Vec<String>, example = json!(["Sat", "Sun"])))]
     pub weekend: Vec<Weekday>,
     /// Public holidays.
     pub holidays: Vec<Holiday>,

@@ -21,6 +21,13 @@ use serde::{Deserialize, Deserializer, Serialize, Serializer};
 /// The wire version this build speaks. A request with another version is refused with 400.
 pub const WIRE_VERSION: u32 = 1;
 
+/// The largest cursor, size or reference version a request may carry (2^53 − 1, exact in every JSON
+/// and JavaScript number, far beyond any feed).
+pub const MAX_NUMBER: u64 = (1 << 53) - 1;
+
+/// The longest restore epoch a request may carry (the server makes 16-character ones).
+pub const MAX_EPOCH_LEN: usize = 64;
+
 /// Media type of sync requests and responses.
 pub const SYNC_MEDIA_TYPE: &str = "application/vnd.signoff.sync.v1+cbor";
 
@@ -46,6 +53,50 @@ impl std::fmt::Display for WireId {
     }
 }
 
+#[cfg(feature = "openapi")]
+impl utoipa::PartialSchema for WireId {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        bytes_schema("An order id: the 16 bytes of its UUID, as a CBOR byte string", r"^[\x00-\xff]{16}$")
+    }
+}
+
+#[cfg(feature = "openapi")]
+impl utoipa::ToSchema for WireId {}
+
+/// A CBOR byte string in the OpenAPI description: a string whose characters stand for bytes (U+0000 to
+/// U+00FF), so `pattern` can state lengths in bytes, marked `x-cbor: bytes` (sent as a byte string, never
+/// as text).
+#[cfg(feature = "openapi")]
+fn bytes_schema(description: &str, pattern: &str) -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+    use utoipa::openapi::extensions::ExtensionsBuilder;
+    use utoipa::openapi::schema::{ObjectBuilder, Type};
+    ObjectBuilder::new()
+        .schema_type(Type::String)
+        .pattern(Some(pattern))
+        .description(Some(description))
+        .extensions(Some(ExtensionsBuilder::new().add("x-cbor", "bytes").build()))
+        .into()
+}
+
+/// A CBOR byte string, and only that: a text string or an array of numbers is not an id or heads.
+struct ByteString;
+
+impl<'de> serde::de::Visitor<'de> for ByteString {
+    type Value = Vec<u8>;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("a byte string")
+    }
+
+    fn visit_bytes<E: serde::de::Error>(self, v: &[u8]) -> Result<Vec<u8>, E> {
+        Ok(v.to_vec())
+    }
+
+    fn visit_byte_buf<E: serde::de::Error>(self, v: Vec<u8>) -> Result<Vec<u8>, E> {
+        Ok(v)
+    }
+}
+
 impl Serialize for WireId {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         s.serialize_bytes(&self.0)
@@ -54,7 +105,7 @@ impl Serialize for WireId {
 
 impl<'de> Deserialize<'de> for WireId {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let b: serde_bytes::ByteBuf = Deserialize::deserialize(d)?;
+        let b = d.deserialize_bytes(ByteString)?;
         let arr: [u8; 16] =
             b.as_slice().try_into().map_err(|_| serde::de::Error::invalid_length(b.len(), &"16 bytes"))?;
         Ok(WireId(arr))
@@ -90,6 +141,19 @@ pub fn unpack_heads(raw: &[u8]) -> Vec<ChangeHash> {
         .collect()
 }
 
+#[cfg(feature = "openapi")]
+impl utoipa::PartialSchema for Heads {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        bytes_schema(
+            "Document heads: 32-byte change hashes, concatenated, as a CBOR byte string",
+            r"^(?:[\x00-\xff]{32})*$",
+        )
+    }
+}
+
+#[cfg(feature = "openapi")]
+impl utoipa::ToSchema for Heads {}
+
 impl Serialize for Heads {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         s.serialize_bytes(&pack_heads(&self.0))
@@ -98,7 +162,7 @@ impl Serialize for Heads {
 
 impl<'de> Deserialize<'de> for Heads {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let b: serde_bytes::ByteBuf = Deserialize::deserialize(d)?;
+        let b = d.deserialize_bytes(ByteString)?;
         if !b.len().is_multiple_of(32) {
             return Err(serde::de::Error::invalid_length(b.len(), &"a multiple of 32 bytes"));
         }
@@ -111,10 +175,13 @@ impl<'de> Deserialize<'de> for Heads {
 
 /// `POST /v1/sync` body.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct SyncRequest {
     /// [`WIRE_VERSION`].
+    #[cfg_attr(feature = "openapi", schema(minimum = 1, maximum = 1))]
     pub v: u32,
     /// The feed position of the last response the device fully stored (0 at first).
+    #[cfg_attr(feature = "openapi", schema(maximum = 9_007_199_254_740_991.0))]
     #[serde(rename = "c")]
     pub cursor: u64,
     /// Documents the device changed.
@@ -123,12 +190,14 @@ pub struct SyncRequest {
     pub push: Vec<DocPush>,
     /// The largest response body the device wants (the server may send less, never much more).
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", schema(maximum = 9_007_199_254_740_991.0))]
     #[serde(rename = "m")]
     pub max_bytes: Option<u64>,
     /// The version of the reference data the device holds (the server's `reference_seq` it last
     /// stored), so the server sends the reference data only when it changed.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[serde(rename = "rs")]
+    #[cfg_attr(feature = "openapi", schema(maximum = 9_007_199_254_740_991.0))]
     pub reference_seq: Option<u64>,
     /// Orders the device wants whole again: its copy does not load (damaged storage), so it asks for
     /// the server's to restore from. Answered in `docs` with `full` set, for the orders it may see.
@@ -138,12 +207,14 @@ pub struct SyncRequest {
     /// The server's restore epoch as the device last saw it; the answer carries the epoch only when it
     /// differs (or the device has none), so an idle sync stays a few dozen bytes.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", schema(max_length = 64))]
     #[serde(rename = "e")]
     pub epoch: Option<String>,
 }
 
 /// One document the device changed.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct DocPush {
     /// Order id.
     #[serde(rename = "i")]
@@ -157,13 +228,16 @@ pub struct DocPush {
     /// Automerge changes after `base` (a whole saved document when `base` is empty).
     #[serde(with = "serde_bytes")]
     #[serde(rename = "c")]
+    #[cfg_attr(feature = "openapi", schema(value_type = String, format = Binary))]
     pub changes: Vec<u8>,
 }
 
 /// The answer to a [`SyncRequest`].
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct SyncResponse {
     /// [`WIRE_VERSION`].
+    #[cfg_attr(feature = "openapi", schema(minimum = 1, maximum = 1))]
     pub v: u32,
     /// The cursor to send next time, once everything below is stored.
     #[serde(rename = "c")]
@@ -192,6 +266,7 @@ pub struct SyncResponse {
     /// The version of `reference`, for the device to send back as [`SyncRequest::reference_seq`].
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[serde(rename = "rs")]
+    #[cfg_attr(feature = "openapi", schema(maximum = 9_007_199_254_740_991.0))]
     pub reference_seq: Option<u64>,
     /// The server's restore epoch, when it differs from the request's: the server was restored from a
     /// backup (or the device never saw one), and a device that had one starts again from cursor 0
@@ -203,6 +278,7 @@ pub struct SyncResponse {
 
 /// A pushed document the server accepted.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct DocAccepted {
     /// Order id.
     #[serde(rename = "i")]
@@ -219,6 +295,7 @@ pub struct DocAccepted {
 
 /// Why a pushed document was refused.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum RejectCode {
     /// The device may not write this document (not assigned to its person, another organisation).
@@ -259,6 +336,7 @@ impl RejectCode {
 
 /// A refused document.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct DocRejected {
     /// Order id.
     #[serde(rename = "i")]
@@ -277,6 +355,7 @@ pub struct DocRejected {
 
 /// Changes for one document.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct DocPull {
     /// Order id.
     #[serde(rename = "i")]
@@ -290,25 +369,32 @@ pub struct DocPull {
     /// Automerge bytes.
     #[serde(with = "serde_bytes")]
     #[serde(rename = "b")]
+    #[cfg_attr(feature = "openapi", schema(value_type = String, format = Binary))]
     pub bytes: Vec<u8>,
 }
 
 /// `POST /v1/enrol` body (JSON).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct EnrolRequest {
     /// The one-time code the office issued.
+    #[cfg_attr(feature = "openapi", schema(max_length = 64))]
     pub code: String,
     /// The device's id (16 hex digits; also its Automerge actor).
+    #[cfg_attr(feature = "openapi", schema(pattern = "^[0-9a-fA-F]{16}$"))]
     pub device_id: String,
     /// The device's Ed25519 public key (64 hex digits).
+    #[cfg_attr(feature = "openapi", schema(pattern = "^[0-9a-fA-F]{64}$"))]
     pub public_key: String,
-    /// A name for people ("王建国's phone").
+    /// A name for people ("王建国's phone"; the server keeps the first 80 characters).
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(max_length = 1000))]
     pub name: String,
 }
 
 /// The answer to an enrolment.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct EnrolResponse {
     /// The device id the server recorded.
     pub device_id: String,
@@ -324,6 +410,7 @@ pub struct EnrolResponse {
 
 /// An error body (JSON) for every 4xx/5xx.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ApiError {
     /// Machine-readable code (`unauthorized`, `too_large`, `rate_limited`, …).
     pub code: String,
@@ -361,6 +448,13 @@ pub fn decode_request(bytes: &[u8]) -> Result<SyncRequest, WireError> {
     let req: SyncRequest = ciborium::from_reader(bytes).map_err(|e| WireError::Decode(e.to_string()))?;
     if req.v != WIRE_VERSION {
         return Err(WireError::Version { found: req.v });
+    }
+    let numbers = [Some(req.cursor), req.max_bytes, req.reference_seq];
+    if numbers.into_iter().flatten().any(|n| n > MAX_NUMBER) {
+        return Err(WireError::Decode(format!("a cursor, size or version is at most {MAX_NUMBER}")));
+    }
+    if req.epoch.as_ref().is_some_and(|e| e.chars().count() > MAX_EPOCH_LEN) {
+        return Err(WireError::Decode(format!("an epoch has at most {MAX_EPOCH_LEN} characters")));
     }
     Ok(req)
 }

@@ -125,3 +125,40 @@ fn ids_round_trip_as_uuids() {
     assert_eq!(WireId::parse(text).unwrap().to_text(), text);
     assert!(WireId::parse("not-a-uuid").is_none());
 }
+
+/// A request built as a CBOR value, so fields can carry what no Rust type would produce.
+fn raw_request(edit: impl FnOnce(&mut Vec<(ciborium::Value, ciborium::Value)>)) -> Vec<u8> {
+    use ciborium::Value;
+    let mut fields = vec![
+        (Value::Text("v".into()), Value::Integer(1.into())),
+        (Value::Text("c".into()), Value::Integer(0.into())),
+        (Value::Text("p".into()), Value::Array(vec![])),
+    ];
+    edit(&mut fields);
+    let mut out = Vec::new();
+    ciborium::into_writer(&Value::Map(fields), &mut out).unwrap();
+    out
+}
+
+#[test]
+fn ids_and_heads_are_byte_strings_and_numbers_stay_in_range() {
+    use ciborium::Value;
+    assert!(decode_request(&raw_request(|_| {})).is_ok());
+    // An id is 16 bytes as a byte string: the same 16 bytes as text are not an id.
+    let want = |v: Value| raw_request(|f| f.push((Value::Text("w".into()), Value::Array(vec![v]))));
+    assert!(decode_request(&want(Value::Bytes(vec![7; 16]))).is_ok());
+    assert!(decode_request(&want(Value::Text("0123456789abcdef".into()))).is_err());
+    assert!(decode_request(&want(Value::Array(vec![Value::Integer(1.into()); 16]))).is_err());
+    assert!(decode_request(&want(Value::Bytes(vec![7; 15]))).is_err());
+    // Cursors, sizes and versions up to 2^53 - 1; an epoch up to 64 characters (not bytes).
+    let number = |key: &str, n: u64| raw_request(|f| f.push((Value::Text(key.into()), Value::Integer(n.into()))));
+    for key in ["m", "rs"] {
+        assert!(decode_request(&number(key, MAX_NUMBER)).is_ok(), "{key}");
+        assert!(decode_request(&number(key, MAX_NUMBER + 1)).is_err(), "{key}");
+    }
+    let cursor = raw_request(|f| f[1].1 = Value::Integer((MAX_NUMBER + 1).into()));
+    assert!(decode_request(&cursor).is_err());
+    let epoch = |e: String| raw_request(|f| f.push((Value::Text("e".into()), Value::Text(e))));
+    assert!(decode_request(&epoch("𝓣".repeat(MAX_EPOCH_LEN))).is_ok());
+    assert!(decode_request(&epoch("a".repeat(MAX_EPOCH_LEN + 1))).is_err());
+}

@@ -6,6 +6,12 @@
 //! between requests, are closed. The HTTP/1 timer starts only once the server has seen which HTTP
 //! version the client speaks (its first 24 bytes): until then [`Slotted`] holds the same deadline, so a
 //! connection that sends nothing, or a few bytes, is closed too.
+//!
+//! Closing lingers: a request refused before its body was read (429, 401, 413) is answered while the
+//! client is still sending, and closing a socket with unread bytes makes the kernel reset it — the
+//! client then loses the answer it was sent. So [`Slotted`] shuts its write side, then reads and drops
+//! what the client still sends for at most [`LINGER`] (as nginx's `lingering_close` does) before the
+//! connection is let go.
 
 use axum_server::accept::Accept;
 use std::collections::HashMap;
@@ -118,8 +124,14 @@ where
                 return Err(io::Error::other("connection limit reached"));
             };
             let (stream, service) = inner.accept(stream, service).await?;
-            let slotted =
-                Slotted { inner: stream, first_bytes: 0, deadline: Some(deadline), _slot: permit, _address: address };
+            let slotted = Slotted {
+                inner: stream,
+                first_bytes: 0,
+                deadline: Some(deadline),
+                linger: None,
+                _slot: permit,
+                _address: address,
+            };
             Ok((slotted, service))
         })
     }
@@ -127,6 +139,18 @@ where
 
 /// How many bytes the HTTP version sniffing reads before handing over to HTTP/1 (the HTTP/2 preface).
 const VERSION_SNIFF_BYTES: usize = 24;
+
+/// How long a closing connection keeps reading (and dropping) what its client still sends, so the
+/// client reads the answer rather than a reset.
+pub const LINGER: Duration = Duration::from_secs(2);
+
+/// A closing connection: its write side is shut (or being shut), what arrives is dropped until EOF or
+/// the deadline.
+#[derive(Debug)]
+struct Linger {
+    write_closed: bool,
+    deadline: Pin<Box<tokio::time::Sleep>>,
+}
 
 /// A stream that holds its connection slots until it is dropped, and is cut off when its first bytes
 /// do not arrive by the deadline.
@@ -137,6 +161,8 @@ pub struct Slotted<S> {
     first_bytes: usize,
     /// Until the first bytes have arrived.
     deadline: Option<Pin<Box<tokio::time::Sleep>>>,
+    /// Set once the connection is being closed.
+    linger: Option<Linger>,
     _slot: OwnedSemaphorePermit,
     _address: AddressSlot,
 }
@@ -165,7 +191,7 @@ impl<S: AsyncRead + Unpin> AsyncRead for Slotted<S> {
     }
 }
 
-impl<S: AsyncWrite + Unpin> AsyncWrite for Slotted<S> {
+impl<S: AsyncRead + AsyncWrite + Unpin> AsyncWrite for Slotted<S> {
     fn poll_write(self: Pin<&mut Self>, cx: &mut Context<'_>, buf: &[u8]) -> Poll<io::Result<usize>> {
         Pin::new(&mut self.get_mut().inner).poll_write(cx, buf)
     }
@@ -175,7 +201,34 @@ impl<S: AsyncWrite + Unpin> AsyncWrite for Slotted<S> {
     }
 
     fn poll_shutdown(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        Pin::new(&mut self.get_mut().inner).poll_shutdown(cx)
+        let this = self.get_mut();
+        let linger = this
+            .linger
+            .get_or_insert_with(|| Linger { write_closed: false, deadline: Box::pin(tokio::time::sleep(LINGER)) });
+        if !linger.write_closed {
+            match Pin::new(&mut this.inner).poll_shutdown(cx) {
+                Poll::Ready(Ok(())) => linger.write_closed = true,
+                // Gone already: nothing left to linger for.
+                Poll::Ready(Err(e)) => return Poll::Ready(Err(e)),
+                Poll::Pending => return Poll::Pending,
+            }
+        }
+        let mut scratch = [0u8; 16 * 1024];
+        loop {
+            let mut buf = ReadBuf::new(&mut scratch);
+            match Pin::new(&mut this.inner).poll_read(cx, &mut buf) {
+                // End of stream, or the client reset: done.
+                Poll::Ready(Ok(())) if buf.filled().is_empty() => return Poll::Ready(Ok(())),
+                Poll::Ready(Err(_)) => return Poll::Ready(Ok(())),
+                Poll::Ready(Ok(())) => continue,
+                Poll::Pending => {
+                    return match linger.deadline.as_mut().poll(cx) {
+                        Poll::Ready(()) => Poll::Ready(Ok(())),
+                        Poll::Pending => Poll::Pending,
+                    };
+                }
+            }
+        }
     }
 
     fn poll_write_vectored(

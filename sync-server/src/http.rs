@@ -21,18 +21,6 @@ use axum::routing::{get, post};
 use axum::{Json, Router};
 use signoff_core::wire::{self, EnrolRequest, EnrolResponse, SYNC_MEDIA_TYPE};
 use std::time::{Duration, Instant};
-use utoipa::OpenApi;
-
-/// The OpenAPI description of every route.
-#[derive(Debug, OpenApi)]
-#[openapi(
-    info(
-        title = "Signoff sync server",
-        description = "Offline-first repair work orders: device enrolment, batched document sync, photo blobs."
-    ),
-    paths(enrol_doc, sync_doc, blob_head_doc, blob_put_doc, blob_get_doc, healthz, metrics_doc, openapi_doc)
-)]
-pub struct ApiDoc;
 
 /// Build the router over `state`.
 pub fn router<S: Store>(state: AppState<S>) -> Router {
@@ -43,7 +31,7 @@ pub fn router<S: Store>(state: AppState<S>) -> Router {
         .route("/v1/blobs/{sha}", get(blobs::get::<S>).head(blobs::head::<S>).put(blobs::put::<S>))
         .route("/healthz", get(healthz))
         .route("/metrics", get(metrics::<S>))
-        .route("/openapi.json", get(openapi))
+        .route("/openapi.json", get(openapi::<S>))
         .layer(axum::middleware::from_fn_with_state(state.clone(), count::<S>))
         .layer(tower_http::timeout::TimeoutLayer::with_status_code(
             StatusCode::REQUEST_TIMEOUT,
@@ -238,7 +226,6 @@ async fn sync<S: Store>(
     Ok(([(header::CONTENT_TYPE, HeaderValue::from_static(SYNC_MEDIA_TYPE))], bytes).into_response())
 }
 
-#[utoipa::path(get, path = "/healthz", responses((status = 200, description = "The server is up", body = String)))]
 async fn healthz() -> &'static str {
     "ok"
 }
@@ -247,82 +234,6 @@ async fn metrics<S: Store>(State(st): State<AppState<S>>) -> impl IntoResponse {
     ([(header::CONTENT_TYPE, "application/openmetrics-text; version=1.0.0; charset=utf-8")], st.metrics.render())
 }
 
-async fn openapi() -> impl IntoResponse {
-    Json(ApiDoc::openapi())
+async fn openapi<S: Store>(State(st): State<AppState<S>>) -> impl IntoResponse {
+    Json(crate::openapi::document(&st.config.limits))
 }
-
-// Documentation-only items: the handlers are generic over the store, so their descriptions live here.
-
-/// Enrol a device with a one-time code.
-#[utoipa::path(post, path = "/v1/enrol",
-    request_body(content = String, content_type = "application/json",
-        description = "EnrolRequest: {code, device_id (16 hex), public_key (Ed25519, 64 hex), name}"),
-    responses(
-        (status = 200, description = "EnrolResponse: {device_id, token, person, role, org}", body = String),
-        (status = 400, description = "Malformed request"),
-        (status = 401, description = "Unknown, used or expired code"),
-        (status = 409, description = "The device id is already enrolled")))]
-#[allow(dead_code)]
-fn enrol_doc() {}
-
-/// Exchange documents: push changes, receive what the device lacks.
-#[utoipa::path(post, path = "/v1/sync",
-    request_body(content = Vec<u8>, content_type = "application/vnd.signoff.sync.v1+cbor",
-        description = "CBOR SyncRequest (see docs/sync-protocol.md)"),
-    responses(
-        (status = 200, description = "CBOR SyncResponse", content_type = "application/vnd.signoff.sync.v1+cbor", body = Vec<u8>),
-        (status = 400, description = "Undecodable or wrong wire version"),
-        (status = 401, description = "No valid token, or the device was revoked"),
-        (status = 413, description = "Body or document count over the limits"),
-        (status = 429, description = "Too many requests")),
-    security(("bearer" = [])))]
-#[allow(dead_code)]
-fn sync_doc() {}
-
-/// How much of a blob the server has.
-#[utoipa::path(head, path = "/v1/blobs/{sha256}",
-    params(("sha256" = String, Path, description = "SHA-256 of the bytes, lowercase hex")),
-    responses(
-        (status = 200, description = "Stored; Content-Length and Upload-Offset give its size"),
-        (status = 404, description = "Not stored (or not visible); Upload-Offset gives the bytes received so far")),
-    security(("bearer" = [])))]
-#[allow(dead_code)]
-fn blob_head_doc() {}
-
-/// Upload (or resume uploading) a blob.
-#[utoipa::path(put, path = "/v1/blobs/{sha256}",
-    params(("sha256" = String, Path, description = "SHA-256 of the bytes, lowercase hex"),
-        ("Upload-Offset" = u64, Header, description = "Bytes the server already has (from HEAD)"),
-        ("Upload-Length" = u64, Header, description = "The whole size")),
-    request_body(content = Vec<u8>, content_type = "application/octet-stream"),
-    responses(
-        (status = 201, description = "Complete and verified"),
-        (status = 200, description = "Already stored"),
-        (status = 204, description = "The body ended early; Upload-Offset says where to resume"),
-        (status = 409, description = "Wrong offset; Upload-Offset gives the right one"),
-        (status = 413, description = "Over the size limit"),
-        (status = 422, description = "The bytes do not hash to the name")),
-    security(("bearer" = [])))]
-#[allow(dead_code)]
-fn blob_put_doc() {}
-
-/// Download a blob (supports Range).
-#[utoipa::path(get, path = "/v1/blobs/{sha256}",
-    params(("sha256" = String, Path, description = "SHA-256 of the bytes, lowercase hex")),
-    responses(
-        (status = 200, description = "The bytes", content_type = "application/octet-stream", body = Vec<u8>),
-        (status = 206, description = "The requested range"),
-        (status = 404, description = "Not stored or not visible to this device")),
-    security(("bearer" = [])))]
-#[allow(dead_code)]
-fn blob_get_doc() {}
-
-/// Prometheus metrics.
-#[utoipa::path(get, path = "/metrics", responses((status = 200, description = "OpenMetrics text", body = String)))]
-#[allow(dead_code)]
-fn metrics_doc() {}
-
-/// This description.
-#[utoipa::path(get, path = "/openapi.json", responses((status = 200, description = "OpenAPI 3.1 JSON")))]
-#[allow(dead_code)]
-fn openapi_doc() {}

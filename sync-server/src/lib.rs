@@ -6,7 +6,7 @@
 //!
 //! Modules: [`store`] (the storage trait, its SQLite backend and conformance suite), [`merge`] (where
 //! device bytes meet Automerge, inside a panic boundary), [`sync`] (the exchange), [`blobs`] (resumable
-//! uploads and ranged downloads), [`auth`] (codes, tokens), [`http`] (routes, OpenAPI), [`admin`],
+//! uploads and ranged downloads), [`auth`] (codes, tokens), [`http`] (routes), [`openapi`] (the description), [`admin`],
 //! [`config`], [`metrics`], [`serve`] (listening, TLS, graceful shutdown).
 
 pub mod admin;
@@ -19,6 +19,7 @@ pub mod error;
 pub mod http;
 pub mod merge;
 pub mod metrics;
+pub mod openapi;
 pub mod ops;
 pub mod serve;
 pub mod state;

@@ -11,6 +11,7 @@ pub use crate::ids::ProjectId;
 /// A project 项目 (one development).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Project {
     /// Id.
     pub id: ProjectId,
@@ -27,6 +28,7 @@ pub struct Project {
 /// A building 楼栋.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Building {
     /// Id.
     pub id: BuildingId,
@@ -45,6 +47,7 @@ pub struct Building {
 /// A unit 房号.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Unit {
     /// Id.
     pub id: UnitId,
@@ -68,6 +71,7 @@ pub struct Unit {
 /// A role a person has in the organisation.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum Role {
     /// 维修人员.
@@ -83,6 +87,7 @@ pub enum Role {
 /// A person on the office's books.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Person {
     /// Id.
     pub id: PersonId,
@@ -115,6 +120,7 @@ impl Person {
 /// A contractor company 施工单位 / 维修单位.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Contractor {
     /// Id.
     pub id: ContractorId,
@@ -131,6 +137,7 @@ pub struct Contractor {
 /// The building part a category's warranty period is counted for (建设工程质量管理条例 art. 40).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum WarrantyComponent {
     /// 地基基础和主体结构: the design life.
@@ -152,6 +159,7 @@ pub enum WarrantyComponent {
 /// A repair category 类别 with its defaults.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Category {
     /// Code, e.g. `leak`.
     pub code: String,
@@ -204,6 +212,7 @@ impl Category {
 /// All reference data a device holds, with lookups by id.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(default)]
 pub struct ReferenceData {
     /// Projects.
@@ -293,6 +302,7 @@ impl ReferenceData {
 /// A bundle of reference data, as in a JSON import file. Missing parts are left as they are.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(default, deny_unknown_fields)]
 pub struct ReferenceImport {
     /// Organisation settings (replaces the current ones).
@@ -316,6 +326,7 @@ pub struct ReferenceImport {
 /// A device and its Ed25519 public key (hex).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct KnownDevice {
     /// Device id (16 hex digits).
     pub id: String,

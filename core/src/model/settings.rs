@@ -8,6 +8,7 @@ use serde::{Deserialize, Serialize};
 /// Service targets (服务时限).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(default)]
 pub struct SlaPolicy {
     /// Call the owner back to fix the visit time within this many minutes of the report (2 h).
@@ -46,6 +47,7 @@ impl Default for SlaPolicy {
 /// How long a warranty lasts.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(tag = "unit", content = "count", rename_all = "snake_case")]
 pub enum WarrantyPeriod {
     /// Calendar years from the start date.
@@ -59,6 +61,7 @@ pub enum WarrantyPeriod {
 /// A yearly season, e.g. the heating season 11-15 to 03-15.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Season {
     /// Start month (1–12).
     pub start_month: u32,
@@ -73,6 +76,7 @@ pub struct Season {
 /// A project's longer period for one component.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct WarrantyOverride {
     /// Component.
     pub component: WarrantyComponent,
@@ -83,6 +87,7 @@ pub struct WarrantyOverride {
 /// Warranty periods per component (defaults: the statutory minimums).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(default)]
 pub struct WarrantyPolicy {
     /// 主体结构.
@@ -136,6 +141,7 @@ impl WarrantyPolicy {
 /// How long a device keeps a photo's original file.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum KeepOriginals {
     /// Until the evidence copy is uploaded, then the original may be dropped to save space.
@@ -148,6 +154,7 @@ pub enum KeepOriginals {
 /// Photo evidence settings (照相取证).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(default)]
 pub struct PhotoSettings {
     /// Burn time, order number and unit into a band on the evidence copy (水印).
@@ -177,6 +184,7 @@ impl Default for PhotoSettings {
 /// Who must sign before an order counts as accepted (验收).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(default)]
 pub struct SignoffSettings {
     /// For ordinary jobs.
@@ -198,6 +206,7 @@ impl Default for SignoffSettings {
 /// Everything an organisation configures for the rules.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(default)]
 pub struct OrgSettings {
     /// Organisation name.
