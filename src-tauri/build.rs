@@ -6,6 +6,7 @@ const COMMANDS: &[&str] = &[
     "reference",
     "today",
     "board",
+    "callbacks",
     "search",
     "order",
     "apply_edit",

@@ -144,11 +144,14 @@ pub enum Edit {
         #[serde(default)]
         note: String,
     },
-    /// 已联系业主.
+    /// 联系业主: a call to the owner, reached or not, and what was agreed.
     Contact {
-        /// Note.
+        /// What was agreed (or why not reached).
         #[serde(default)]
         note: String,
+        /// Whether the owner answered (only a reached owner meets the 2-hour target).
+        #[serde(default = "crate::model::reached_default")]
+        reached: bool,
     },
     /// 到场.
     Arrive,
@@ -275,7 +278,7 @@ impl Edit {
             Edit::Schedule { from_ms, to_ms, note } => {
                 EventKind::Scheduled { from_ms: *from_ms, to_ms: *to_ms, note: note.clone() }
             }
-            Edit::Contact { note } => EventKind::Contacted { note: note.clone() },
+            Edit::Contact { note, reached } => EventKind::Contacted { note: note.clone(), reached: *reached },
             Edit::Arrive => EventKind::Arrived,
             Edit::Pause { reason, next_visit_ms } => {
                 EventKind::Paused { reason: reason.trim().to_owned(), next_visit_ms: *next_visit_ms }
@@ -436,8 +439,15 @@ pub fn validate(order: &WorkOrder, fold: &StatusFold, edit: &Edit) -> Result<(),
             if let Some(r) = c.rating {
                 validate::int(Field::Rating, i64::from(r))?;
             }
-            if !c.reached && (c.satisfied.is_some() || c.rating.is_some()) {
+            let graded = c.quality.is_some() || c.speed.is_some() || c.manner.is_some();
+            if !c.reached && (c.satisfied.is_some() || c.rating.is_some() || graded) {
                 return Err(Rejection::new(Msg::new(Key::CallbackUnreached)));
+            }
+            if c.reached && c.satisfied.is_none() {
+                return Err(Rejection::new(Msg::new(Key::CallbackVerdict)));
+            }
+            if c.reached && c.next_try_ms.is_some() {
+                return Err(Rejection::new(Msg::new(Key::CallbackReachedNoRetry)));
             }
             validate::text(Field::Note, &c.note).map(drop)
         }
@@ -546,7 +556,7 @@ pub fn validate(order: &WorkOrder, fold: &StatusFold, edit: &Edit) -> Result<(),
                 _ => Ok(()),
             }
         }
-        Edit::Contact { note } | Edit::IssueRepairNotice { note } | Edit::DecideCause { note, .. } => {
+        Edit::Contact { note, .. } | Edit::IssueRepairNotice { note } | Edit::DecideCause { note, .. } => {
             validate::text(Field::Note, note).map(drop)
         }
         Edit::Resolve { note, .. } => validate::text(Field::Note, note).map(drop),

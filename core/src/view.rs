@@ -74,6 +74,25 @@ impl OrderView {
         self.deadlines.iter().any(|d| matches!(d.state, DeadlineState::Overdue { .. }))
     }
 
+    /// The status fold this view was built from (its parts are all kept in the view).
+    pub fn fold(&self) -> StatusFold {
+        StatusFold {
+            derived: self.derived.clone(),
+            head: self.head.clone(),
+            attention: self.attention.clone(),
+            states: self.timeline.iter().map(|e| (e.event.id.clone(), e.state.clone())).collect(),
+        }
+    }
+
+    /// What `by` may do on this order now, and what the status allows but this person may not (with why).
+    pub fn actions(
+        &self,
+        reference: &ReferenceData,
+        by: &crate::ids::PersonId,
+    ) -> Vec<crate::rules::actions::ActionView> {
+        crate::rules::actions::actions(reference, by, self.order.kind, &self.fold())
+    }
+
     /// Any deadline at risk now.
     pub fn at_risk(&self) -> bool {
         self.deadlines.iter().any(|d| matches!(d.state, DeadlineState::Open { at_risk: true, .. }))

@@ -143,7 +143,7 @@ fn sample() -> AutoCommit {
         &office,
         "chen",
         T0 + 3_600_000 * 8,
-        Edit::Callback(Callback { reached: true, satisfied: Some(true), rating: Some(5), note: "业主满意".into() }),
+        Edit::Callback(Callback::reached(true, Some(5), "业主满意".into())),
     );
     doc
 }
@@ -272,4 +272,42 @@ fn events_of_unknown_types_are_kept_and_do_not_change_the_status() {
     doc.insert(&events, n + 1, "not an event").unwrap();
     doc.commit();
     assert!(doc::read(&doc).unwrap_err().to_string().contains("malformed"));
+}
+
+/// The 回访记录's fields and an unanswered call, added after version 1, are stored as optional keys
+/// of their events: read back whole, and an old-style callback is stored exactly as before (the
+/// layout snapshot above holds that).
+#[test]
+fn callback_records_and_unanswered_calls_round_trip() {
+    use signoff_core::model::{CallbackMethod, EventKind, Grade};
+    let (office, office_actor) = device("0a0b0c0d0e0f1011");
+    let mut doc = AutoCommit::new().with_actor(office_actor);
+    let id = OrderId::new("7d9f6a2e-0000-4000-8000-000000000002");
+    doc::create(&mut doc, &id, "BAFQ2D-00002", &new_order(), &header(&office, "chen", T0, None)).unwrap();
+    doc.commit();
+    step(&mut doc, &office, "chen", T0 + 60_000, Edit::Contact { note: "无人接听".into(), reached: false });
+    step(&mut doc, &office, "chen", T0 + 120_000, Edit::Contact { note: "约明天".into(), reached: true });
+    let saved = AutoCommit::load(&doc.save()).unwrap();
+    let order = doc::read(&saved).unwrap();
+    let contacts: Vec<bool> = order
+        .events
+        .iter()
+        .filter_map(|e| match &e.kind {
+            EventKind::Contacted { reached, .. } => Some(*reached),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(contacts, vec![false, true]);
+    let mut c = Callback::reached(false, Some(2), "仍渗水".into());
+    c.method = CallbackMethod::Visit;
+    c.quality = Some(Grade::Unsatisfied);
+    c.speed = Some(Grade::Fair);
+    c.manner = Some(Grade::Satisfied);
+    let kind = EventKind::Callback(c.clone());
+    let json = serde_json::to_string(&kind).unwrap();
+    assert_eq!(serde_json::from_str::<EventKind>(&json).unwrap(), kind);
+    let old = r#"{"type":"callback","reached":true,"satisfied":true,"rating":5,"note":"业主满意"}"#;
+    let read: EventKind = serde_json::from_str(old).unwrap();
+    assert_eq!(read, EventKind::Callback(Callback::reached(true, Some(5), "业主满意".into())));
+    assert_eq!(serde_json::to_string(&read).unwrap(), old, "an old-style callback is written as before");
 }

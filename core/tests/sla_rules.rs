@@ -57,7 +57,7 @@ fn contact_within_two_hours() {
         "disp",
         local("2026-11-16T10:20:00+08:00"),
         l.head().as_ref(),
-        EventKind::Contacted { note: String::new() },
+        EventKind::Contacted { note: String::new(), reached: true },
     );
     let o = order(l.events, Urgency::Normal, OrderKind::Repair, "plumbing");
     let Some(d) = find(&o, true, DeadlineKind::Contact) else { panic!() };

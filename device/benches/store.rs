@@ -106,7 +106,7 @@ fn main() {
                 hourly_rate: signoff_core::money::Money(5000),
                 note: String::new(),
             },
-            3 => Edit::Contact { note: String::new() },
+            3 => Edit::Contact { note: String::new(), reached: true },
             4 => Edit::EditFields { fields: vec![signoff_core::edit::FieldEdit::Findings(format!("复查{n}"))] },
             _ => Edit::AddPhoto(signoff_core::edit::NewPhoto {
                 sha256: format!("{:064x}", n + 1_000_000),

@@ -49,10 +49,8 @@ fn edit_for(s: &mut Store, id: &OrderId, kind: u8, n: u8, now_ms: i64) -> Edit {
         5 => Edit::Complete { findings: Some(format!("检查{n}")), work_done: Some(format!("维修{n}")) },
         6 => Edit::Cancel { reason: "业主取消".into() },
         7 => Edit::Reopen { reason: "复发".into() },
-        8 => Edit::Callback(Callback { reached: true, satisfied: Some(true), rating: Some(5), note: String::new() }),
-        9 => Edit::Callback(Callback {
-            reached: true, satisfied: Some(false), rating: Some(2), note: "不满意".into()
-        }),
+        8 => Edit::Callback(Callback::reached(true, Some(5), String::new())),
+        9 => Edit::Callback(Callback::reached(false, Some(2), "不满意".into())),
         10 => Edit::Note { text: format!("备注{n}") },
         11 => Edit::EditFields { fields: vec![FieldEdit::Description(format!("漏水情况{n}"))] },
         12 => Edit::AddMaterial(NewMaterial {
@@ -71,7 +69,7 @@ fn edit_for(s: &mut Store, id: &OrderId, kind: u8, n: u8, now_ms: i64) -> Edit {
             None => Edit::Note { text: "无冲突".into() },
         },
         15 => Edit::Close { reason: "三次未接通".into() },
-        16 => Edit::Contact { note: String::new() },
+        16 => Edit::Contact { note: String::new(), reached: n.is_multiple_of(2) },
         _ => Edit::Note { text: format!("签字前备注{n}") },
     }
 }

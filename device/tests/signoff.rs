@@ -220,3 +220,30 @@ fn the_device_key_file_is_private_and_reused() {
         assert!(err.to_string().contains("chmod 600"), "{err}");
     }
 }
+
+#[test]
+fn a_sign_off_before_a_rework_is_superseded_not_a_warning() {
+    let mut t = store("wang");
+    let id = completed(&mut t.store, tech());
+    let first = sign(&mut t.store, &id, SignerRole::Owner, "王女士", 100).unwrap();
+    // 回访: the owner is unsatisfied, the order goes back to wang, who redoes the work.
+    let unhappy = signoff_core::model::Callback::reached(false, Some(2), "仍渗水".into());
+    t.store.apply(&id, Edit::Callback(unhappy), &ctx("chen", 200)).unwrap();
+    assert_eq!(t.store.get(&id, at(201)).unwrap().status, Status::Reopened);
+    t.store.apply(&id, Edit::Arrive, &ctx("wang", 300)).unwrap();
+    let redo = Edit::Complete { findings: None, work_done: Some("重做防水并闭水试验".into()) };
+    t.store.apply(&id, redo, &ctx("wang", 330)).unwrap();
+    let second = sign(&mut t.store, &id, SignerRole::Owner, "王女士", 340).unwrap();
+
+    let v = t.store.get(&id, at(341)).unwrap();
+    assert_eq!(v.status, Status::SignedOff);
+    assert!(v.attention.is_empty(), "the earlier statement is not flagged: {:?}", v.attention);
+    let reports = t.store.verify_statements(&id).unwrap();
+    let r1 = reports.iter().find(|r| r.id == first.id).unwrap();
+    let r2 = reports.iter().find(|r| r.id == second.id).unwrap();
+    assert!(matches!(r1.verdict, Verdict::ChangedAfterSignoff { .. }), "{:?}", r1.verdict);
+    assert!(r1.superseded && !r1.counted);
+    assert_eq!(r2.verdict, Verdict::Valid);
+    assert!(r2.counted && !r2.superseded);
+    assert!(t.store.signoff_progress(&id).unwrap().missing.is_empty());
+}

@@ -224,11 +224,7 @@ fn callbacks_close_or_reopen_and_are_listed() {
     }
     let v = t
         .store
-        .apply(
-            &id,
-            Edit::Callback(Callback { reached: true, satisfied: Some(false), rating: Some(2), note: "还堵".into() }),
-            &ctx("chen", 200),
-        )
+        .apply(&id, Edit::Callback(Callback::reached(false, Some(2), "还堵".into())), &ctx("chen", 200))
         .unwrap();
     assert_eq!(v.status, Status::Reopened);
     assert!(v.order.events.iter().any(|e| matches!(&e.kind, EventKind::Callback(c) if c.note == "还堵")));

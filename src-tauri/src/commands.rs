@@ -76,6 +76,7 @@ pub(crate) fn detail(store: &mut Store, id: &OrderId) -> Result<OrderDetail> {
         .map(|r| Message { zh: r.verdict.label_zh().to_owned(), en: r.verdict.label_en().to_owned() })
         .collect();
     let number = view.order.official_no.clone().unwrap_or_else(|| view.order.provisional_no.clone());
+    let actions = store.me().map(|me| view.actions(reference, me)).unwrap_or_default();
     Ok(OrderDetail {
         number,
         sync,
@@ -88,6 +89,7 @@ pub(crate) fn detail(store: &mut Store, id: &OrderId) -> Result<OrderDetail> {
         total_fen: materials + labour,
         timeline_labels,
         verdict_labels,
+        actions,
         view,
     })
 }
@@ -179,6 +181,12 @@ pub async fn board<R: Runtime>(app: AppHandle<R>, filter: BoardFilter) -> Result
         })
     })
     .await
+}
+
+/// The callback queue (回访): completed orders waiting for a callback, soonest deadline first.
+#[tauri::command]
+pub async fn callbacks<R: Runtime>(app: AppHandle<R>) -> Result<Vec<OrderSummary>> {
+    blocking(app, move |s| s.with_store(|store| Ok(store.callbacks(now_ms())?))).await
 }
 
 /// Full-text search (Chinese substrings work).

@@ -63,6 +63,7 @@ pub fn run() {
             commands::reference,
             commands::today,
             commands::board,
+            commands::callbacks,
             commands::search,
             commands::order,
             commands::apply_edit,

@@ -100,6 +100,9 @@ pub struct OrderDetail {
     pub timeline_labels: Vec<crate::Message>,
     /// Each statement's verdict in words, in the statements' order.
     pub verdict_labels: Vec<crate::Message>,
+    /// What the person using this device may do on the order now (from core's transition and
+    /// permission tables); the screens draw their buttons from this list.
+    pub actions: Vec<signoff_core::rules::actions::ActionView>,
 }
 
 /// The dispatch suggestion as the office sees it: candidates best first, every skipped technician

@@ -688,3 +688,158 @@ async fn technician_owner_and_office_in_the_real_window() {
         }
     });
 }
+
+/// The technician's part of a visit in the window: open the job from Today, arrive, complete with what
+/// was done, and have the owner sign on the pad; then sync.
+async fn work_and_sign(tech: &Ui, summary: &str, work_done: &str) {
+    tech.sync().await;
+    tech.click("nav-today").await;
+    tech.wait_text(&Ui::css("today-list"), |t| t.contains(summary)).await;
+    tech.click("order-card").await;
+    tech.click("arrive").await;
+    tech.wait_attr(&Ui::css("order"), "data-status", "on_site").await;
+    tech.click("complete").await;
+    tech.fill("work-done", work_done).await;
+    tech.click("complete-confirm").await;
+    tech.wait_attr(&Ui::css("order"), "data-status", "completed").await;
+    tech.click("start-signoff").await;
+    tech.wait_text(&Ui::css("signoff-summary"), |t| t.contains(work_done)).await;
+    tech.draw_signature().await;
+    tech.click("sign").await;
+    tech.wait_attr(&Ui::css("signoff-done"), "data-result", "signed").await;
+    tech.long_press("exit-hold").await;
+    tech.click("exit-confirm").await;
+    tech.wait_attr(&Ui::css("order"), "data-status", "signed_off").await;
+    tech.sync().await;
+}
+
+/// The office's day on one repair, in the window: 报修 → the 2-hour call logged → cause decided (the
+/// owner-pays case shows quote-first) → 派工 → the technician works and the owner signs → 回访: the
+/// owner is unsatisfied, the order is reopened to the same technician → fixed and signed again →
+/// 回访: satisfied → closed (回访封闭), and the callback queue is empty. A dispatcher is told that
+/// closing without a satisfied callback is a supervisor's override.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_office_calls_back_reopens_and_closes_in_the_real_window() {
+    let server = Server::start();
+    let x = Xvfb::start();
+    let data = tempfile::tempdir().unwrap();
+
+    let office_driver = Driver::start(&x.display);
+    let office = Ui::open(&office_driver, &data.path().join("office"), "office").await;
+    office.enrol(&server.url, &server.code("chen"), "前台电脑").await;
+    office.click("nav-intake").await;
+    office.fill("unit-search", "1栋201").await;
+    office.click("unit-option").await;
+    office.id("category").await.select_by_value("leak").await.unwrap();
+    office.fill("reporter-name", "王女士").await;
+    office.fill("reporter-phone", "13812345678").await;
+    office.fill("description", "阳台地漏返水").await;
+    office.click("intake-submit").await;
+    office.wait_attr(&Ui::css("order"), "data-status", "reported").await;
+    office.wait_attr(&Ui::css("deadline-contact"), "data-state", "open").await;
+
+    // The call within 2 hours: not reached first (the clock keeps running), then reached.
+    office.click("act-contact").await;
+    office.click("contact-unreached").await;
+    office.fill("contact-note", "无人接听").await;
+    office.click("contact-save").await;
+    office.wait_text(&Ui::css("timeline"), |t| t.contains("联系业主（未接通）")).await;
+    assert_eq!(office.id("deadline-contact").await.attr("data-state").await.unwrap().as_deref(), Some("open"));
+    office.click("act-contact").await;
+    office.fill("contact-note", "约明天上午九点上门").await;
+    office.shoot_at("office-contact", Some(&Ui::css("office-actions"))).await;
+    office.click("contact-save").await;
+    office.wait_attr(&Ui::css("deadline-contact"), "data-state", "met").await;
+
+    // 维修分判: owner-caused means the owner pays, so the quote comes first; then the real cause.
+    office.click("act-decide_cause").await;
+    office.click("cause-owner_caused").await;
+    office.id("quote-first").await;
+    office.shoot_at("office-cause", Some(&Ui::css("office-actions"))).await;
+    office.click("cause-not_owners_fault").await;
+    let start = Instant::now();
+    while office.count(&Ui::css("quote-first")).await > 0 {
+        if start.elapsed() > WAIT {
+            office.fail("quote-first stayed for a construction defect".into()).await;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    office.click("cause-save").await;
+    office.wait_text(&Ui::css("timeline"), |t| t.contains("维修分判")).await;
+
+    office.click_css("[data-testid=\"assign\"][data-person=\"wang\"]").await;
+    office.wait_attr(&Ui::css("order"), "data-status", "assigned").await;
+    office.sync().await;
+
+    let tech_driver = Driver::start(&x.display);
+    let tech = Ui::open(&tech_driver, &data.path().join("technician"), "technician").await;
+    tech.enrol(&server.url, &server.code("wang"), "王师傅的手机").await;
+    work_and_sign(&tech, "阳台地漏返水", "疏通地漏，更换存水弯").await;
+
+    // 回访: the queue has the order, soonest deadline first; the owner is not satisfied.
+    office.sync().await;
+    office.click("nav-callbacks").await;
+    office.wait_text(&Ui::css("callback-list"), |t| t.contains("阳台地漏返水")).await;
+    office.shoot("callbacks").await;
+    office.click("order-card").await;
+    office.wait_attr(&Ui::css("order"), "data-status", "signed_off").await;
+    office.wait_text(&Ui::css("withheld"), |t| t.contains("主管")).await;
+    office.click("act-callback").await;
+    office.click("cb-quality-unsatisfied").await;
+    office.click("cb-speed-satisfied").await;
+    office.click("cb-manner-satisfied").await;
+    office.click("cb-unsatisfied").await;
+    office.fill("cb-note", "下雨后仍有返水").await;
+    office.shoot_at("office-callback", Some(&Ui::css("office-actions"))).await;
+    office.click("cb-save").await;
+    office.wait_attr(&Ui::css("order"), "data-status", "reopened").await;
+    office.wait_text(&Ui::css("last-callback"), |t| t.contains("下雨后仍有返水")).await;
+    office.sync().await;
+
+    // 返修: back to the same technician, worked and signed again.
+    work_and_sign(&tech, "阳台地漏返水", "重做地漏周边防水").await;
+
+    office.sync().await;
+    office.click("nav-callbacks").await;
+    office.wait_text(&Ui::css("callback-list"), |t| t.contains("阳台地漏返水")).await;
+    office.click("order-card").await;
+    office.wait_attr(&Ui::css("order"), "data-status", "signed_off").await;
+    office.wait_text(&Ui::css("superseded"), |t| t.contains("返修前")).await;
+    office.click("act-callback").await;
+    office.click("cb-visit").await;
+    for aspect in ["quality", "speed", "manner"] {
+        office.click(&format!("cb-{aspect}-satisfied")).await;
+    }
+    office.click("cb-satisfied").await;
+    office.fill("cb-note", "已不返水，满意").await;
+    office.click("cb-save").await;
+    office.wait_attr(&Ui::css("order"), "data-status", "closed").await;
+    office.wait_attr(&Ui::css("deadline-callback"), "data-state", "met").await;
+    office.click("nav-callbacks").await;
+    office.wait_text(&Ui::css("callback-count"), |t| t.contains('0')).await;
+
+    office.c.close().await.unwrap();
+    tech.c.close().await.unwrap();
+
+    // The server has the whole story: two sign-offs, one reopening, closed.
+    tokio::task::block_in_place(|| {
+        let mut supervisor = Device::enrolled(&server, "zhou");
+        supervisor.sync();
+        let found = supervisor.store.search("阳台地漏返水", 5, chrono::Utc::now().timestamp_millis()).unwrap();
+        assert_eq!(found.len(), 1);
+        let id = OrderId::new(found[0].row.id.clone());
+        let view = supervisor.store.get(&id, chrono::Utc::now()).unwrap();
+        assert_eq!(view.status, Status::Closed);
+        assert_eq!(view.derived.reopened_count, 1);
+        // The sign-off after the rework is the one that counts; the first stays, genuine, marked as
+        // signed before the rework (its work was redone, so its content changed: expected).
+        assert_eq!(view.derived.signoffs.len(), 1, "{:?}", view.derived.signoffs);
+        let reports = supervisor.store.verify_statements(&id).unwrap();
+        assert_eq!(reports.len(), 2);
+        assert!(reports.iter().all(|r| r.verdict.is_genuine()), "{reports:?}");
+        let (first, second) =
+            if reports[0].superseded { (&reports[0], &reports[1]) } else { (&reports[1], &reports[0]) };
+        assert!(first.superseded && !first.counted, "{first:?}");
+        assert!(second.counted && !second.superseded && second.verdict == Verdict::Valid, "{second:?}");
+    });
+}

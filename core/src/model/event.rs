@@ -36,7 +36,50 @@ impl Event {
     }
 }
 
-/// A callback to the owner (回访).
+/// How a callback was made (回访方式).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[serde(rename_all = "snake_case")]
+pub enum CallbackMethod {
+    /// 电话回访.
+    #[default]
+    Phone,
+    /// 上门回访.
+    Visit,
+}
+
+impl CallbackMethod {
+    fn is_phone(&self) -> bool {
+        *self == CallbackMethod::Phone
+    }
+}
+
+/// The owner's grade of one aspect of the job, as the 回访记录 asks it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[serde(rename_all = "snake_case")]
+pub enum Grade {
+    /// 满意.
+    Satisfied,
+    /// 基本满意.
+    Fair,
+    /// 不满意.
+    Unsatisfied,
+}
+
+impl Grade {
+    /// Label in both languages.
+    pub fn label(self) -> crate::msg::Text {
+        match self {
+            Grade::Satisfied => crate::msg::Text::new("满意", "satisfied"),
+            Grade::Fair => crate::msg::Text::new("基本满意", "fair"),
+            Grade::Unsatisfied => crate::msg::Text::new("不满意", "unsatisfied"),
+        }
+    }
+}
+
+/// A callback to the owner (回访), with what the 回访记录 records. Satisfied closes the order (回访封闭);
+/// unsatisfied reopens it (返修) to whoever did it; not reached leaves it waiting for the next try.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct Callback {
@@ -46,8 +89,55 @@ pub struct Callback {
     pub satisfied: Option<bool>,
     /// Satisfaction 1–5 (only when reached).
     pub rating: Option<u8>,
-    /// What the owner said.
+    /// What the owner said (for an unsatisfied owner: what must be redone).
     pub note: String,
+    /// By phone or in person. Fields added after version 1 are left out when empty or default, so
+    /// a callback recorded the old way is stored exactly as before.
+    #[serde(default, skip_serializing_if = "CallbackMethod::is_phone")]
+    pub method: CallbackMethod,
+    /// 维修质量 (only when reached).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub quality: Option<Grade>,
+    /// 维修及时性 (only when reached).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub speed: Option<Grade>,
+    /// 服务态度: the technician's manner (only when reached).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub manner: Option<Grade>,
+    /// When to try again (only when not reached).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub next_try_ms: Option<i64>,
+}
+
+impl Callback {
+    /// A call that reached the owner, who is satisfied or not.
+    pub fn reached(satisfied: bool, rating: Option<u8>, note: String) -> Callback {
+        Callback { reached: true, satisfied: Some(satisfied), rating, ..Callback::unreached(note) }
+    }
+
+    /// A call that did not reach the owner.
+    pub fn unreached(note: String) -> Callback {
+        Callback {
+            reached: false,
+            satisfied: None,
+            rating: None,
+            note,
+            method: CallbackMethod::Phone,
+            quality: None,
+            speed: None,
+            manner: None,
+            next_try_ms: None,
+        }
+    }
+}
+
+/// Contacts recorded before `reached` existed reached the owner.
+pub fn reached_default() -> bool {
+    true
+}
+
+fn is_true(b: &bool) -> bool {
+    *b
 }
 
 /// Which side of a conflict a person keeps when resolving it.
@@ -86,11 +176,15 @@ pub enum EventKind {
         #[serde(default)]
         note: String,
     },
-    /// 已联系业主: the owner was called back (meets the 2-hour target).
+    /// 联系业主: the owner was called (reached, it meets the 2-hour target).
     Contacted {
         /// What was agreed.
         #[serde(default)]
         note: String,
+        /// Whether the owner answered (events before this field existed were all reached; a reached
+        /// contact is stored as before, without the field).
+        #[serde(default = "reached_default", skip_serializing_if = "is_true")]
+        reached: bool,
     },
     /// 到场.
     Arrived,
@@ -292,6 +386,7 @@ impl EventKind {
             EventKind::Reported => "报修",
             EventKind::Assigned { .. } => "派工",
             EventKind::Scheduled { .. } => "预约",
+            EventKind::Contacted { reached: false, .. } => "联系业主（未接通）",
             EventKind::Contacted { .. } => "已联系业主",
             EventKind::Arrived => "到场",
             EventKind::Paused { .. } => "暂停",
@@ -324,6 +419,7 @@ impl EventKind {
             EventKind::Reported => "Reported",
             EventKind::Assigned { .. } => "Assigned",
             EventKind::Scheduled { .. } => "Appointment",
+            EventKind::Contacted { reached: false, .. } => "Owner called (no answer)",
             EventKind::Contacted { .. } => "Owner contacted",
             EventKind::Arrived => "Arrived",
             EventKind::Paused { .. } => "Paused",

@@ -157,6 +157,16 @@ catalogue! {
         "没有联系上业主时不能记录满意度",
         "satisfaction can only be recorded when the owner was reached"
     }
+    /// A reached owner, neither satisfied nor not.
+    CallbackVerdict = "callback_verdict" {
+        "联系上业主时请记录是否满意",
+        "when the owner was reached, record whether they are satisfied"
+    }
+    /// A next try for a reached owner.
+    CallbackReachedNoRetry = "callback_reached_no_retry" {
+        "已联系上业主，不需要再约下次回访",
+        "the owner was reached: no next try is needed"
+    }
     /// The frozen content changed.
     FrozenGone = "frozen_gone" {
         "签字时展示的内容已不在本工单中，请重新进入签字",

@@ -4,8 +4,10 @@
 //! - [`sla`]: deadlines from the organisation's service targets and working-day calendar.
 //! - [`warranty`]: who repairs and who pays (维修分判), with explanations.
 //! - [`permission`]: who may record what on an order.
+//! - [`actions`]: what one person may do on one order now (both tables asked together), for screens.
 //! - [`dispatch`]: round-robin dispatch suggestions with reasons for everyone skipped.
 
+pub mod actions;
 pub mod dispatch;
 pub mod permission;
 pub mod sla;

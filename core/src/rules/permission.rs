@@ -3,7 +3,8 @@
 //!
 //! | edit | who |
 //! |---|---|
-//! | callback, complaint reply, reopen, close, cancel, resolve a conflict, quality-repair notice, cause decision, official number | the office (dispatcher, supervisor, admin) |
+//! | close without a satisfied callback (an override) | a supervisor or admin |
+//! | callback, complaint reply, reopen, cancel, resolve a conflict, quality-repair notice, cause decision, official number | the office (dispatcher, supervisor, admin) |
 //! | assign | the office; a technician only to themselves (an on-site emergency order) |
 //! | arrive, pause, complete | the assigned technician; for a contractor's job, the office records it |
 //! | schedule, contact, materials, labour, photos, sign-off, refusal | the office, or a technician unless the order is assigned to someone else |
@@ -81,6 +82,24 @@ fn office_only(actor: &Person, edit: &Edit) -> Result<(), Rejection> {
     }
 }
 
+/// Whether the person may override the office's rules (a supervisor or admin).
+pub fn is_supervisor(p: &Person) -> bool {
+    p.has_role(Role::Supervisor) || p.has_role(Role::Admin)
+}
+
+fn supervisor_only(actor: &Person, edit: &Edit) -> Result<(), Rejection> {
+    if is_supervisor(actor) {
+        Ok(())
+    } else {
+        Err(Rejection::new(
+            Msg::new(Key::LacksRole)
+                .arg("name", person_name(actor))
+                .arg("role", Text::new("主管或管理员", "supervisor or administrator"))
+                .arg("action", action(edit)),
+        ))
+    }
+}
+
 /// May `by` record `edit` on an order in the state `fold`?
 pub fn check(reference: &ReferenceData, by: &PersonId, fold: &StatusFold, edit: &Edit) -> Result<(), Rejection> {
     if reference.people.is_empty() || matches!(edit, Edit::AssignNumber { .. }) {
@@ -100,10 +119,10 @@ pub fn check(reference: &ReferenceData, by: &PersonId, fold: &StatusFold, edit: 
         )
     };
     match edit {
+        Edit::Close { .. } => supervisor_only(actor, edit),
         Edit::Callback(_)
         | Edit::Reply { .. }
         | Edit::Reopen { .. }
-        | Edit::Close { .. }
         | Edit::Cancel { .. }
         | Edit::Resolve { .. }
         | Edit::IssueRepairNotice { .. }

@@ -181,7 +181,7 @@ pub fn deadlines(order: &WorkOrder, fold: &StatusFold, household: bool, settings
         start_ms: reported,
         due_ms: reported + p.contact_within_min * 60_000,
         met_ms: first_at(order, fold, reported, |k| {
-            matches!(k, EventKind::Contacted { .. } | EventKind::Scheduled { .. } | EventKind::Arrived)
+            matches!(k, EventKind::Contacted { reached: true, .. } | EventKind::Scheduled { .. } | EventKind::Arrived)
         }),
     });
     if order.urgency == Urgency::Emergency {

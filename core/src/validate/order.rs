@@ -29,7 +29,7 @@ pub fn check_additions(
         match &e.kind {
             EventKind::Assigned { note, .. }
             | EventKind::Scheduled { note, .. }
-            | EventKind::Contacted { note }
+            | EventKind::Contacted { note, .. }
             | EventKind::RepairNoticeIssued { note }
             | EventKind::CauseDecided { note, .. }
             | EventKind::Resolved { note, .. } => {

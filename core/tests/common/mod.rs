@@ -88,11 +88,10 @@ pub fn paused(reason: &str) -> EventKind {
 }
 
 pub fn callback(reached: bool, satisfied: Option<bool>) -> EventKind {
-    EventKind::Callback(Callback {
-        reached,
-        satisfied,
-        rating: satisfied.map(|s| if s { 5 } else { 2 }),
-        note: String::new(),
+    let rating = satisfied.map(|s| if s { 5 } else { 2 });
+    EventKind::Callback(match satisfied {
+        Some(s) if reached => Callback::reached(s, rating, String::new()),
+        _ => Callback { satisfied, rating, reached, ..Callback::unreached(String::new()) },
     })
 }
 

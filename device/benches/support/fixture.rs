@@ -207,7 +207,7 @@ pub fn life(
         t
     };
     let assign = Edit::Assign { assignee: Assignee::Technician(PersonId::new(tech)), note: "轮流派工".into() };
-    office.step(&mut doc, "chen", at(10), Edit::Contact { note: "已约时间".into() });
+    office.step(&mut doc, "chen", at(10), Edit::Contact { note: "已约时间".into(), reached: true });
     office.step(&mut doc, "chen", at(2), assign);
     office.step(
         &mut doc,
@@ -334,18 +334,8 @@ pub fn life(
         supervisor.step(&mut sup, "zhou", when, signed);
         doc.merge(&mut sup).expect("merge");
     }
-    office.step(
-        &mut doc,
-        "chen",
-        ft(120),
-        Edit::Callback(Callback { reached: false, satisfied: None, rating: None, note: "未接通".into() }),
-    );
-    office.step(
-        &mut doc,
-        "chen",
-        ft(60),
-        Edit::Callback(Callback { reached: true, satisfied: Some(true), rating: Some(5), note: "业主满意".into() }),
-    );
+    office.step(&mut doc, "chen", ft(120), Edit::Callback(Callback::unreached("未接通".into())));
+    office.step(&mut doc, "chen", ft(60), Edit::Callback(Callback::reached(true, Some(5), "业主满意".into())));
     (id, doc.save())
 }
 

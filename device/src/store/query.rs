@@ -179,6 +179,18 @@ impl Store {
         self.summaries(&sql, vec![Value::Text(person.to_string())], now_ms)
     }
 
+    /// The callback queue (回访): orders completed and not yet closed, the soonest callback deadline first
+    /// (the same day for household repairs). A callback that did not reach the owner leaves the order
+    /// here; a satisfied one closes it, an unsatisfied one reopens it to whoever did the work.
+    pub fn callbacks(&self, now_ms: i64) -> Result<Vec<OrderSummary>> {
+        let sql = format!(
+            "SELECT {ROW_COLUMNS} FROM order_index \
+             WHERE status IN ('completed', 'signoff_refused', 'signed_off') \
+             ORDER BY next_due_ms IS NULL, next_due_ms, urgency_rank, completed_ms, id LIMIT 500"
+        );
+        self.summaries(&sql, Vec::new(), now_ms)
+    }
+
     /// Orders whose text contains every word of `query` (numbers, unit, names, description, notes…),
     /// case-insensitively. Words of three or more characters narrow the candidates through the trigram
     /// index; every word is then checked against the text itself, which is also how words shorter than

@@ -73,8 +73,12 @@ pub struct StatementReport {
     pub device: Option<String>,
     /// The verdict now.
     pub verdict: Verdict,
-    /// Whether its `signed_off` event counts in the order's status (not held or superseded).
+    /// Whether it counts for the current completion (its `signed_off` event applied, not held, and no
+    /// reopening since).
     pub counted: bool,
+    /// It counted once, but the order was reopened (返修) since: the owner signed for work that was
+    /// then redone, so a "changed after sign-off" verdict on it is expected, not a warning.
+    pub superseded: bool,
 }
 
 /// Who still has to sign, for the current completion.
@@ -203,7 +207,9 @@ impl Store {
         let mut loaded = self.take_doc(id.as_str())?;
         let verdicts = self.verdicts(&loaded.doc, &loaded.order, &mut loaded.genuine);
         let fold = signoff_core::rules::status::fold(&loaded.order.events, &verdicts);
-        let counted: std::collections::HashSet<&str> = loaded
+        let current: std::collections::HashSet<&str> =
+            fold.derived.signoffs.iter().map(|s| s.statement.as_str()).collect();
+        let applied: std::collections::HashSet<&str> = loaded
             .order
             .events
             .iter()
@@ -231,7 +237,8 @@ impl Store {
                     signed_at_ms: st.as_ref().map(|x| x.signed_at_ms),
                     device: st.as_ref().map(|x| x.device.clone()),
                     verdict: verdicts.get(&s.id).cloned().unwrap_or(Verdict::NotVerified),
-                    counted: counted.contains(s.id.as_str()),
+                    counted: current.contains(s.id.as_str()),
+                    superseded: applied.contains(s.id.as_str()) && !current.contains(s.id.as_str()),
                 }
             })
             .collect();

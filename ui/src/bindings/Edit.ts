@@ -36,9 +36,13 @@ to_ms: number | null,
  */
 note: string, } | { "op": "contact", 
 /**
- * Note.
+ * What was agreed (or why not reached).
  */
-note: string, } | { "op": "arrive" } | { "op": "pause", 
+note: string, 
+/**
+ * Whether the owner answered (only a reached owner meets the 2-hour target).
+ */
+reached: boolean, } | { "op": "arrive" } | { "op": "pause", 
 /**
  * Why.
  */

@@ -34,7 +34,12 @@ note: string, } | { "type": "contacted",
 /**
  * What was agreed.
  */
-note: string, } | { "type": "arrived" } | { "type": "paused", 
+note: string, 
+/**
+ * Whether the owner answered (events before this field existed were all reached; a reached
+ * contact is stored as before, without the field).
+ */
+reached?: boolean, } | { "type": "arrived" } | { "type": "paused", 
 /**
  * Why (缺料, 业主不在, 天气…).
  */

@@ -40,6 +40,12 @@ device: string | null,
  */
 verdict: Verdict, 
 /**
- * Whether its `signed_off` event counts in the order's status (not held or superseded).
+ * Whether it counts for the current completion (its `signed_off` event applied, not held, and no
+ * reopening since).
  */
-counted: boolean, };
+counted: boolean, 
+/**
+ * It counted once, but the order was reopened (返修) since: the owner signed for work that was
+ * then redone, so a "changed after sign-off" verdict on it is expected, not a warning.
+ */
+superseded: boolean, };

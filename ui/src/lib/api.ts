@@ -41,6 +41,7 @@ export const api = {
   reference: () => call<ReferenceData>('reference'),
   today: () => call<OrderSummary[]>('today'),
   board: (filter: BoardFilter) => call<OrderSummary[]>('board', { filter }),
+  callbacks: () => call<OrderSummary[]>('callbacks'),
   search: (query: string) => call<OrderSummary[]>('search', { query }),
   order: (id: string) => call<OrderDetail>('order', { id }),
   edit: (id: string, edit: Edit) => call<OrderDetail>('apply_edit', { id, edit }),

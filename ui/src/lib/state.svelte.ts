@@ -12,6 +12,7 @@ export type Route =
   | { name: 'today' }
   | { name: 'board' }
   | { name: 'intake' }
+  | { name: 'callbacks' }
   | { name: 'order'; id: string }
   | { name: 'signoff'; id: string }
   | { name: 'sync' };

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { AppInfo } from '../bindings/AppInfo';
 import type { SyncStatus } from '../bindings/SyncStatus';
-import { actionsFor, homeFor, isOfficeRole, syncBadge } from './view';
+import { homeFor, isOfficeRole, syncBadge } from './view';
 
 const info = (role: string | null, enrolled = true): AppInfo => ({
   enrolled, server_url: 'http://x', org: 'acme', role, person: null, device_code: 'ABC', version: '0.1.0',
@@ -35,17 +35,5 @@ describe('sync badge', () => {
     expect(syncBadge(status({ phase: 'syncing' })).word).toBe('syncing');
     expect(syncBadge(status({ phase: 'not_enrolled', pending_orders: 4 }))).toEqual({ tone: 'muted', word: 'notEnrolled', waiting: 0 });
     expect(syncBadge(null).word).toBe('notEnrolled');
-  });
-});
-
-describe('technician actions by status', () => {
-  it('offers arrive, pause/complete and sign-off where the workflow allows', () => {
-    expect(actionsFor('assigned')).toEqual({ arrive: true, pauseOrComplete: false, signoff: false });
-    expect(actionsFor('on_site')).toEqual({ arrive: false, pauseOrComplete: true, signoff: false });
-    expect(actionsFor('paused').arrive).toBe(true);
-    expect(actionsFor('completed').signoff).toBe(true);
-    expect(actionsFor('signoff_refused').signoff).toBe(true);
-    expect(actionsFor('signed_off')).toEqual({ arrive: false, pauseOrComplete: false, signoff: false });
-    expect(actionsFor('cancelled')).toEqual({ arrive: false, pauseOrComplete: false, signoff: false });
   });
 });

@@ -28,12 +28,3 @@ export function syncBadge(s: SyncStatus | null): { tone: BadgeTone; word: BadgeW
   if (waiting > 0) return { tone: 'warn', word: 'pending', waiting };
   return { tone: 'good', word: 'synced', waiting: 0 };
 }
-
-/** The technician's actions allowed in a status (the Rust transition table has the final say). */
-export function actionsFor(status: string): { arrive: boolean; pauseOrComplete: boolean; signoff: boolean } {
-  return {
-    arrive: ['assigned', 'paused', 'reopened'].includes(status),
-    pauseOrComplete: status === 'on_site',
-    signoff: ['completed', 'signoff_refused'].includes(status),
-  };
-}

@@ -41,6 +41,27 @@ impl From<Lang> for signoff_core::msg::Lang {
     }
 }
 
+/// A callback grade (回访记录).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum GradeArg {
+    /// 满意.
+    Satisfied,
+    /// 基本满意.
+    Fair,
+    /// 不满意.
+    Unsatisfied,
+}
+
+impl From<GradeArg> for signoff_core::model::Grade {
+    fn from(g: GradeArg) -> Self {
+        match g {
+            GradeArg::Satisfied => signoff_core::model::Grade::Satisfied,
+            GradeArg::Fair => signoff_core::model::Grade::Fair,
+            GradeArg::Unsatisfied => signoff_core::model::Grade::Unsatisfied,
+        }
+    }
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum UrgencyArg {
     Emergency,
@@ -282,11 +303,14 @@ pub enum Command {
         #[arg(long, default_value = "")]
         note: String,
     },
-    /// Record that the owner was called back (已联系业主).
+    /// Record a call to the owner (联系业主); a reached owner meets the 2-hour target.
     Contact {
         order: String,
         #[arg(long, default_value = "")]
         note: String,
+        /// The owner did not answer.
+        #[arg(long)]
+        unreached: bool,
     },
     /// Arrive on site (到场).
     Arrive { order: String },
@@ -342,6 +366,21 @@ pub enum Command {
         /// Satisfaction 1–5.
         #[arg(long)]
         rating: Option<u8>,
+        /// Called on site rather than by phone (上门回访).
+        #[arg(long)]
+        visit: bool,
+        /// 维修质量.
+        #[arg(long, value_enum)]
+        quality: Option<GradeArg>,
+        /// 维修及时性.
+        #[arg(long, value_enum)]
+        speed: Option<GradeArg>,
+        /// 服务态度.
+        #[arg(long, value_enum)]
+        manner: Option<GradeArg>,
+        /// Not reached: when to try again.
+        #[arg(long, requires = "unreached")]
+        next_try: Option<String>,
         #[arg(long, default_value = "")]
         note: String,
     },

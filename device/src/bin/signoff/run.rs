@@ -11,7 +11,8 @@ use chrono::{DateTime, Utc};
 use signoff_core::edit::{Edit, FieldEdit, NewMaterial};
 use signoff_core::ids::{ContractorId, EventId, OrderId, PersonId, UnitId};
 use signoff_core::model::{
-    Assignee, Callback, Cause, Channel, KeepSide, NewOrder, OrderKind, PhotoStage, Reporter, UnitRef, Urgency,
+    Assignee, Callback, CallbackMethod, Cause, Channel, KeepSide, NewOrder, OrderKind, PhotoStage, Reporter, UnitRef,
+    Urgency,
 };
 use signoff_core::money::{Money, Quantity};
 use signoff_core::msg::{Key, Msg, Text};
@@ -228,7 +229,7 @@ pub fn run(cli: Cli) -> Result<()> {
             let to_ms = until.map(|u| env.time(&u)).transpose()?.map(|t| t.timestamp_millis());
             env.edit(&order, Edit::Schedule { from_ms, to_ms, note })
         }
-        Command::Contact { order, note } => env.edit(&order, Edit::Contact { note }),
+        Command::Contact { order, note, unreached } => env.edit(&order, Edit::Contact { note, reached: !unreached }),
         Command::Arrive { order } => env.edit(&order, Edit::Arrive),
         Command::Pause { order, reason, next } => {
             let next_visit_ms = next.map(|n| env.time(&n)).transpose()?.map(|t| t.timestamp_millis());
@@ -238,13 +239,28 @@ pub fn run(cli: Cli) -> Result<()> {
         Command::Cancel { order, reason } => env.edit(&order, Edit::Cancel { reason }),
         Command::Reopen { order, reason } => env.edit(&order, Edit::Reopen { reason }),
         Command::Close { order, reason } => env.edit(&order, Edit::Close { reason }),
-        Command::Callback { order, satisfied, unsatisfied, unreached, rating, note } => {
-            let c = match (satisfied, unsatisfied, unreached) {
-                (true, false, false) => Callback { reached: true, satisfied: Some(true), rating, note },
-                (false, true, false) => Callback { reached: true, satisfied: Some(false), rating, note },
-                (false, false, true) => Callback { reached: false, satisfied: None, rating, note },
+        Command::Callback {
+            order,
+            satisfied,
+            unsatisfied,
+            unreached,
+            rating,
+            visit,
+            quality,
+            speed,
+            manner,
+            next_try,
+            note,
+        } => {
+            let mut c = match (satisfied, unsatisfied, unreached) {
+                (true, false, false) => Callback::reached(true, rating, note),
+                (false, true, false) => Callback::reached(false, rating, note),
+                (false, false, true) => Callback { rating, ..Callback::unreached(note) },
                 _ => return Err(CliError::bad(Msg::new(Key::SayHow))),
             };
+            c.method = if visit { CallbackMethod::Visit } else { CallbackMethod::Phone };
+            (c.quality, c.speed, c.manner) = (quality.map(Into::into), speed.map(Into::into), manner.map(Into::into));
+            c.next_try_ms = next_try.map(|n| env.time(&n)).transpose()?.map(|t| t.timestamp_millis());
             env.edit(&order, Edit::Callback(c))
         }
         Command::Reply { order, plan } => env.edit(&order, Edit::Reply { plan }),

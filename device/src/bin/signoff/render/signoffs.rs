@@ -27,7 +27,11 @@ pub fn verification(
             let (role, name) = r.signer.as_ref().map_or(("?".to_owned(), String::new()), |s| {
                 (t_dyn(lang, s.role.label_zh(), s.role.code()).to_owned(), printable(&s.name, 40))
             });
-            let counted = if r.counted { "" } else { t(lang, " (未计入)", " (not counted)") };
+            let counted = match (r.counted, r.superseded) {
+                (true, _) => "",
+                (false, true) => t(lang, " (返修前的签认)", " (before the rework)"),
+                (false, false) => t(lang, " (未计入)", " (not counted)"),
+            };
             tbl.add_row(vec![
                 role,
                 name,

@@ -1,0 +1,128 @@
+//! What each person may do on an order now: the transition and permission tables asked together.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod common;
+
+use common::{Log, assigned, callback};
+use signoff_core::ids::PersonId;
+use signoff_core::model::{EventKind, OrderKind, Person, ReferenceData, Role};
+use signoff_core::rules::actions::{Action, actions};
+use signoff_core::rules::status::{Status, fold};
+
+fn person(id: &str, role: Role) -> Person {
+    Person {
+        id: PersonId::new(id),
+        name: format!("{id}师傅"),
+        roles: vec![role],
+        skills: Vec::new(),
+        phone: String::new(),
+        active: true,
+    }
+}
+
+fn reference() -> ReferenceData {
+    ReferenceData::new(
+        Vec::new(),
+        Vec::new(),
+        Vec::new(),
+        vec![
+            person("disp", Role::Dispatcher),
+            person("boss", Role::Supervisor),
+            person("wang", Role::Technician),
+            person("li", Role::Technician),
+        ],
+        Vec::new(),
+        Vec::new(),
+    )
+}
+
+/// (allowed, withheld) action codes for `who` on the order `log` describes.
+fn of(log: &Log, who: &str, kind: OrderKind) -> (Vec<Action>, Vec<Action>) {
+    let f = fold(&log.events, &common::genuine(&log.events));
+    let all = actions(&reference(), &PersonId::new(who), kind, &f);
+    for a in &all {
+        assert_eq!(a.allowed, a.reason.is_none(), "{a:?}: a withheld action says why, an allowed one does not");
+    }
+    (
+        all.iter().filter(|a| a.allowed).map(|a| a.action).collect(),
+        all.iter().filter(|a| !a.allowed).map(|a| a.action).collect(),
+    )
+}
+
+#[test]
+fn each_role_sees_what_it_may_do_in_each_status() {
+    use Action as A;
+    let mut log = Log::new();
+    // Reported: the office dispatches, calls, schedules, decides the cause or cancels; nobody works yet.
+    let (office, _) = of(&log, "disp", OrderKind::Repair);
+    for a in [A::Assign, A::Contact, A::Schedule, A::DecideCause, A::Cancel, A::EditFields, A::Note] {
+        assert!(office.contains(&a), "{a:?} in {office:?}");
+    }
+    for a in [A::Arrive, A::Complete, A::SignOff, A::Callback, A::Close, A::Reply] {
+        assert!(!office.contains(&a), "{a:?} not before dispatch");
+    }
+    // A technician may take an unassigned job only for themselves (an on-site emergency order).
+    let (tech, withheld) = of(&log, "wang", OrderKind::Repair);
+    assert!(tech.contains(&A::Assign) && tech.contains(&A::Note), "{tech:?}");
+    assert!(withheld.contains(&A::Cancel) && withheld.contains(&A::DecideCause), "{withheld:?}");
+
+    // Assigned to wang: wang arrives; li may not, and is told whose job it is.
+    log.push("office", "disp", assigned("wang"));
+    let (tech, _) = of(&log, "wang", OrderKind::Repair);
+    assert!(tech.contains(&A::Arrive), "{tech:?}");
+    let f = fold(&log.events, &common::genuine(&log.events));
+    let li = actions(&reference(), &PersonId::new("li"), OrderKind::Repair, &f);
+    let arrive = li.iter().find(|a| a.action == A::Arrive).unwrap();
+    assert!(!arrive.allowed);
+    assert!(arrive.reason.as_ref().unwrap().zh.contains("wang师傅"), "{:?}", arrive.reason);
+    // The office does not arrive for a technician.
+    let (office, withheld) = of(&log, "disp", OrderKind::Repair);
+    assert!(!office.contains(&A::Arrive) && withheld.contains(&A::Arrive));
+
+    log.push("phone", "wang", EventKind::Arrived);
+    let (tech, _) = of(&log, "wang", OrderKind::Repair);
+    for a in [A::Complete, A::Pause, A::RecordWork] {
+        assert!(tech.contains(&a), "{a:?} on site: {tech:?}");
+    }
+    assert!(!tech.contains(&A::Arrive) && !tech.contains(&A::SignOff));
+
+    log.push("phone", "wang", EventKind::Completed);
+    let (tech, _) = of(&log, "wang", OrderKind::Repair);
+    assert!(tech.contains(&A::SignOff), "{tech:?}");
+    assert!(!tech.contains(&A::Callback), "callbacks are the office's");
+    let (office, _) = of(&log, "disp", OrderKind::Repair);
+    assert!(office.contains(&A::Callback) && office.contains(&A::Reopen), "{office:?}");
+    // Closing without a satisfied callback is a supervisor's override.
+    let (_, withheld) = of(&log, "disp", OrderKind::Repair);
+    assert!(withheld.contains(&A::Close), "a dispatcher is told only a supervisor may close: {withheld:?}");
+    let (boss, _) = of(&log, "boss", OrderKind::Repair);
+    assert!(boss.contains(&A::Close));
+
+    // Unsatisfied callback: reopened to wang, who works it again.
+    log.push("office", "disp", callback(true, Some(false)));
+    let f = fold(&log.events, &common::genuine(&log.events));
+    assert_eq!(f.status(), Status::Reopened);
+    let (tech, _) = of(&log, "wang", OrderKind::Repair);
+    assert!(tech.contains(&A::Arrive), "{tech:?}");
+
+    // Satisfied callback closes; only a note or a reopening remains.
+    log.push("phone", "wang", EventKind::Arrived);
+    log.push("phone", "wang", EventKind::Completed);
+    log.push("office", "disp", callback(true, Some(true)));
+    let f = fold(&log.events, &common::genuine(&log.events));
+    assert_eq!(f.status(), Status::Closed);
+    let (office, withheld) = of(&log, "disp", OrderKind::Repair);
+    assert_eq!(office, vec![A::Reopen, A::Note]);
+    assert!(withheld.is_empty());
+}
+
+#[test]
+fn complaints_are_answered_and_repairs_are_not() {
+    let log = Log::new();
+    let (office, _) = of(&log, "disp", OrderKind::Complaint);
+    assert!(office.contains(&Action::Reply));
+    let (office, _) = of(&log, "disp", OrderKind::Repair);
+    assert!(!office.contains(&Action::Reply));
+    let (_, withheld) = of(&log, "wang", OrderKind::Complaint);
+    assert!(withheld.contains(&Action::Reply), "a technician does not answer complaints");
+}
