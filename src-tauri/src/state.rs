@@ -69,6 +69,12 @@ impl AppState {
         &self.blob_dir
     }
 
+    /// The shared store, for the sync thread: it locks the store only for each step of a sync, so
+    /// the UI's edits never wait for the network.
+    pub(crate) fn store_mutex(&self) -> &Mutex<Store> {
+        &self.store
+    }
+
     /// Run `f` with the store.
     pub fn with_store<T>(&self, f: impl FnOnce(&mut Store) -> Result<T>) -> Result<T> {
         f(&mut lock(&self.store))

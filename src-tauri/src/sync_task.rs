@@ -106,19 +106,20 @@ fn run_once<R: Runtime>(app: &AppHandle<R>) -> bool {
         s.last_attempt_ms = Some(now_ms());
     });
     let _ = app.emit("sync-status", status);
-    let outcome = state.with_store(|store| {
-        let mut progress = |p: Progress| {
-            let event = match p {
-                Progress::Round { pushed, received, .. } => SyncProgress::Round {
-                    pushed: u32::try_from(pushed).unwrap_or(u32::MAX),
-                    received: u32::try_from(received).unwrap_or(u32::MAX),
-                },
-                Progress::BlobUp { done, total, .. } => SyncProgress::Photo { done, total },
-                _ => return,
-            };
-            let _ = app.emit("sync-progress", event);
+    let mut progress = |p: Progress| {
+        let event = match p {
+            Progress::Round { pushed, received, .. } => SyncProgress::Round {
+                pushed: u32::try_from(pushed).unwrap_or(u32::MAX),
+                received: u32::try_from(received).unwrap_or(u32::MAX),
+            },
+            Progress::BlobUp { done, total, .. } => SyncProgress::Photo { done, total },
+            _ => return,
         };
-        let result = sync::sync(store, &mut progress).map_err(AppError::from);
+        let _ = app.emit("sync-progress", event);
+    };
+    // The store is locked per step, not for the whole sync: edits made meanwhile return at once.
+    let result = sync::sync_with(state.store_mutex(), &mut progress).map_err(AppError::from);
+    let outcome = state.with_store(|store| {
         let counts = pending(store).unwrap_or_default();
         let rejected = rejected(store).unwrap_or_default();
         let damage = damage(store).unwrap_or_default();

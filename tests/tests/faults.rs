@@ -78,7 +78,7 @@ fn cut_and_delayed_connections_converge_and_uploads_resume() {
     }
 
     // Documents first, through cuts and delays.
-    proxy.set(Faults { cut: 0.4, cut_within: 6000, max_delay_ms: 30 });
+    proxy.set(Faults { cut: 0.4, cut_within: 6000, max_delay_ms: 30, bytes_per_sec: 0 });
     let outgoing = wang.store.outgoing(1000, usize::MAX).unwrap().len();
     assert_eq!(outgoing, 12);
     let client = signoff_device::sync::Client::for_store(&wang.store).unwrap();
@@ -98,7 +98,7 @@ fn cut_and_delayed_connections_converge_and_uploads_resume() {
         let _ = sha;
         photo_bytes += size;
     }
-    proxy.set(Faults { cut: 0.8, cut_within: 400_000, max_delay_ms: 10 });
+    proxy.set(Faults { cut: 0.8, cut_within: 400_000, max_delay_ms: 10, bytes_per_sec: 0 });
     let up_before = proxy.up();
     let cuts_before = proxy.cuts();
     let attempts = sync_until_done(&mut wang, 60);
@@ -136,4 +136,61 @@ fn cut_and_delayed_connections_converge_and_uploads_resume() {
 #[test]
 fn a_server_killed_mid_sync_loses_nothing_it_acknowledged() {
     scenarios::killed_mid_sync_loses_nothing_acknowledged(Server::start_with_env(&[]));
+}
+
+/// On a slow link the sync holds the store only while reading or writing it (the app's shared store):
+/// the office keeps editing while 60 orders crawl up at 20 KB/s, and every one of those edits reaches
+/// the server — the ones made while a round was out go up with a later round, none is lost or doubled.
+#[test]
+fn edits_made_while_a_slow_sync_runs_go_through_and_none_is_lost() {
+    use std::sync::Mutex;
+    use std::sync::atomic::{AtomicBool, Ordering};
+    let server = Server::start();
+    let proxy = Proxy::start(&server.url);
+    let mut office = through(&proxy, &server, "chen");
+    let ids: Vec<OrderId> =
+        (0..60).map(|i| create(&mut office, &format!("CH-1-{}", 201 + i % 10), "卫生间地漏返水", 0)).collect();
+    proxy.set(Faults { bytes_per_sec: 20_000, ..Faults::default() });
+    let ctx = office.ctx(1);
+    let shared = Mutex::new(office.store);
+    let done = AtomicBool::new(false);
+    let mut notes = 0usize;
+    let first = std::thread::scope(|s| {
+        let sync = s.spawn(|| {
+            let r = signoff_device::sync::sync_with(&shared, &mut |_| {});
+            done.store(true, Ordering::SeqCst);
+            r
+        });
+        while !done.load(Ordering::SeqCst) {
+            let id = &ids[notes % ids.len()];
+            shared.lock().unwrap().apply(id, Edit::Note { text: format!("电话跟进{notes}") }, &ctx).unwrap();
+            notes += 1;
+            std::thread::sleep(std::time::Duration::from_millis(20));
+        }
+        sync.join().unwrap()
+    });
+    let first = first.unwrap();
+    assert_eq!(first.accepted.min(60), 60, "{first:?}");
+    // Held for the whole sync, the store would have let one edit through at most.
+    assert!(notes >= 10, "only {notes} edits got through while the sync ran");
+    proxy.set(Faults::default());
+    let mut store = shared.into_inner().unwrap();
+    signoff_device::sync::sync(&mut store, &mut |_| {}).unwrap();
+    assert!(store.outgoing(1000, usize::MAX).unwrap().is_empty(), "nothing left to send");
+
+    let mut other = Device::enrolled(&server, "zhou");
+    let report = signoff_device::sync::sync(&mut other.store, &mut |_| {}).unwrap();
+    // The report names the orders that changed, so an open screen reloads only those.
+    let changed: HashSet<&str> = report.changed.iter().map(String::as_str).collect();
+    assert!(ids.iter().all(|id| changed.contains(id.as_str())), "{} named", changed.len());
+    let mut seen = HashSet::new();
+    for id in &ids {
+        let v = other.store.get(id, chrono::Utc::now()).unwrap();
+        for e in &v.order.events {
+            if let signoff_core::model::EventKind::Note { text } = &e.kind {
+                assert!(seen.insert(text.clone()), "{text} twice");
+            }
+        }
+    }
+    assert_eq!(seen.len(), notes, "every edit made during the slow sync is on the server");
 }

@@ -12,7 +12,9 @@ use automerge::ChangeHash;
 use rusqlite::{OptionalExtension, Transaction, params};
 use signoff_core::ids::{OrderId, PersonId};
 use signoff_core::msg::Text;
-use signoff_core::wire::{DocPush, EnrolResponse, Heads, RejectCode, SyncResponse, WireId, pack_heads, unpack_heads};
+use signoff_core::wire::{
+    DocPull, DocPush, EnrolResponse, Heads, RejectCode, SyncResponse, WireId, pack_heads, unpack_heads,
+};
 
 /// Count a local write to `doc` (part of the write's transaction).
 pub(crate) fn bump_local(tx: &Transaction<'_>, doc: &str) -> Result<()> {
@@ -90,12 +92,22 @@ pub struct Outgoing {
     pub covers: i64,
 }
 
+/// What the first steps of storing a response gathered for the last.
+#[derive(Debug, Default)]
+pub struct Pulled {
+    report: Applied,
+    bases: Vec<(String, Vec<u8>)>,
+    unreadable: Vec<String>,
+}
+
 /// What applying a response did.
 #[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct Applied {
     /// Documents merged from the server.
     pub received: usize,
+    /// The orders merged from the server, by id (screens showing one of them reload it, others not).
+    pub changed: Vec<String>,
     /// Pushed documents accepted.
     pub accepted: usize,
     /// Pushed documents refused, with what to tell the user (the server's code in the catalogue's words).
@@ -110,6 +122,11 @@ pub struct Applied {
     pub restored: Vec<(String, Text)>,
     /// Orders whose copy on the server does not load (offered whole from here when this device has them).
     pub unreadable: Vec<String>,
+}
+
+/// The same set of heads, in any order.
+fn same_heads(a: &[ChangeHash], b: &[ChangeHash]) -> bool {
+    a.len() == b.len() && a.iter().all(|h| b.contains(h))
 }
 
 impl Store {
@@ -237,25 +254,55 @@ impl Store {
         Ok(ok)
     }
 
-    /// Store a server response. `sent` is what the request pushed.
+    /// Store a server response. `sent` is what the request pushed. In one go; the sync engine calls
+    /// the three steps itself ([`Store::begin_apply`], [`Store::receive_pulls`] in pieces,
+    /// [`Store::finish_apply`]) so a shared store is released between pieces.
     pub fn apply_sync(
         &mut self,
         resp: &SyncResponse,
         sent: &[Outgoing],
         now: chrono::DateTime<chrono::Utc>,
     ) -> Result<Applied> {
-        let mut report = Applied::default();
-        // Reference data first, so the orders below are indexed with the names and settings they use.
+        let mut pulled = self.begin_apply(resp)?;
+        self.receive_pulls(&resp.docs, sent, now, &mut pulled)?;
+        self.finish_apply(resp, sent, now, pulled)
+    }
+
+    /// First step of storing a response: its reference data, so the orders after it are indexed with
+    /// the names and settings they use.
+    pub fn begin_apply(&mut self, resp: &SyncResponse) -> Result<Pulled> {
+        let mut pulled = Pulled::default();
         if let Some(reference) = &resp.reference {
             self.import_reference(reference)?;
-            report.reference = true;
+            pulled.report.reference = true;
         }
+        Ok(pulled)
+    }
+
+    /// Merge some of a response's documents (any slice of `resp.docs`, in any number of calls). Each
+    /// merged order is written and indexed at once; the cursor moves only in [`Store::finish_apply`],
+    /// so after a crash the response is asked for again and merging it again changes nothing.
+    pub fn receive_pulls(
+        &mut self,
+        pulls: &[DocPull],
+        sent: &[Outgoing],
+        now: chrono::DateTime<chrono::Utc>,
+        pulled: &mut Pulled,
+    ) -> Result<()> {
+        let report = &mut pulled.report;
+        let bases = &mut pulled.bases;
         let by = self.me.clone().unwrap_or_else(|| PersonId::new("sync"));
         let ctx = Ctx { source: Source::Sync, by, now };
         // Quarantined orders come back whole: restored, not merged into bytes that do not load.
-        let mut docs = Vec::with_capacity(resp.docs.len());
-        for pull in &resp.docs {
+        let mut docs = Vec::with_capacity(pulls.len());
+        for pull in pulls {
             let id = pull.id.to_text();
+            // The feed returns what this request pushed: when the server's heads are the ones pushed,
+            // this device has every change already. Nothing to load or merge.
+            if sent.iter().any(|o| o.push.id == pull.id && same_heads(&o.push.heads.0, &pull.heads.0)) {
+                bases.push((id, pack_heads(&pull.heads.0)));
+                continue;
+            }
             if pull.full && self.is_quarantined(&id)? {
                 match self.restore_from_server(&OrderId::new(id.clone()), &pull.bytes, &ctx) {
                     Ok(msg) => report.restored.push((id, msg.text())),
@@ -268,8 +315,6 @@ impl Store {
         let items: Vec<(OrderId, &[u8])> =
             docs.iter().map(|p| (OrderId::new(p.id.to_text()), p.bytes.as_slice())).collect();
         let outcomes = self.receive_many(&items, &ctx);
-        let mut bases = Vec::new();
-        let mut unreadable = Vec::new();
         for (pull, outcome) in docs.iter().zip(outcomes) {
             let id = pull.id.to_text();
             let complete = match &outcome {
@@ -284,8 +329,9 @@ impl Store {
             };
             match outcome {
                 Ok(_) if complete => {
-                    bases.push((id, pack_heads(&pull.heads.0)));
+                    bases.push((id.clone(), pack_heads(&pull.heads.0)));
                     report.received += 1;
+                    report.changed.push(id);
                 }
                 Ok(_) => report.failed.push((id, "the server's changes were incomplete".into())),
                 // The server's copy of this order does not load (damaged on the server): it must not
@@ -293,7 +339,7 @@ impl Store {
                 // server's; either way the order comes again once the server's copy changes.
                 Err(Error::Invalid(m)) if m.key == signoff_core::msg::Key::ReceivedUnreadable => {
                     tracing::error!(order = %id, "the server sent an order that does not load whole");
-                    unreadable.push(id);
+                    pulled.unreadable.push(id);
                 }
                 Err(e) => {
                     tracing::warn!(order = %id, error = %e, "could not merge an order from the server");
@@ -301,12 +347,31 @@ impl Store {
                 }
             }
         }
+        Ok(())
+    }
+
+    /// Last step: the bookkeeping of what was pushed, refused and gone, and the cursor, in one
+    /// transaction (the cursor stays put when an order could not be merged).
+    pub fn finish_apply(
+        &mut self,
+        resp: &SyncResponse,
+        sent: &[Outgoing],
+        now: chrono::DateTime<chrono::Utc>,
+        pulled: Pulled,
+    ) -> Result<Applied> {
+        let Pulled { mut report, bases, unreadable } = pulled;
         let mut acks = Vec::new();
         for ack in &resp.accepted {
             let id = ack.id.to_text();
             let Some(out) = sent.iter().find(|o| o.push.id == ack.id) else { continue };
             let heads = if ack.heads.is_empty() { &out.push.heads.0 } else { &ack.heads.0 };
-            let base = if self.has_all(&id, heads)? { pack_heads(heads) } else { pack_heads(&out.push.heads.0) };
+            // The heads pushed are this device's own, and the heads just merged from this response are
+            // known too: no need to load the document to know it has them.
+            let packed = pack_heads(heads);
+            let known = same_heads(heads, &out.push.heads.0)
+                || bases.iter().any(|(b, h)| *b == id && *h == packed)
+                || self.has_all(&id, heads)?;
+            let base = if known { pack_heads(heads) } else { pack_heads(&out.push.heads.0) };
             acks.push((id, base, out.covers));
         }
         // The bookkeeping and the cursor commit together: after a crash the response is asked for again.

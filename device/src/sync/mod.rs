@@ -1,8 +1,9 @@
 //! The sync engine: enrol with the office server, exchange documents in batches, upload photos
 //! resumably and fetch the ones this device lacks (thumbnails first, evidence on demand).
 //!
-//! A sync never blocks local edits: it takes the changes waiting at the start of each round, and
-//! an edit made meanwhile stays waiting (its write count is past what the server acknowledged) and
+//! A sync never blocks local edits: through [`sync_with`] and a shared store it holds the store only
+//! while reading or writing it, never during a request; it takes the changes waiting at the start of
+//! each round, and an edit made meanwhile stays waiting (its write count is past what the server acknowledged) and
 //! goes up with the next round — never lost, never sent twice. Rounds repeat while the server says
 //! more follows. Every step is idempotent, so a broken connection is simply retried later; see
 //! [`backoff`] for the schedule. Blocking (reqwest's blocking client): call it from a worker thread.
@@ -25,6 +26,11 @@ use signoff_core::wire::{
 };
 use std::time::Duration;
 
+/// Order ids a sync report lists as changed (a first sync of thousands of orders lists the first ones;
+/// a screen takes a full list as "everything changed").
+pub const CHANGED_LISTED: usize = 500;
+/// Documents received are merged this many at a time (the store is released between pieces).
+const APPLY_PIECE: usize = 16;
 /// Documents pushed per round.
 pub const PUSH_DOCS: usize = 200;
 /// About this many bytes of changes per round.
@@ -80,6 +86,11 @@ pub struct SyncReport {
     pub accepted: usize,
     /// Documents merged from the server.
     pub received: usize,
+    /// The orders merged from the server, by id (at most [`CHANGED_LISTED`]; beyond that, treat
+    /// every order as changed).
+    pub changed: Vec<String>,
+    /// New reference data arrived (people, units, settings): screens reload names and lists.
+    pub reference: bool,
     /// Refused documents with what to tell the user (kept on this device).
     pub rejected: Vec<(String, signoff_core::msg::Text)>,
     /// Damaged orders restored from the server's copy, with what to tell the user (nothing lost, or
@@ -275,35 +286,72 @@ pub fn enroll(store: &mut Store, url: &str, code: &str, name: &str) -> Result<En
     Ok(resp)
 }
 
+/// How a sync reaches the store: held for the whole sync (`&mut Store`: the CLI, tests), or taken only
+/// for each step and released while the network is in use (`&Mutex<Store>`: the app), so an edit made
+/// while a sync crawls over a bad network waits for one step at most, never for the network.
+pub trait StoreAccess {
+    /// Run `f` with the store.
+    fn with<T>(&mut self, f: impl FnOnce(&mut Store) -> Result<T>) -> Result<T>;
+}
+
+impl StoreAccess for &mut Store {
+    fn with<T>(&mut self, f: impl FnOnce(&mut Store) -> Result<T>) -> Result<T> {
+        f(self)
+    }
+}
+
+impl StoreAccess for &std::sync::Mutex<Store> {
+    fn with<T>(&mut self, f: impl FnOnce(&mut Store) -> Result<T>) -> Result<T> {
+        // A panic elsewhere while holding the lock left no half-written transaction (SQLite rolls it
+        // back); the store is usable.
+        f(&mut self.lock().unwrap_or_else(std::sync::PoisonError::into_inner))
+    }
+}
+
 /// Exchange documents until the server has everything this device had at the start and the device
 /// has everything it may see; then upload photos and fetch missing thumbnails.
 pub fn sync(store: &mut Store, progress: &mut dyn FnMut(Progress)) -> Result<SyncReport> {
-    let client = Client::for_store(store)?;
-    let mut report = sync_documents(store, &client, progress)?;
-    upload_photos(store, &client, &mut report, progress)?;
-    report.thumbnails = fetch_missing(store, &client, true, progress)?;
+    sync_with(store, progress)
+}
+
+/// [`sync`] through any [`StoreAccess`]: with a shared store, the lock is held only while the store is
+/// read or written, never during a request.
+pub fn sync_with(mut store: impl StoreAccess, progress: &mut dyn FnMut(Progress)) -> Result<SyncReport> {
+    let client = store.with(|s| Client::for_store(s))?;
+    let mut report = documents(&mut store, &client, progress)?;
+    upload_photos(&mut store, &client, &mut report, progress)?;
+    report.thumbnails = fetch(&mut store, &client, true, progress)?;
     Ok(report)
 }
 
 /// The document rounds only.
 pub fn sync_documents(store: &mut Store, client: &Client, progress: &mut dyn FnMut(Progress)) -> Result<SyncReport> {
+    documents(&mut &mut *store, client, progress)
+}
+
+fn documents(store: &mut impl StoreAccess, client: &Client, progress: &mut dyn FnMut(Progress)) -> Result<SyncReport> {
     let mut report = SyncReport::default();
     let mut restarted = false;
     for _ in 0..MAX_ROUNDS {
-        let out: Vec<Outgoing> = store.outgoing(PUSH_DOCS, PUSH_BYTES)?;
-        let req = SyncRequest {
-            v: WIRE_VERSION,
-            cursor: store.sync_cursor()?,
-            push: out.iter().map(|o| o.push.clone()).collect(),
-            max_bytes: None,
-            reference_seq: store.reference_seq()?,
-            want: store.wanted()?.iter().filter_map(|id| WireId::parse(id)).collect(),
-            epoch: store.server_epoch()?,
-        };
+        // What goes up in this round is taken now; an edit made while the request is out stays
+        // waiting (its write count is past what the answer acknowledges) and goes with the next round.
+        let (out, req) = store.with(|store| {
+            let out: Vec<Outgoing> = store.outgoing(PUSH_DOCS, PUSH_BYTES)?;
+            let req = SyncRequest {
+                v: WIRE_VERSION,
+                cursor: store.sync_cursor()?,
+                push: out.iter().map(|o| o.push.clone()).collect(),
+                max_bytes: None,
+                reference_seq: store.reference_seq()?,
+                want: store.wanted()?.iter().filter_map(|id| WireId::parse(id)).collect(),
+                epoch: store.server_epoch()?,
+            };
+            Ok((out, req))
+        })?;
         let resp = match client.sync(&req) {
             Err(Error::Server { code, .. }) if code == "cursor_ahead" && !restarted => {
                 // The server was restored from an older backup: offer everything again.
-                store.restart_sync()?;
+                store.with(|s| s.restart_sync())?;
                 restarted = true;
                 continue;
             }
@@ -314,18 +362,30 @@ pub fn sync_documents(store: &mut Store, client: &Client, progress: &mut dyn FnM
         // feed positions are not the ones this device's cursor counts: start again from 0 and offer
         // everything (this answer was made for the old cursor and is not stored).
         if let Some(epoch) = &resp.epoch {
-            let known = store.server_epoch()?;
-            store.set_server_epoch(epoch)?;
+            let known = store.with(|s| {
+                let known = s.server_epoch()?;
+                s.set_server_epoch(epoch)?;
+                Ok(known)
+            })?;
             if known.is_some() && !restarted {
-                store.restart_sync()?;
+                store.with(|s| s.restart_sync())?;
                 restarted = true;
                 continue;
             }
         }
         report.pushed += out.len();
-        let applied = store.apply_sync(&resp, &out, chrono::Utc::now())?;
+        // Stored in pieces, the store released between them: an edit waits for one piece at most.
+        let now = chrono::Utc::now();
+        let mut pulled = store.with(|s| s.begin_apply(&resp))?;
+        for piece in resp.docs.chunks(APPLY_PIECE) {
+            store.with(|s| s.receive_pulls(piece, &out, now, &mut pulled))?;
+        }
+        let applied = store.with(|s| s.finish_apply(&resp, &out, now, pulled))?;
         report.accepted += applied.accepted;
         report.received += applied.received;
+        report.reference |= applied.reference;
+        let room = CHANGED_LISTED.saturating_sub(report.changed.len());
+        report.changed.extend(applied.changed.into_iter().take(room));
         report.gone += applied.gone;
         report.rejected.extend(applied.rejected);
         report.restored.extend(applied.restored);
@@ -343,16 +403,16 @@ pub fn sync_documents(store: &mut Store, client: &Client, progress: &mut dyn FnM
 }
 
 fn upload_photos(
-    store: &mut Store,
+    store: &mut impl StoreAccess,
     client: &Client,
     report: &mut SyncReport,
     progress: &mut dyn FnMut(Progress),
 ) -> Result<()> {
-    for (sha, _) in store.blobs_to_upload()? {
-        let bytes = store.blob_bytes(&sha)?;
+    for (sha, _) in store.with(|s| s.blobs_to_upload())? {
+        let bytes = store.with(|s| s.blob_bytes(&sha))?;
         match client.upload_blob(&sha, &bytes, progress) {
             Ok(Some(sent)) => {
-                store.mark_uploaded(&sha, chrono::Utc::now().timestamp_millis())?;
+                store.with(|s| s.mark_uploaded(&sha, chrono::Utc::now().timestamp_millis()))?;
                 report.blobs_uploaded += 1;
                 report.blob_bytes_sent += sent;
             }
@@ -378,12 +438,22 @@ pub fn fetch_missing(
     thumbnails: bool,
     progress: &mut dyn FnMut(Progress),
 ) -> Result<usize> {
+    fetch(&mut &mut *store, client, thumbnails, progress)
+}
+
+fn fetch(
+    store: &mut impl StoreAccess,
+    client: &Client,
+    thumbnails: bool,
+    progress: &mut dyn FnMut(Progress),
+) -> Result<usize> {
     let mut n = 0;
-    for sha in store.missing_photos(thumbnails)? {
+    for sha in store.with(|s| s.missing_photos(thumbnails))? {
         match client.download_blob(&sha) {
             Ok(bytes) => {
                 let kind = if thumbnails { "thumbnail" } else { "evidence" };
-                store.store_downloaded_blob(&sha, kind, &bytes, chrono::Utc::now().timestamp_millis())?;
+                let now = chrono::Utc::now().timestamp_millis();
+                store.with(|s| s.store_downloaded_blob(&sha, kind, &bytes, now))?;
                 progress(Progress::BlobDown { sha, bytes: bytes.len() as u64 });
                 n += 1;
             }

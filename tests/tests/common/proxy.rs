@@ -1,5 +1,6 @@
 //! A TCP proxy on loopback that injects network faults between devices and the server: connections
-//! cut at a random byte in either direction, and delays. It counts the bytes that pass each way.
+//! cut at a random byte in either direction, delays, and a slow link (bytes per second, each way). It
+//! counts the bytes that pass each way.
 
 use rand::Rng;
 use std::net::SocketAddr;
@@ -17,6 +18,9 @@ pub struct Faults {
     pub cut_within: u64,
     /// Up to this many milliseconds of delay before a connection is forwarded.
     pub max_delay_ms: u64,
+    /// A slow link: at most this many bytes per second in each direction of each connection (0: no
+    /// limit).
+    pub bytes_per_sec: u64,
 }
 
 #[derive(Debug, Default)]
@@ -134,7 +138,10 @@ async fn pump(
     let mut next_roll = 0u64;
     let mut cut: Option<u64> = None;
     loop {
-        let n = match from.read(&mut buf).await {
+        let rate = faults.lock().unwrap().bytes_per_sec;
+        // On a slow link, pass small pieces at the link's pace (about ten a second).
+        let piece = if rate > 0 { (rate as usize / 10).clamp(1, buf.len()) } else { buf.len() };
+        let n = match from.read(&mut buf[..piece]).await {
             Ok(0) | Err(_) => {
                 let _ = to.shutdown().await;
                 return false;
@@ -164,6 +171,9 @@ async fn pump(
         passed += n as u64;
         if to.write_all(&buf[..n]).await.is_err() {
             return true;
+        }
+        if rate > 0 {
+            tokio::time::sleep(std::time::Duration::from_secs_f64(n as f64 / rate as f64)).await;
         }
     }
 }

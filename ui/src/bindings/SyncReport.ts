@@ -22,6 +22,15 @@ accepted: number,
  */
 received: number, 
 /**
+ * The orders merged from the server, by id (at most [`CHANGED_LISTED`]; beyond that, treat
+ * every order as changed).
+ */
+changed: Array<string>, 
+/**
+ * New reference data arrived (people, units, settings): screens reload names and lists.
+ */
+reference: boolean, 
+/**
  * Refused documents with what to tell the user (kept on this device).
  */
 rejected: Array<[string, Text]>, 

@@ -24,10 +24,13 @@ export const app = $state<{
   sync: SyncStatus | null;
   progress: SyncProgress | null;
   reference: ReferenceData | null;
-  /** Bumped whenever data may have changed (a sync received something): lists reload. */
+  /** Bumped whenever data may have changed (a sync finished): lists reload (they are cheap queries). */
   revision: number;
+  /** The orders the last sync changed (`all` when it changed more than it lists): an open order reloads
+   * only when it is among them. */
+  changed: { n: number; ids: string[]; all: boolean };
   now: number;
-}>({ info: null, route: { name: 'today' }, history: [], sync: null, progress: null, reference: null, revision: 0, now: Date.now() });
+}>({ info: null, route: { name: 'today' }, history: [], sync: null, progress: null, reference: null, revision: 0, changed: { n: 0, ids: [], all: false }, now: Date.now() });
 
 /** Office screens (board, intake, dispatch, review) for dispatchers, supervisors and admins. */
 export function isOffice(): boolean {
@@ -61,8 +64,13 @@ export async function start() {
     const before = app.sync?.last_sync_ms;
     app.sync = e.payload;
     if (e.payload.phase !== 'syncing') app.progress = null;
-    if (e.payload.last_sync_ms !== before && (e.payload.last_report?.received ?? 0) > 0) {
-      app.reference = await api.reference().catch(() => app.reference);
+    const report = e.payload.last_report;
+    if (e.payload.last_sync_ms !== before && report?.reference) {
+      // New people, units or settings (the first sync after enrolment brings them): names and lists.
+      await refreshInfo().catch(() => undefined);
+    }
+    if (e.payload.last_sync_ms !== before && report && report.received > 0) {
+      app.changed = { n: app.changed.n + 1, ids: report.changed, all: report.changed.length < report.received };
       app.revision++;
     } else if (e.payload.last_sync_ms !== before) {
       app.revision++;
