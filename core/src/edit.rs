@@ -225,6 +225,12 @@ pub enum Edit {
         #[serde(default)]
         note: String,
     },
+    /// 补单: complete the intake of an order a technician opened on site.
+    CompleteIntake {
+        /// Note.
+        #[serde(default)]
+        note: String,
+    },
     /// 备注.
     Note {
         /// Text.
@@ -299,6 +305,7 @@ impl Edit {
             }
             Edit::IssueRepairNotice { note } => EventKind::RepairNoticeIssued { note: note.clone() },
             Edit::DecideCause { cause, note } => EventKind::CauseDecided { cause: *cause, note: note.clone() },
+            Edit::CompleteIntake { note } => EventKind::IntakeCompleted { note: note.clone() },
             Edit::Note { text } => EventKind::Note { text: text.clone() },
             Edit::EditFields { fields } => {
                 EventKind::FieldsEdited { fields: fields.iter().map(|f| f.field().to_owned()).collect() }
@@ -556,9 +563,10 @@ pub fn validate(order: &WorkOrder, fold: &StatusFold, edit: &Edit) -> Result<(),
                 _ => Ok(()),
             }
         }
-        Edit::Contact { note, .. } | Edit::IssueRepairNotice { note } | Edit::DecideCause { note, .. } => {
-            validate::text(Field::Note, note).map(drop)
-        }
+        Edit::Contact { note, .. }
+        | Edit::IssueRepairNotice { note }
+        | Edit::CompleteIntake { note }
+        | Edit::DecideCause { note, .. } => validate::text(Field::Note, note).map(drop),
         Edit::Resolve { note, .. } => validate::text(Field::Note, note).map(drop),
         Edit::Arrive => Ok(()),
     }

@@ -116,6 +116,13 @@ pub fn build(
                 .push(Attention::ChangedAfterSignoff { statement: mark.statement.clone(), fields: fields.clone() });
         }
     }
+    // 先抢修后补单: opened by a technician on site, the intake waits for the office.
+    if let Some(first) = order.events.iter().find(|e| matches!(e.kind, crate::model::EventKind::Reported))
+        && reference.person(&first.by).is_some_and(|p| !crate::rules::permission::is_office(p))
+        && !order.events.iter().any(|e| matches!(e.kind, crate::model::EventKind::IntakeCompleted { .. }))
+    {
+        fold.attention.push(Attention::IntakePending { by: first.by.clone() });
+    }
     let category = reference.category(&order.category);
     let deadlines = sla::deadlines(&order, &fold, category.is_some_and(|c| c.household), settings)
         .into_iter()

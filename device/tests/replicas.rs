@@ -36,7 +36,9 @@ fn edit_for(s: &mut Store, id: &OrderId, kind: u8, n: u8, now_ms: i64) -> Edit {
             v.attention.iter().find_map(|a| match a {
                 Attention::Conflict { id, .. } => Some(id.clone()),
                 Attention::Ignored { event, .. } | Attention::UnverifiedSignoff { event, .. } => Some(event.clone()),
-                Attention::SignoffRefused { .. } | Attention::ChangedAfterSignoff { .. } => None,
+                Attention::SignoffRefused { .. }
+                | Attention::ChangedAfterSignoff { .. }
+                | Attention::IntakePending { .. } => None,
             })
         })
     };

@@ -4,7 +4,7 @@
 mod common;
 
 use common::*;
-use signoff_core::edit::{Edit, NewMaterial};
+use signoff_core::edit::{Edit, FieldEdit, NewMaterial};
 use signoff_core::ids::PersonId;
 use signoff_core::model::{Assignee, Callback, EventKind};
 use signoff_core::rules::status::Status;
@@ -274,4 +274,41 @@ fn a_long_order_is_stored_in_whole_pages_and_chunks_and_reads_back_after_every_c
     t.store.apply(&id, Edit::Note { text: "最后一次".into() }, &ctx("chen", 300)).unwrap();
     t.reopen();
     assert_eq!(t.store.get(&id, at(301)).unwrap().order.events.len(), order.events.len() + 1);
+}
+
+/// 先抢修后补单: a technician opens an order on site, offline, takes it and works it; the order asks
+/// the office to complete its intake, which only the office can do, and the flag goes once it has.
+#[test]
+fn an_order_opened_on_site_waits_for_the_office_to_complete_its_intake() {
+    use signoff_core::rules::actions::Action;
+    use signoff_core::rules::status::Attention;
+    let mut t = store("wang");
+    let s = &mut t.store;
+    let id = s.create_order(new_order("CH-1-201", "leak", "水管爆裂，先关阀抢修"), &ctx("wang", 0)).unwrap().order.id;
+    let mine = Edit::Assign { assignee: Assignee::Technician(PersonId::new("wang")), note: String::new() };
+    s.apply(&id, mine, &ctx("wang", 1)).unwrap();
+    s.apply(&id, Edit::Arrive, &ctx("wang", 2)).unwrap();
+    let v = s.get(&id, at(3)).unwrap();
+    assert!(
+        matches!(&v.attention[..], [Attention::IntakePending { by }] if by.as_str() == "wang"),
+        "{:?}",
+        v.attention
+    );
+    let reference = s.reference().clone();
+    let wang = v.actions(&reference, &PersonId::new("wang"));
+    assert!(wang.iter().any(|a| a.action == Action::CompleteIntake && !a.allowed), "{wang:?}");
+    let chen = v.actions(&reference, &PersonId::new("chen"));
+    assert!(chen.iter().any(|a| a.action == Action::CompleteIntake && a.allowed), "{chen:?}");
+    let err = s.apply(&id, Edit::CompleteIntake { note: String::new() }, &ctx("wang", 4)).unwrap_err();
+    assert!(err.to_string().contains("dispatcher, supervisor or administrator"), "{err}");
+    // The office checks the report, fixes the reporter, and completes the intake.
+    let fields = vec![FieldEdit::ReporterName("刘先生".into()), FieldEdit::ReporterPhone("13912345678".into())];
+    s.apply(&id, Edit::EditFields { fields }, &ctx("chen", 30)).unwrap();
+    s.apply(&id, Edit::CompleteIntake { note: "已电话核实".into() }, &ctx("chen", 31)).unwrap();
+    let v = s.get(&id, at(32)).unwrap();
+    assert!(v.attention.is_empty(), "{:?}", v.attention);
+    assert_eq!(v.status, Status::OnSite, "the intake does not touch the work");
+    // Orders the office opens never ask for it.
+    let office = create(s, "CH-1-202", "leak", "厨房漏水", 40);
+    assert!(s.get(&office, at(41)).unwrap().attention.is_empty());
 }

@@ -843,3 +843,73 @@ async fn the_office_calls_back_reopens_and_closes_in_the_real_window() {
         assert!(second.counted && !second.superseded && second.verdict == Verdict::Valid, "{second:?}");
     });
 }
+
+/// 先抢修后补单 in the real windows: the technician, with no network, opens an order on site, takes it,
+/// arrives and completes; once back online it syncs; the office sees it flagged for its intake,
+/// completes the reporter's details and the flag goes.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_on_site_order_opened_offline_is_completed_at_the_desk_in_the_real_window() {
+    use common::proxy::{Faults, Proxy};
+    let server = Server::start();
+    let proxy = Proxy::start(&server.url);
+    let x = Xvfb::start();
+    let data = tempfile::tempdir().unwrap();
+
+    let tech_driver = Driver::start(&x.display);
+    let tech = Ui::open(&tech_driver, &data.path().join("technician"), "technician").await;
+    tech.enrol(&proxy.url, &server.code("wang"), "王师傅的手机").await;
+    tech.sync().await;
+    // The basement: every connection is cut.
+    proxy.set(Faults { cut: 1.0, cut_within: 1, ..Faults::default() });
+    tech.click("nav-today").await;
+    tech.click("new-onsite").await;
+    tech.id("onsite-help").await;
+    tech.fill("unit-search", "1栋201").await;
+    tech.click("unit-option").await;
+    tech.id("category").await.select_by_value("leak").await.unwrap();
+    tech.fill("description", "水管爆裂，先关阀抢修").await;
+    tech.shoot("onsite-intake").await;
+    tech.click("intake-submit").await;
+    tech.wait_attr(&Ui::css("order"), "data-status", "assigned").await;
+    tech.wait_text(&Ui::css("order-sync"), |t| t.contains("仅本机")).await;
+    tech.click("arrive").await;
+    tech.wait_attr(&Ui::css("order"), "data-status", "on_site").await;
+    tech.click("complete").await;
+    tech.fill("work-done", "更换爆裂水管，恢复供水").await;
+    tech.click("complete-confirm").await;
+    tech.wait_attr(&Ui::css("order"), "data-status", "completed").await;
+    proxy.set(Faults::default());
+    tech.sync().await;
+
+    let office_driver = Driver::start(&x.display);
+    let office = Ui::open(&office_driver, &data.path().join("office"), "office").await;
+    office.enrol(&server.url, &server.code("chen"), "前台电脑").await;
+    office.sync().await;
+    office.click("nav-board").await;
+    office.fill("board-search", "水管爆裂").await;
+    office.wait_text(&Ui::css("board-list"), |t| t.contains("水管爆裂")).await;
+    office.click("order-card").await;
+    office.wait_text(&Ui::css("intake-pending"), |t| t.contains("王")).await;
+    office.click("act-complete_intake").await;
+    office.fill("intake-name", "刘先生").await;
+    office.fill("intake-phone", "13912345678").await;
+    office.fill("intake-note", "已电话核实").await;
+    office.shoot_at("office-intake-review", Some(&Ui::css("office-actions"))).await;
+    office.click("intake-complete").await;
+    office.wait_text(&Ui::css("timeline"), |t| t.contains("补单完成")).await;
+    assert_eq!(office.count(&Ui::css("intake-pending")).await, 0);
+    office.sync().await;
+    office.c.close().await.unwrap();
+    tech.c.close().await.unwrap();
+
+    tokio::task::block_in_place(|| {
+        let mut desk = Device::enrolled(&server, "zhou");
+        desk.sync();
+        let found = desk.store.search("水管爆裂", 5, chrono::Utc::now().timestamp_millis()).unwrap();
+        assert_eq!(found.len(), 1);
+        let view = desk.store.get(&OrderId::new(found[0].row.id.clone()), chrono::Utc::now()).unwrap();
+        assert_eq!(view.order.reporter.name, "刘先生");
+        assert_eq!(view.status, Status::Completed);
+        assert!(view.attention.is_empty(), "{:?}", view.attention);
+    });
+}

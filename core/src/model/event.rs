@@ -255,6 +255,12 @@ pub enum EventKind {
         #[serde(default)]
         note: String,
     },
+    /// 补单: the office completed the intake of an order a technician opened on site.
+    IntakeCompleted {
+        /// Note.
+        #[serde(default)]
+        note: String,
+    },
     /// Free-text note 备注.
     Note {
         /// Text.
@@ -335,6 +341,7 @@ pub fn event_type_label(type_name: &str) -> crate::msg::Text {
         "resolved" => ("冲突处理", "conflict resolution"),
         "repair_notice_issued" => ("质量维修通知单", "quality-repair notice"),
         "cause_decided" => ("维修分判", "cause decision"),
+        "intake_completed" => ("补单", "intake completed"),
         "note" => ("备注", "note"),
         "fields_edited" => ("修改内容", "edit"),
         "material_added" => ("添加材料", "material added"),
@@ -368,6 +375,7 @@ impl EventKind {
             EventKind::Resolved { .. } => "resolved",
             EventKind::RepairNoticeIssued { .. } => "repair_notice_issued",
             EventKind::CauseDecided { .. } => "cause_decided",
+            EventKind::IntakeCompleted { .. } => "intake_completed",
             EventKind::Note { .. } => "note",
             EventKind::FieldsEdited { .. } => "fields_edited",
             EventKind::MaterialAdded { .. } => "material_added",
@@ -401,6 +409,7 @@ impl EventKind {
             EventKind::Resolved { .. } => "冲突处理",
             EventKind::RepairNoticeIssued { .. } => "发质量维修通知单",
             EventKind::CauseDecided { .. } => "维修分判",
+            EventKind::IntakeCompleted { .. } => "补单完成",
             EventKind::Note { .. } => "备注",
             EventKind::FieldsEdited { .. } => "修改内容",
             EventKind::MaterialAdded { .. } => "添加材料",
@@ -434,6 +443,7 @@ impl EventKind {
             EventKind::Resolved { .. } => "Conflict resolved",
             EventKind::RepairNoticeIssued { .. } => "Quality-repair notice",
             EventKind::CauseDecided { .. } => "Cause decided",
+            EventKind::IntakeCompleted { .. } => "Intake completed",
             EventKind::Note { .. } => "Note",
             EventKind::FieldsEdited { .. } => "Edited",
             EventKind::MaterialAdded { .. } => "Material added",

@@ -13,7 +13,7 @@ use crate::model::{Assignee, Callback, Cause, EventKind, OrderKind, ReferenceDat
 use crate::money::{Money, Quantity};
 use crate::msg::Text;
 use crate::rules::permission;
-use crate::rules::status::{StatusFold, check_local};
+use crate::rules::status::{Attention, StatusFold, check_local};
 use serde::{Deserialize, Serialize};
 
 /// One thing that can be done on an order.
@@ -51,6 +51,8 @@ pub enum Action {
     IssueRepairNotice,
     /// 投诉答复: answer a complaint with a plan.
     Reply,
+    /// 补单: complete the intake of an order a technician opened on site.
+    CompleteIntake,
     /// Edit the report's fields.
     EditFields,
     /// 备注.
@@ -59,12 +61,13 @@ pub enum Action {
 
 impl Action {
     /// Every action, in the order screens show them.
-    pub const ALL: [Action; 17] = [
+    pub const ALL: [Action; 18] = [
         Action::Arrive,
         Action::Complete,
         Action::Pause,
         Action::RecordWork,
         Action::SignOff,
+        Action::CompleteIntake,
         Action::Assign,
         Action::Contact,
         Action::Schedule,
@@ -97,6 +100,7 @@ impl Action {
             Action::Cancel => ("取消工单", "Cancel"),
             Action::IssueRepairNotice => ("发质量维修通知单", "Send a quality-repair notice"),
             Action::Reply => ("投诉答复", "Answer the complaint"),
+            Action::CompleteIntake => ("补单", "Complete the intake"),
             Action::EditFields => ("修改内容", "Edit"),
             Action::Note => ("备注", "Note"),
         };
@@ -108,6 +112,7 @@ impl Action {
         match self {
             Action::Reply => kind == OrderKind::Complaint,
             Action::IssueRepairNotice => matches!(fold.derived.assignee, Some(Assignee::Contractor(_))),
+            Action::CompleteIntake => fold.attention.iter().any(|a| matches!(a, Attention::IntakePending { .. })),
             _ => true,
         }
     }
@@ -143,6 +148,7 @@ impl Action {
             Action::Cancel => Edit::Cancel { reason: text() },
             Action::IssueRepairNotice => Edit::IssueRepairNotice { note: text() },
             Action::Reply => Edit::Reply { plan: text() },
+            Action::CompleteIntake => Edit::CompleteIntake { note: text() },
             Action::EditFields => Edit::EditFields { fields: Vec::new() },
             Action::Note => Edit::Note { text: text() },
         };
@@ -178,7 +184,8 @@ pub fn actions(reference: &ReferenceData, by: &PersonId, kind: OrderKind, fold: 
         .filter_map(|action| {
             let (edit, event) = action.sample(by, office);
             // Records (notes, materials, edits) follow the status too: no more work on a closed order.
-            let open = fold.status().is_open() || matches!(action, Action::Reopen | Action::Note);
+            let open =
+                fold.status().is_open() || matches!(action, Action::Reopen | Action::Note | Action::CompleteIntake);
             if !open || check_local(fold, &event).is_err() {
                 return None;
             }

@@ -4,7 +4,7 @@
 //! | edit | who |
 //! |---|---|
 //! | close without a satisfied callback (an override) | a supervisor or admin |
-//! | callback, complaint reply, reopen, cancel, resolve a conflict, quality-repair notice, cause decision, official number | the office (dispatcher, supervisor, admin) |
+//! | callback, complaint reply, reopen, cancel, completing an on-site order's intake (补单), resolve a conflict, quality-repair notice, cause decision, official number | the office (dispatcher, supervisor, admin) |
 //! | assign | the office; a technician only to themselves (an on-site emergency order) |
 //! | arrive, pause, complete | the assigned technician; for a contractor's job, the office records it |
 //! | schedule, contact, materials, labour, photos, sign-off, refusal | the office, or a technician unless the order is assigned to someone else |
@@ -126,6 +126,7 @@ pub fn check(reference: &ReferenceData, by: &PersonId, fold: &StatusFold, edit: 
         | Edit::Cancel { .. }
         | Edit::Resolve { .. }
         | Edit::IssueRepairNotice { .. }
+        | Edit::CompleteIntake { .. }
         | Edit::DecideCause { .. } => office_only(actor, edit),
         Edit::Assign { assignee, .. } => {
             if let Assignee::Technician(p) = assignee {

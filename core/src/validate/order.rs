@@ -31,6 +31,7 @@ pub fn check_additions(
             | EventKind::Scheduled { note, .. }
             | EventKind::Contacted { note, .. }
             | EventKind::RepairNoticeIssued { note }
+            | EventKind::IntakeCompleted { note }
             | EventKind::CauseDecided { note, .. }
             | EventKind::Resolved { note, .. } => {
                 text(Field::Note, note)?;

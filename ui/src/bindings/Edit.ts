@@ -106,6 +106,10 @@ cause: Cause,
 /**
  * Note.
  */
+note: string, } | { "op": "complete_intake", 
+/**
+ * Note.
+ */
 note: string, } | { "op": "note", 
 /**
  * Text.

@@ -99,6 +99,10 @@ cause: Cause,
 /**
  * Note.
  */
+note: string, } | { "type": "intake_completed", 
+/**
+ * Note.
+ */
 note: string, } | { "type": "note", 
 /**
  * Text.

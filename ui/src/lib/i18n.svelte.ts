@@ -187,6 +187,11 @@ const words = {
   note: ['备注', 'Note'],
   overrideWhy: ['未经满意回访关闭的理由（主管）', 'Why close without a satisfied callback (supervisor)'],
   lastCallback: ['上次回访', 'Last callback'],
+  onSiteOrder: ['现场报修（先抢修后补单）', 'On-site order (repair first, paperwork later)'],
+  onSiteHelp: ['先抢修，办公室稍后补全报修信息。本单自动派给您，离线也可登记。', 'Repair first; the office completes the report later. The order is yours at once, and works offline.'],
+  onSiteNote: ['现场抢修，先抢修后补单', 'Opened on site: repair first, paperwork later'],
+  intakePending: ['现场抢修单，待办公室补单', 'Opened on site: the office must complete the intake'],
+  completeIntake: ['核对并补单', 'Check and complete the intake'],
   beforeRework: ['返修前的签认（工作已重做，不再计入）', 'Signed before the rework (the work was redone; no longer counts)'],
 } satisfies Record<string, [string, string]>;
 

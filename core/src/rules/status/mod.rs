@@ -317,6 +317,12 @@ pub enum Attention {
         /// Why it does not count.
         verdict: crate::signoff::Verdict,
     },
+    /// 先抢修后补单: a technician opened this order on site; the office has not completed its intake
+    /// (reporter, category, description checked) yet. Cleared by an `intake_completed` event.
+    IntakePending {
+        /// Who opened it.
+        by: crate::ids::PersonId,
+    },
     /// A counted sign-off whose signed content has changed since: the signature is genuine but no
     /// longer covers what the order says.
     ChangedAfterSignoff {
@@ -391,7 +397,9 @@ pub fn check_local(fold: &StatusFold, kind: &EventKind) -> Result<(), String> {
         let open = fold.attention.iter().any(|a| match a {
             Attention::Conflict { id, .. } => id == conflict,
             Attention::Ignored { event, .. } | Attention::UnverifiedSignoff { event, .. } => event == conflict,
-            Attention::SignoffRefused { .. } | Attention::ChangedAfterSignoff { .. } => false,
+            Attention::SignoffRefused { .. }
+            | Attention::ChangedAfterSignoff { .. }
+            | Attention::IntakePending { .. } => false,
         });
         return if open { Ok(()) } else { Err(format!("there is no open conflict {conflict}")) };
     }

@@ -351,6 +351,12 @@ pub enum Command {
         #[arg(long)]
         reason: String,
     },
+    /// Complete the intake of an order a technician opened on site (补单).
+    CompleteIntake {
+        order: String,
+        #[arg(long, default_value = "")]
+        note: String,
+    },
     /// Record a callback (回访).
     Callback {
         order: String,

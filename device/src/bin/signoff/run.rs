@@ -263,6 +263,7 @@ pub fn run(cli: Cli) -> Result<()> {
             c.next_try_ms = next_try.map(|n| env.time(&n)).transpose()?.map(|t| t.timestamp_millis());
             env.edit(&order, Edit::Callback(c))
         }
+        Command::CompleteIntake { order, note } => env.edit(&order, Edit::CompleteIntake { note }),
         Command::Reply { order, plan } => env.edit(&order, Edit::Reply { plan }),
         Command::Cause { order, cause, note } => {
             let cause = match cause {

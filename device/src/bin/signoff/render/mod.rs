@@ -327,6 +327,11 @@ pub fn show(
                 Attention::SignoffRefused { reason, .. } => {
                     out(&format!("  {}: {}", t(lang, "业主拒签", "sign-off refused"), printable(reason, 200)))
                 }
+                Attention::IntakePending { by } => out(&format!(
+                    "  {}: {}",
+                    t(lang, "现场抢修单，待办公室补单", "opened on site, the office must complete the intake"),
+                    r.person(by).map_or(by.as_str(), |p| p.name.as_str())
+                )),
                 Attention::UnverifiedSignoff { verdict, .. } => out(&format!(
                     "  {}: {}",
                     t(lang, "签认不计入（验证未通过）", "sign-off does not count (verification failed)"),
