@@ -122,11 +122,12 @@ fn warranty_jobs_need_every_party_on_the_same_content() {
     let mut t = store("chen");
     let id = completed(&mut t.store, Assignee::Contractor(ContractorId::new("C-ZJ")));
     let p = t.store.signoff_progress(&id).unwrap();
-    assert_eq!(p.required, [SignerRole::Owner, SignerRole::Supervisor, SignerRole::Project, SignerRole::Contractor]);
+    assert_eq!(p.required, [SignerRole::Repairer, SignerRole::Owner, SignerRole::Supervisor, SignerRole::Project]);
     sign(&mut t.store, &id, SignerRole::Owner, "王女士", 100).unwrap();
     sign(&mut t.store, &id, SignerRole::Supervisor, "监理李工", 101).unwrap();
     let p = t.store.signoff_progress(&id).unwrap();
-    assert_eq!(p.missing, [SignerRole::Project, SignerRole::Contractor]);
+    assert_eq!(p.missing, [SignerRole::Repairer, SignerRole::Project]);
+    sign(&mut t.store, &id, SignerRole::Repairer, "维修部赵主任", 101).unwrap();
     // Each signature changes the document, so later parties sign later heads; what counts is that they
     // all signed the same content.
     sign(&mut t.store, &id, SignerRole::Project, "项目部张经理", 102).unwrap();
@@ -154,7 +155,7 @@ fn warranty_jobs_need_every_party_on_the_same_content() {
     let p = t.store.signoff_progress(&id).unwrap();
     assert_eq!(
         p.missing,
-        [SignerRole::Owner, SignerRole::Supervisor, SignerRole::Project, SignerRole::Contractor]
+        [SignerRole::Repairer, SignerRole::Owner, SignerRole::Supervisor, SignerRole::Project]
             .into_iter()
             .filter(|r| *r != SignerRole::Owner)
             .collect::<Vec<_>>()
@@ -246,4 +247,30 @@ fn a_sign_off_before_a_rework_is_superseded_not_a_warning() {
     assert_eq!(r2.verdict, Verdict::Valid);
     assert!(r2.counted && !r2.superseded);
     assert!(t.store.signoff_progress(&id).unwrap().missing.is_empty());
+}
+
+#[test]
+fn a_warranty_job_closes_on_a_callback_only_when_every_party_signed_or_by_a_supervisor() {
+    let mut t = store("chen");
+    let id = completed(&mut t.store, Assignee::Contractor(ContractorId::new("C-ZJ")));
+    let satisfied = || Edit::Callback(signoff_core::model::Callback::reached(true, Some(5), "满意".into()));
+    sign(&mut t.store, &id, SignerRole::Owner, "王女士", 100).unwrap();
+    let err = t.store.apply(&id, satisfied(), &ctx("chen", 110)).unwrap_err();
+    let text = err.to_string();
+    assert!(text.contains("Repair department") && text.contains("Site supervisor"), "{text}");
+    assert_eq!(t.store.get(&id, at(111)).unwrap().status, Status::SignedOff, "nothing written");
+    // A dispatcher may not override; a supervisor may, with the reason recorded.
+    assert!(t.store.apply(&id, Edit::Close { reason: "监理已口头确认".into() }, &ctx("chen", 112)).is_err());
+    t.store.apply(&id, Edit::Close { reason: "监理已口头确认".into() }, &ctx("zhou", 113)).unwrap();
+    assert_eq!(t.store.get(&id, at(114)).unwrap().status, Status::Closed);
+
+    // With every party signed, the callback closes it.
+    let id = completed(&mut t.store, Assignee::Contractor(ContractorId::new("C-ZJ")));
+    for (role, name) in [(SignerRole::Repairer, "赵主任"), (SignerRole::Owner, "王女士"), (SignerRole::Supervisor, "李工")] {
+        sign(&mut t.store, &id, role, name, 200).unwrap();
+    }
+    assert!(t.store.apply(&id, satisfied(), &ctx("chen", 210)).is_err(), "项目部 still missing");
+    sign(&mut t.store, &id, SignerRole::Project, "张经理", 220).unwrap();
+    t.store.apply(&id, satisfied(), &ctx("chen", 230)).unwrap();
+    assert_eq!(t.store.get(&id, at(231)).unwrap().status, Status::Closed);
 }

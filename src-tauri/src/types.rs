@@ -274,12 +274,14 @@ fn labels_ts() -> String {
     .iter()
     .map(|v| (v.code().to_owned(), v.label_zh(), v.label_en()))
     .collect();
+    let signers = SignerRole::ALL.iter().map(|r| (r.code().to_owned(), r.label_zh(), r.label_en())).collect();
     format!(
-        "// Generated from the Rust domain by signoff-app (types::export_bindings). Do not edit.\n\n{}\n{}\n{}\n{}",
+        "// Generated from the Rust domain by signoff-app (types::export_bindings). Do not edit.\n\n{}\n{}\n{}\n{}\n{}",
         table("STATUS", status),
         table("DEADLINE", deadlines),
         table("PARTY", parties),
-        table("VERDICT", verdicts)
+        table("VERDICT", verdicts),
+        table("SIGNER", signers)
     )
 }
 

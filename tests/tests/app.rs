@@ -251,6 +251,8 @@ impl Ui {
 
     async fn fill(&self, testid: &str, text: &str) {
         let e = self.id(testid).await;
+        let scroll = "arguments[0].scrollIntoView({ block: 'center' });";
+        let _ = self.c.execute(scroll, vec![serde_json::to_value(&e).unwrap()]).await;
         e.clear().await.unwrap();
         e.send_keys(text).await.unwrap();
     }
@@ -911,5 +913,87 @@ async fn an_on_site_order_opened_offline_is_completed_at_the_desk_in_the_real_wi
         assert_eq!(view.order.reporter.name, "刘先生");
         assert_eq!(view.status, Status::Completed);
         assert!(view.attention.is_empty(), "{:?}", view.attention);
+    });
+}
+
+/// A warranty repair done by a contractor, in the real window: the office assigns 浙建三公司 and records
+/// its arrival and completion; the order shows who must sign (维修部, 业主, 监理, 项目部); a satisfied
+/// callback is refused while signatures are missing; each party signs on the office's device, choosing
+/// who signs; then the callback closes the order.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_warranty_order_closes_only_after_every_party_has_signed_in_the_real_window() {
+    let server = Server::start();
+    let x = Xvfb::start();
+    let data = tempfile::tempdir().unwrap();
+    let driver = Driver::start(&x.display);
+    let office = Ui::open(&driver, &data.path().join("office"), "office").await;
+    office.enrol(&server.url, &server.code("chen"), "前台电脑").await;
+    office.sync().await;
+    office.click("nav-intake").await;
+    office.fill("unit-search", "1栋201").await;
+    office.click("unit-option").await;
+    office.id("category").await.select_by_value("leak").await.unwrap();
+    office.fill("reporter-name", "王女士").await;
+    office.fill("reporter-phone", "13812345678").await;
+    office.fill("description", "外墙渗水，保修期内").await;
+    office.click("intake-submit").await;
+    office.wait_attr(&Ui::css("order"), "data-status", "reported").await;
+    office.click("act-assign").await;
+    office.id("assign-contractor").await.select_by_value("C-ZJ").await.unwrap();
+    office.click("assign-contractor-save").await;
+    office.wait_attr(&Ui::css("order"), "data-status", "assigned").await;
+    // The supervising engineer records the contractor's visit.
+    office.click("arrive").await;
+    office.wait_attr(&Ui::css("order"), "data-status", "on_site").await;
+    office.click("complete").await;
+    office.fill("work-done", "外墙打胶，重做窗台防水").await;
+    office.click("complete-confirm").await;
+    office.wait_attr(&Ui::css("order"), "data-status", "completed").await;
+    assert_eq!(office.count("[data-testid=\"signoff-progress\"] li[data-signed=\"false\"]").await, 4);
+
+    // Not closable yet.
+    office.click("act-callback").await;
+    office.click("cb-satisfied").await;
+    office.click("cb-save").await;
+    office.wait_text(&Ui::css("error"), |t| t.contains("还缺") && t.contains("监理")).await;
+    office.click("act-callback").await;
+
+    for (role, name) in
+        [("repairer", "维修部赵主任"), ("owner", "王女士"), ("supervisor", "监理李工"), ("project", "项目部张经理")]
+    {
+        office.click("start-signoff").await;
+        office.click(&format!("signer-{role}")).await;
+        if role == "supervisor" {
+            office.shoot("signoff-parties").await;
+        }
+        office.fill("signer-name", name).await;
+        office.draw_signature().await;
+        office.click("sign").await;
+        office.wait_attr(&Ui::css("signoff-done"), "data-result", "signed").await;
+        office.long_press("exit-hold").await;
+        office.click("exit-confirm").await;
+        office.wait_attr(&Ui::css("order"), "data-status", "signed_off").await;
+        office
+            .wait_attr(&format!("[data-testid=\"signoff-progress\"] li[data-role=\"{role}\"]"), "data-signed", "true")
+            .await;
+    }
+    office.shoot_at("office-signatures", Some(&Ui::css("signoff-progress"))).await;
+    office.click("act-callback").await;
+    office.click("cb-satisfied").await;
+    office.click("cb-save").await;
+    office.wait_attr(&Ui::css("order"), "data-status", "closed").await;
+    office.sync().await;
+    office.c.close().await.unwrap();
+
+    tokio::task::block_in_place(|| {
+        let mut desk = Device::enrolled(&server, "zhou");
+        desk.sync();
+        let found = desk.store.search("外墙渗水", 5, chrono::Utc::now().timestamp_millis()).unwrap();
+        let id = OrderId::new(found[0].row.id.clone());
+        assert_eq!(desk.store.get(&id, chrono::Utc::now()).unwrap().status, Status::Closed);
+        let reports = desk.store.verify_statements(&id).unwrap();
+        assert_eq!(reports.len(), 4);
+        assert!(reports.iter().all(|r| r.verdict == Verdict::Valid && r.counted), "{reports:?}");
+        assert!(desk.store.signoff_progress(&id).unwrap().missing.is_empty());
     });
 }

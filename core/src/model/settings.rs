@@ -198,7 +198,7 @@ impl Default for SignoffSettings {
         use crate::signoff::SignerRole as R;
         SignoffSettings {
             roles: vec![R::Owner],
-            warranty_roles: vec![R::Owner, R::Supervisor, R::Project, R::Contractor],
+            warranty_roles: vec![R::Repairer, R::Owner, R::Supervisor, R::Project],
         }
     }
 }

@@ -162,6 +162,11 @@ catalogue! {
         "联系上业主时请记录是否满意",
         "when the owner was reached, record whether they are satisfied"
     }
+    /// Closing before every required party signed.
+    SignaturesMissing = "signatures_missing" {
+        "还缺{roles}签字，不能回访封闭；请先签齐，或由主管关闭",
+        "{roles} must still sign before the callback can close the order; get the signatures, or a supervisor closes it"
+    }
     /// A next try for a reached owner.
     CallbackReachedNoRetry = "callback_reached_no_retry" {
         "已联系上业主，不需要再约下次回访",

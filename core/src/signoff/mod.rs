@@ -88,6 +88,28 @@ impl SignerRole {
         }
     }
 
+    /// English label.
+    pub fn label_en(self) -> &'static str {
+        match self {
+            SignerRole::Owner => "Owner",
+            SignerRole::AuthorisedTenant => "Authorised occupant",
+            SignerRole::Supervisor => "Site supervisor",
+            SignerRole::Project => "Project department",
+            SignerRole::Contractor => "Contractor",
+            SignerRole::Repairer => "Repair department",
+        }
+    }
+
+    /// Every role, in the order forms list them.
+    pub const ALL: [SignerRole; 6] = [
+        SignerRole::Repairer,
+        SignerRole::Owner,
+        SignerRole::AuthorisedTenant,
+        SignerRole::Supervisor,
+        SignerRole::Project,
+        SignerRole::Contractor,
+    ];
+
     /// Parse a code.
     pub fn from_code(s: &str) -> Option<SignerRole> {
         crate::doc::from_code(s)

@@ -184,6 +184,23 @@ impl Store {
     /// Apply one typed edit. Validated against the order's status first; on any failure nothing changes.
     pub fn apply(&mut self, id: &OrderId, edit: Edit, ctx: &Ctx) -> Result<OrderView> {
         self.check_edit(&edit, ctx)?;
+        // A satisfied callback closes the order (回访封闭). A warranty job done by a contractor closes
+        // only once every party has signed the work as it is (维修部, 业主, 监理, 项目部 by default);
+        // otherwise a supervisor closes it with a recorded override. (A household job's owner may have
+        // been away at completion: the satisfied callback is their word.)
+        if let Edit::Callback(c) = &edit
+            && c.reached
+            && c.satisfied == Some(true)
+            && matches!(self.view_of(id.as_str(), 0)?.derived.assignee, Some(Assignee::Contractor(_)))
+        {
+            let missing = self.signoff_progress(id)?.missing;
+            if !missing.is_empty() {
+                let zh: Vec<&str> = missing.iter().map(|r| r.label_zh()).collect();
+                let en: Vec<&str> = missing.iter().map(|r| r.label_en()).collect();
+                let roles = Text::new(zh.join("、"), en.join(", "));
+                return Err(signoff_core::Rejection::new(Msg::new(Key::SignaturesMissing).arg("roles", roles)).into());
+            }
+        }
         let Loaded { rowid, mut doc, order, indexed, mut genuine } = self.take_doc(id.as_str())?;
         let fold = status::fold(&order.events, &self.verdicts(&doc, &order, &mut genuine));
         // What the edit says is checked first (a completion of an order nobody has reached is refused

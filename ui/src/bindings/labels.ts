@@ -39,3 +39,12 @@ export const VERDICT: Record<string, { zh: string; en: string }> = {
   changed_after_signoff: { zh: "签认后内容有改动", en: "changed after sign-off" },
   not_verified: { zh: "未验证", en: "not verified" },
 };
+
+export const SIGNER: Record<string, { zh: string; en: string }> = {
+  repairer: { zh: "维修部", en: "Repair department" },
+  owner: { zh: "业主", en: "Owner" },
+  authorised_tenant: { zh: "授权住户", en: "Authorised occupant" },
+  supervisor: { zh: "监理", en: "Site supervisor" },
+  project: { zh: "项目部", en: "Project department" },
+  contractor: { zh: "施工单位", en: "Contractor" },
+};

@@ -1,7 +1,7 @@
 // zh-CN (default) and en. The domain's own labels (statuses, deadlines, parties, timeline events,
 // verdicts) come generated from Rust (bindings/labels.ts, OrderDetail); this file has the UI's words.
 import type { Lang } from './format';
-import { STATUS, DEADLINE, PARTY, VERDICT } from '../bindings/labels';
+import { STATUS, DEADLINE, PARTY, VERDICT, SIGNER } from '../bindings/labels';
 
 const saved = typeof localStorage !== 'undefined' ? localStorage.getItem('signoff.lang') : null;
 export const ui = $state<{ lang: Lang }>({ lang: saved === 'en' ? 'en' : 'zh' });
@@ -187,6 +187,10 @@ const words = {
   note: ['备注', 'Note'],
   overrideWhy: ['未经满意回访关闭的理由（主管）', 'Why close without a satisfied callback (supervisor)'],
   lastCallback: ['上次回访', 'Last callback'],
+  whoSigns: ['签字方', 'Who signs'],
+  partySignoff: ['验收签字', 'Sign-off'],
+  signatures: ['签字进度', 'Signatures'],
+  awaitingSignature: ['待签', 'to sign'],
   onSiteOrder: ['现场报修（先抢修后补单）', 'On-site order (repair first, paperwork later)'],
   onSiteHelp: ['先抢修，办公室稍后补全报修信息。本单自动派给您，离线也可登记。', 'Repair first; the office completes the report later. The order is yours at once, and works offline.'],
   onSiteNote: ['现场抢修，先抢修后补单', 'Opened on site: repair first, paperwork later'],
@@ -212,6 +216,7 @@ export const statusLabel = (code: string | null | undefined) => pick(STATUS, cod
 export const deadlineLabel = (code: string | null | undefined) => pick(DEADLINE, code);
 export const partyLabel = (code: string | null | undefined) => pick(PARTY, code);
 export const verdictLabel = (code: string | null | undefined) => pick(VERDICT, code);
+export const signerLabel = (code: string | null | undefined) => pick(SIGNER, code);
 
 /** A message pair from Rust in the current language. */
 export function msg(m: { zh: string; en: string } | null | undefined): string {
