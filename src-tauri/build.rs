@@ -7,6 +7,7 @@ const COMMANDS: &[&str] = &[
     "today",
     "board",
     "callbacks",
+    "unit_file",
     "search",
     "order",
     "apply_edit",

@@ -276,3 +276,30 @@ fn heating_seasons_count_from_the_first_season_after_handover() {
     }
     assert_eq!(period_end(d("2024-02-29"), WarrantyPeriod::Years(2), &p), Some(d("2026-02-28")), "leap day");
 }
+
+/// The unit's file lists every building part with both clocks: the owner's from handover, the
+/// contractor's from the building's acceptance when the unit has none; a part whose period has ended
+/// reads as expired; without a handover date the owner's clock is unknown, not "expired".
+#[test]
+fn a_units_clocks_for_every_part() {
+    use signoff_core::rules::warranty::unit_clocks;
+    let policy = WarrantyPolicy::default();
+    let mut b = building();
+    b.acceptance_date = Some(d("2023-01-10"));
+    let on = d("2026-12-07");
+    let clocks = unit_clocks(&unit(Some("2024-06-15"), None), Some(&b), None, &policy, on);
+    assert_eq!(clocks.len(), 7);
+    let part = |c: WarrantyComponent| clocks.iter().find(|p| p.component == c).unwrap();
+    let water = part(WarrantyComponent::Waterproofing);
+    let owner = water.owner.as_ref().unwrap();
+    assert!(owner.in_warranty);
+    assert_eq!(owner.end, Some(d("2029-06-15")));
+    assert_eq!(owner.days_left, (d("2029-06-15") - on).num_days());
+    assert_eq!(water.contractor.as_ref().unwrap().start, d("2023-01-10"), "the building's acceptance date");
+    let deco = part(WarrantyComponent::Decoration);
+    assert!(!deco.owner.as_ref().unwrap().in_warranty, "two years from 2024-06-15 ended on 2026-06-15");
+    assert!(!deco.contractor.as_ref().unwrap().in_warranty);
+    assert_eq!(deco.label.zh, "装修工程");
+    let unknown = unit_clocks(&unit(None, None), None, None, &policy, on);
+    assert!(unknown.iter().all(|p| p.owner.is_none() && p.contractor.is_none()));
+}

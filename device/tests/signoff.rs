@@ -266,7 +266,9 @@ fn a_warranty_job_closes_on_a_callback_only_when_every_party_signed_or_by_a_supe
 
     // With every party signed, the callback closes it.
     let id = completed(&mut t.store, Assignee::Contractor(ContractorId::new("C-ZJ")));
-    for (role, name) in [(SignerRole::Repairer, "赵主任"), (SignerRole::Owner, "王女士"), (SignerRole::Supervisor, "李工")] {
+    for (role, name) in
+        [(SignerRole::Repairer, "赵主任"), (SignerRole::Owner, "王女士"), (SignerRole::Supervisor, "李工")]
+    {
         sign(&mut t.store, &id, role, name, 200).unwrap();
     }
     assert!(t.store.apply(&id, satisfied(), &ctx("chen", 210)).is_err(), "项目部 still missing");

@@ -5,6 +5,7 @@ use crate::error::{AppError, Message, Result};
 use crate::state::SignoffExt;
 use crate::types::{
     AppInfo, BoardFilter, DispatchView, OrderDetail, PersonInfo, PhotoView, SignInput, SkippedView, SyncStatus,
+    UnitFile,
 };
 use signoff_core::edit::Edit;
 use signoff_core::ids::{OrderId, UnitId};
@@ -178,6 +179,34 @@ pub async fn board<R: Runtime>(app: AppHandle<R>, filter: BoardFilter) -> Result
                 ..ListFilter::default()
             };
             Ok(store.list(&f, now_ms())?)
+        })
+    })
+    .await
+}
+
+/// 客户档案: one unit's dates, warranty clocks and every order it has had.
+#[tauri::command]
+pub async fn unit_file<R: Runtime>(app: AppHandle<R>, unit: String) -> Result<UnitFile> {
+    blocking(app, move |s| {
+        s.with_store(|store| {
+            let filter = ListFilter { unit: Some(unit.clone()), limit: Some(500), ..ListFilter::default() };
+            let mut orders = store.list(&filter, now_ms())?;
+            orders.sort_by_key(|o| std::cmp::Reverse(o.row.reported_ms));
+            let reference = store.reference();
+            let settings = store.settings();
+            let found = reference.unit(&UnitId::new(unit));
+            let building = found.and_then(|u| reference.building(&u.building_id));
+            let project = found.and_then(|u| reference.project(&u.project_id));
+            let today = signoff_core::calendar::local_date(chrono::Utc::now(), settings.tz());
+            let clocks =
+                found.map_or_else(Vec::new, |u| warranty::unit_clocks(u, building, project, &settings.warranty, today));
+            Ok(UnitFile {
+                unit: found.cloned(),
+                building: building.map(|b| b.name.clone()),
+                project: project.map(|p| p.name.clone()),
+                clocks,
+                orders,
+            })
         })
     })
     .await

@@ -64,6 +64,7 @@ pub fn run() {
             commands::today,
             commands::board,
             commands::callbacks,
+            commands::unit_file,
             commands::search,
             commands::order,
             commands::apply_edit,

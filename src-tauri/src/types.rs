@@ -60,6 +60,22 @@ pub struct BoardFilter {
     pub project: Option<String>,
 }
 
+/// 客户档案: a unit with its dates, the warranty clocks of every building part today, and every order
+/// and complaint it has had (newest first), so repeat defects show before dispatch.
+#[derive(Debug, Clone, Serialize, TS)]
+pub struct UnitFile {
+    /// The unit as the reference data has it (none for a unit only an order names).
+    pub unit: Option<signoff_core::model::Unit>,
+    /// Its building's name.
+    pub building: Option<String>,
+    /// Its project's name.
+    pub project: Option<String>,
+    /// Every part's two clocks today.
+    pub clocks: Vec<signoff_core::rules::warranty::PartClocks>,
+    /// Its orders, newest first.
+    pub orders: Vec<signoff_device::store::query::OrderSummary>,
+}
+
 /// A photo of an order and where its files are on this device.
 #[derive(Debug, Clone, Serialize, TS)]
 pub struct PhotoView {
@@ -230,6 +246,7 @@ pub fn export_bindings(dir: &std::path::Path) -> Result<(), ts_rs::ExportError> 
     signoff_core::model::NewOrder::export_all(&cfg)?;
     signoff_core::model::ReferenceData::export_all(&cfg)?;
     DispatchView::export_all(&cfg)?;
+    UnitFile::export_all(&cfg)?;
     signoff_core::rules::warranty::Routing::export_all(&cfg)?;
     signoff_device::store::query::OrderSummary::export_all(&cfg)?;
     signoff_device::store::signoff::Frozen::export_all(&cfg)?;

@@ -820,6 +820,18 @@ async fn the_office_calls_back_reopens_and_closes_in_the_real_window() {
     office.click("nav-callbacks").await;
     office.wait_text(&Ui::css("callback-count"), |t| t.contains('0')).await;
 
+    // 客户档案: the next report for this unit shows its history before dispatch, and the unit's file
+    // shows the warranty clocks of every part and the orders it has had.
+    office.click("nav-intake").await;
+    office.fill("unit-search", "1栋201").await;
+    office.click("unit-option").await;
+    office.wait_text(&Ui::css("unit-history"), |t| t.contains("阳台地漏返水") && t.contains("已关闭")).await;
+    office.click("intake-unit-file").await;
+    office.wait_text(&Ui::css("unit-order-count"), |t| t == "1").await;
+    assert_eq!(office.count("[data-testid=\"warranty-clocks\"] tbody tr").await, 7);
+    office.wait_text(&Ui::css("warranty-clocks"), |t| t.contains("防水") && t.contains("剩余")).await;
+    office.shoot("unit-file").await;
+
     office.c.close().await.unwrap();
     tech.c.close().await.unwrap();
 

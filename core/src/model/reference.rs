@@ -156,6 +156,35 @@ pub enum WarrantyComponent {
     Decoration,
 }
 
+impl WarrantyComponent {
+    /// Every building part, as the regulation lists them.
+    pub const ALL: [WarrantyComponent; 7] = [
+        WarrantyComponent::Structure,
+        WarrantyComponent::Waterproofing,
+        WarrantyComponent::HeatingCooling,
+        WarrantyComponent::ElectricalWiring,
+        WarrantyComponent::WaterSupplyDrainage,
+        WarrantyComponent::Equipment,
+        WarrantyComponent::Decoration,
+    ];
+
+    /// The part's name in both languages.
+    pub fn label(self) -> crate::msg::Text {
+        let (zh, en) = match self {
+            WarrantyComponent::Structure => ("地基基础和主体结构", "Foundations and structure"),
+            WarrantyComponent::Waterproofing => {
+                ("防水（屋面、卫生间、外墙）", "Waterproofing (roof, bathrooms, facade)")
+            }
+            WarrantyComponent::HeatingCooling => ("供热与供冷系统", "Heating and cooling"),
+            WarrantyComponent::ElectricalWiring => ("电气管线", "Electrical wiring"),
+            WarrantyComponent::WaterSupplyDrainage => ("给排水管道", "Water supply and drainage"),
+            WarrantyComponent::Equipment => ("设备安装", "Equipment"),
+            WarrantyComponent::Decoration => ("装修工程", "Decoration"),
+        };
+        crate::msg::Text::new(zh, en)
+    }
+}
+
 /// A repair category 类别 with its defaults.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]

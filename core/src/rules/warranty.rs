@@ -192,6 +192,43 @@ fn clock_en(name: &str, c: &Option<WarrantyClock>, missing: &str) -> String {
     }
 }
 
+/// One building part's two warranty clocks for a unit on a date (the unit's file shows them all).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+pub struct PartClocks {
+    /// The part.
+    pub component: WarrantyComponent,
+    /// Its name.
+    pub label: crate::msg::Text,
+    /// The owner's warranty from handover (none without a handover date).
+    pub owner: Option<WarrantyClock>,
+    /// The contractor's from completion acceptance (the unit's date, else the building's).
+    pub contractor: Option<WarrantyClock>,
+}
+
+/// Every building part's clocks for a unit on `on`.
+pub fn unit_clocks(
+    unit: &Unit,
+    building: Option<&Building>,
+    project: Option<&Project>,
+    policy: &WarrantyPolicy,
+    on: NaiveDate,
+) -> Vec<PartClocks> {
+    let acceptance = unit.acceptance_date.or(building.and_then(|b| b.acceptance_date));
+    WarrantyComponent::ALL
+        .into_iter()
+        .map(|component| {
+            let period = period_for(policy, project, component);
+            PartClocks {
+                component,
+                label: component.label(),
+                owner: unit.handover_date.map(|d| clock(d, period, policy, on)),
+                contractor: acceptance.map(|d| clock(d, period, policy, on)),
+            }
+        })
+        .collect()
+}
+
 /// Suggest who repairs and who pays.
 pub fn route(input: RoutingInput<'_>, policy: &WarrantyPolicy) -> Routing {
     let period = period_for(policy, input.project, input.category.warranty);

@@ -16,6 +16,7 @@ import type { ReferenceData } from '../bindings/ReferenceData';
 import type { Routing } from '../bindings/Routing';
 import type { SignInput } from '../bindings/SignInput';
 import type { SyncStatus } from '../bindings/SyncStatus';
+import type { UnitFile } from '../bindings/UnitFile';
 
 /** Whatever a command threw, as an AppError (IPC failures included). */
 export function asAppError(e: unknown): AppError {
@@ -42,6 +43,7 @@ export const api = {
   today: () => call<OrderSummary[]>('today'),
   board: (filter: BoardFilter) => call<OrderSummary[]>('board', { filter }),
   callbacks: () => call<OrderSummary[]>('callbacks'),
+  unitFile: (unit: string) => call<UnitFile>('unit_file', { unit }),
   search: (query: string) => call<OrderSummary[]>('search', { query }),
   order: (id: string) => call<OrderDetail>('order', { id }),
   edit: (id: string, edit: Edit) => call<OrderDetail>('apply_edit', { id, edit }),

@@ -13,6 +13,7 @@ export type Route =
   | { name: 'board' }
   | { name: 'intake' }
   | { name: 'callbacks' }
+  | { name: 'unit'; id: string }
   | { name: 'order'; id: string }
   | { name: 'signoff'; id: string }
   | { name: 'sync' };
