@@ -42,6 +42,22 @@ pub enum FieldEdit {
 }
 
 impl FieldEdit {
+    /// What people call a document field this edit writes (`reporter.phone` → 联系电话), for timelines.
+    pub fn label_of(field: &str) -> crate::msg::Text {
+        match field {
+            "description" => Field::Description.label(),
+            "location" => Field::Location.label(),
+            "preferred_time" => Field::PreferredTime.label(),
+            "findings" => Field::Findings.label(),
+            "work_done" => Field::WorkDone.label(),
+            "category" => crate::msg::Text::new("类别", "category"),
+            "urgency" => crate::msg::Text::new("紧急程度", "urgency"),
+            "reporter.name" => Field::ReporterName.label(),
+            "reporter.phone" => Field::ReporterPhone.label(),
+            other => crate::msg::Text::same(other),
+        }
+    }
+
     /// The document field it writes.
     pub fn field(&self) -> &'static str {
         match self {

@@ -9,7 +9,7 @@ use crate::types::{
 };
 use signoff_core::edit::Edit;
 use signoff_core::ids::{OrderId, UnitId};
-use signoff_core::model::{Cause, NewOrder, ReferenceData};
+use signoff_core::model::{Cause, EventKind, NewOrder, ReferenceData};
 use signoff_core::msg::{Key, Msg};
 use signoff_core::rules::dispatch::DispatchSuggestion;
 use signoff_core::rules::warranty::{self, Routing, RoutingInput};
@@ -70,7 +70,21 @@ pub(crate) fn detail(store: &mut Store, id: &OrderId) -> Result<OrderDetail> {
     let timeline_labels = view
         .timeline
         .iter()
-        .map(|e| Message { zh: e.event.kind.label_zh().to_owned(), en: e.event.kind.label_en().to_owned() })
+        .map(|e| {
+            let (zh, en) = (e.event.kind.label_zh().to_owned(), e.event.kind.label_en().to_owned());
+            match &e.event.kind {
+                // Which fields, in words: the change history of the report.
+                EventKind::FieldsEdited { fields } => {
+                    let labels: Vec<_> = fields.iter().map(|f| signoff_core::edit::FieldEdit::label_of(f)).collect();
+                    let zh_list: Vec<&str> = labels.iter().map(|l| l.zh.as_str()).collect();
+                    let en_list: Vec<&str> = labels.iter().map(|l| l.en.as_str()).collect();
+                    Message {
+                        zh: format!("{zh}：{}", zh_list.join("、")), en: format!("{en}: {}", en_list.join(", "))
+                    }
+                }
+                _ => Message { zh, en },
+            }
+        })
         .collect();
     let verdict_labels = statements
         .iter()
