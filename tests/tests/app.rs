@@ -797,6 +797,15 @@ async fn the_office_calls_back_reopens_and_closes_in_the_real_window() {
     office.click("order-card").await;
     office.wait_attr(&Ui::css("order"), "data-status", "signed_off").await;
     office.wait_text(&Ui::css("withheld"), |t| t.contains("主管")).await;
+    // The first call does not reach the owner: the next try is recorded and shown; the order waits.
+    office.click("act-callback").await;
+    office.click("cb-unreached").await;
+    let set = "const e = document.querySelector('[data-testid=cb-next]'); e.value = '2030-01-02T10:00'; \
+               e.dispatchEvent(new Event('input', { bubbles: true }));";
+    office.c.execute(set, vec![]).await.unwrap();
+    office.click("cb-save").await;
+    office.wait_text(&Ui::css("next-callback"), |t| t.contains("1月2日") || t.contains("2030")).await;
+    office.wait_attr(&Ui::css("order"), "data-status", "signed_off").await;
     office.click("act-callback").await;
     office.click("cb-quality-unsatisfied").await;
     office.click("cb-speed-satisfied").await;
