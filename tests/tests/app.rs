@@ -440,6 +440,20 @@ impl Ui {
         self.c.perform_actions(mouse).await.unwrap();
     }
 
+    /// 报修登记 at the office: unit 1栋201, a leak reported by 王女士, with `description`; waits for the
+    /// new order's page.
+    async fn register_leak(&self, description: &str) {
+        self.click("nav-intake").await;
+        self.fill("unit-search", "1栋201").await;
+        self.click("unit-option").await;
+        self.id("category").await.select_by_value("leak").await.unwrap();
+        self.fill("reporter-name", "王女士").await;
+        self.fill("reporter-phone", "13812345678").await;
+        self.fill("description", description).await;
+        self.click("intake-submit").await;
+        self.wait_attr(&Ui::css("order"), "data-status", "reported").await;
+    }
+
     /// Press and hold (the technician's way out of sign-off mode).
     async fn long_press(&self, testid: &str) {
         let e = self.id(testid).await;
@@ -735,15 +749,7 @@ async fn the_office_calls_back_reopens_and_closes_in_the_real_window() {
     let office_driver = Driver::start(&x.display);
     let office = Ui::open(&office_driver, &data.path().join("office"), "office").await;
     office.enrol(&server.url, &server.code("chen"), "前台电脑").await;
-    office.click("nav-intake").await;
-    office.fill("unit-search", "1栋201").await;
-    office.click("unit-option").await;
-    office.id("category").await.select_by_value("leak").await.unwrap();
-    office.fill("reporter-name", "王女士").await;
-    office.fill("reporter-phone", "13812345678").await;
-    office.fill("description", "阳台地漏返水").await;
-    office.click("intake-submit").await;
-    office.wait_attr(&Ui::css("order"), "data-status", "reported").await;
+    office.register_leak("阳台地漏返水").await;
     office.wait_attr(&Ui::css("deadline-contact"), "data-state", "open").await;
 
     // The call within 2 hours: not reached first (the clock keeps running), then reached.
@@ -963,15 +969,7 @@ async fn a_warranty_order_closes_only_after_every_party_has_signed_in_the_real_w
     let office = Ui::open(&driver, &data.path().join("office"), "office").await;
     office.enrol(&server.url, &server.code("chen"), "前台电脑").await;
     office.sync().await;
-    office.click("nav-intake").await;
-    office.fill("unit-search", "1栋201").await;
-    office.click("unit-option").await;
-    office.id("category").await.select_by_value("leak").await.unwrap();
-    office.fill("reporter-name", "王女士").await;
-    office.fill("reporter-phone", "13812345678").await;
-    office.fill("description", "外墙渗水，保修期内").await;
-    office.click("intake-submit").await;
-    office.wait_attr(&Ui::css("order"), "data-status", "reported").await;
+    office.register_leak("外墙渗水，保修期内").await;
     office.click("act-assign").await;
     office.id("assign-contractor").await.select_by_value("C-ZJ").await.unwrap();
     office.click("assign-contractor-save").await;

@@ -69,17 +69,18 @@ fn technician<'a>(reference: &'a ReferenceData, id: &PersonId, edit: &Edit) -> R
     }
 }
 
-fn office_only(actor: &Person, edit: &Edit) -> Result<(), Rejection> {
-    if is_office(actor) {
-        Ok(())
-    } else {
-        Err(Rejection::new(
-            Msg::new(Key::LacksRole)
-                .arg("name", person_name(actor))
-                .arg("role", Text::new("客服、主管或管理员", "dispatcher, supervisor or administrator"))
-                .arg("action", action(edit)),
-        ))
+/// `actor` may record `edit` when `allowed`; else "… is not a {roles} and cannot record …".
+fn only(allowed: fn(&Person) -> bool, roles: Text, actor: &Person, edit: &Edit) -> Result<(), Rejection> {
+    if allowed(actor) {
+        return Ok(());
     }
+    Err(Rejection::new(
+        Msg::new(Key::LacksRole).arg("name", person_name(actor)).arg("role", roles).arg("action", action(edit)),
+    ))
+}
+
+fn office_only(actor: &Person, edit: &Edit) -> Result<(), Rejection> {
+    only(is_office, Text::new("客服、主管或管理员", "dispatcher, supervisor or administrator"), actor, edit)
 }
 
 /// Whether the person may override the office's rules (a supervisor or admin).
@@ -88,16 +89,7 @@ pub fn is_supervisor(p: &Person) -> bool {
 }
 
 fn supervisor_only(actor: &Person, edit: &Edit) -> Result<(), Rejection> {
-    if is_supervisor(actor) {
-        Ok(())
-    } else {
-        Err(Rejection::new(
-            Msg::new(Key::LacksRole)
-                .arg("name", person_name(actor))
-                .arg("role", Text::new("主管或管理员", "supervisor or administrator"))
-                .arg("action", action(edit)),
-        ))
-    }
+    only(is_supervisor, Text::new("主管或管理员", "supervisor or administrator"), actor, edit)
 }
 
 /// May `by` record `edit` on an order in the state `fold`?
