@@ -97,15 +97,7 @@ fn malformed_requests_get_4xx_and_the_server_stays_up() {
     let t = token(&wang);
     assert_eq!(raw_sync(&server.url, &t, b"\xffgarbage".to_vec()).0, 400);
     assert_eq!(raw_sync(&server.url, &t, Vec::new()).0, 400);
-    let mut other = wire::SyncRequest {
-        v: 7,
-        cursor: 0,
-        push: vec![],
-        max_bytes: None,
-        reference_seq: None,
-        want: vec![],
-        epoch: None,
-    };
+    let mut other = wire::SyncRequest { v: 7, ..sync_request(0) };
     assert_eq!(raw_sync(&server.url, &t, wire::encode(&other).unwrap()).0, 400);
     other.v = wire::WIRE_VERSION;
     assert_eq!(raw_sync(&server.url, "forged-token", wire::encode(&other).unwrap()).0, 401);

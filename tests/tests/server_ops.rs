@@ -41,16 +41,7 @@ fn sigterm_lets_a_request_in_flight_finish() {
     use std::io::{Read, Write};
     let mut server = Server::start();
     let wang = Device::enrolled(&server, "wang");
-    let body = signoff_core::wire::encode(&signoff_core::wire::SyncRequest {
-        v: signoff_core::wire::WIRE_VERSION,
-        cursor: 0,
-        push: vec![],
-        max_bytes: None,
-        reference_seq: None,
-        want: vec![],
-        epoch: None,
-    })
-    .unwrap();
+    let body = signoff_core::wire::encode(&sync_request(0)).unwrap();
     let addr = server.url.trim_start_matches("http://").to_owned();
     let mut conn = std::net::TcpStream::connect(&addr).unwrap();
     let head = format!(

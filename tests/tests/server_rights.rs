@@ -210,16 +210,7 @@ fn a_cursor_past_the_feed_is_refused_and_answers_carry_no_debug_text() {
     wang.sync();
     let t = token(&wang);
     use signoff_core::wire::*;
-    let ahead = encode(&SyncRequest {
-        v: WIRE_VERSION,
-        cursor: 1 << 40,
-        push: vec![],
-        max_bytes: None,
-        reference_seq: None,
-        want: vec![],
-        epoch: None,
-    })
-    .unwrap();
+    let ahead = encode(&sync_request(1 << 40)).unwrap();
     let (status, body) = raw_sync(&server.url, &t, ahead);
     assert_eq!(status, 409);
     let err: ApiError = serde_json::from_slice(&body).unwrap();
@@ -238,18 +229,7 @@ fn a_cursor_past_the_feed_is_refused_and_answers_carry_no_debug_text() {
         .post(format!("{}/v1/sync", server.url))
         .header("authorization", format!("bearer {t}"))
         .header("content-type", SYNC_MEDIA_TYPE)
-        .body(
-            encode(&SyncRequest {
-                v: WIRE_VERSION,
-                cursor: 0,
-                push: vec![],
-                max_bytes: None,
-                reference_seq: None,
-                want: vec![],
-                epoch: None,
-            })
-            .unwrap(),
-        )
+        .body(encode(&sync_request(0)).unwrap())
         .send()
         .unwrap();
     assert_eq!(resp.status().as_u16(), 200);

@@ -191,9 +191,10 @@ impl Store {
         if let Edit::Callback(c) = &edit
             && c.reached
             && c.satisfied == Some(true)
-            && matches!(self.view_of(id.as_str(), 0)?.derived.assignee, Some(Assignee::Contractor(_)))
+            && let view = self.view_of(id.as_str(), 0)?
+            && matches!(view.derived.assignee, Some(Assignee::Contractor(_)))
         {
-            let missing = self.signoff_progress(id)?.missing;
+            let missing = self.progress_of(&view).missing;
             if !missing.is_empty() {
                 let zh: Vec<&str> = missing.iter().map(|r| r.label_zh()).collect();
                 let en: Vec<&str> = missing.iter().map(|r| r.label_en()).collect();

@@ -249,6 +249,11 @@ impl Store {
     /// Which roles must sign this order (warranty jobs, done by a contractor, need more) and which did.
     pub fn signoff_progress(&mut self, id: &OrderId) -> Result<SignoffProgress> {
         let view = self.view_of(id.as_str(), 0)?;
+        Ok(self.progress_of(&view))
+    }
+
+    /// [`Store::signoff_progress`] of an order already viewed.
+    pub(crate) fn progress_of(&self, view: &OrderView) -> SignoffProgress {
         let settings = &self.settings.signoff;
         let required = match view.derived.assignee {
             Some(Assignee::Contractor(_)) => settings.warranty_roles.clone(),
@@ -271,6 +276,6 @@ impl Store {
         signed.sort();
         signed.dedup();
         let missing = required.iter().filter(|r| !signed.contains(r)).copied().collect();
-        Ok(SignoffProgress { required, signed, missing })
+        SignoffProgress { required, signed, missing }
     }
 }

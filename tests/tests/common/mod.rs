@@ -286,6 +286,19 @@ pub fn raw_sync(url: &str, token: &str, body: Vec<u8>) -> (u16, Vec<u8>) {
     (resp.status().as_u16(), resp.bytes().unwrap().to_vec())
 }
 
+/// A sync request of this wire version that pushes nothing and reads the feed from `cursor`.
+pub fn sync_request(cursor: u64) -> signoff_core::wire::SyncRequest {
+    signoff_core::wire::SyncRequest {
+        v: signoff_core::wire::WIRE_VERSION,
+        cursor,
+        push: vec![],
+        max_bytes: None,
+        reference_seq: None,
+        want: vec![],
+        epoch: None,
+    }
+}
+
 /// A sync request pushing `changes` for order `id` with the given heads.
 pub fn push_request(
     id: &str,
@@ -294,16 +307,8 @@ pub fn push_request(
     changes: Vec<u8>,
 ) -> Vec<u8> {
     use signoff_core::wire::*;
-    encode(&SyncRequest {
-        v: WIRE_VERSION,
-        cursor: 0,
-        push: vec![DocPush { id: WireId::parse(id).unwrap(), base: Heads(base), heads: Heads(heads), changes }],
-        max_bytes: None,
-        reference_seq: None,
-        want: vec![],
-        epoch: None,
-    })
-    .unwrap()
+    let push = vec![DocPush { id: WireId::parse(id).unwrap(), base: Heads(base), heads: Heads(heads), changes }];
+    encode(&SyncRequest { push, ..sync_request(0) }).unwrap()
 }
 
 pub fn http_status(method: reqwest::Method, url: &str, token: &str) -> u16 {
