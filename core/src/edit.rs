@@ -4,10 +4,11 @@
 
 use crate::doc::{self, EventHeader, code_of};
 use crate::error::{Rejection, Result};
+use crate::ids::OrderId;
 use crate::ids::{EventId, PersonId};
 use crate::model::{
-    Assignee, Callback, Cause, EventKind, GeoPoint, KeepSide, Labour, Material, PhotoRef, PhotoStage, Urgency,
-    WorkOrder,
+    Assignee, Callback, Cause, ComplaintClass, EventKind, GeoPoint, KeepSide, Labour, Material, OrderKind, PhotoRef,
+    PhotoStage, Urgency, WorkOrder,
 };
 use crate::money::{Money, Quantity};
 use crate::msg::{Key, Msg};
@@ -202,6 +203,70 @@ pub enum Edit {
         /// Plan.
         plan: String,
     },
+    /// 投诉分类: classify a complaint and name the responsible department.
+    Classify {
+        /// Classification (not invalid: that is the department's return).
+        class: ComplaintClass,
+        /// 责任部门.
+        department: String,
+        /// Note.
+        #[serde(default)]
+        note: String,
+    },
+    /// 投诉转交: pass the complaint to the responsible department.
+    Transfer {
+        /// 责任部门.
+        department: String,
+        /// Note.
+        #[serde(default)]
+        note: String,
+    },
+    /// 处理经过: a handling note.
+    Handling {
+        /// What was done.
+        text: String,
+    },
+    /// 处理完毕: the complaint's handling is finished.
+    FinishHandling {
+        /// The result.
+        summary: String,
+    },
+    /// 退回: the department head returns the complaint as invalid, with a signed opinion.
+    ReturnInvalid {
+        /// The head's opinion.
+        opinion: String,
+    },
+    /// 客户评价.
+    Evaluate {
+        /// Satisfied with the handling.
+        satisfied: bool,
+        /// In their words.
+        #[serde(default)]
+        text: String,
+    },
+    /// 索赔: a claim for compensation.
+    FileClaim {
+        /// Amount.
+        amount: Money,
+        /// Evidence.
+        evidence: String,
+    },
+    /// A supervisor's decision on the pending claim.
+    DecideClaim {
+        /// Approved.
+        approved: bool,
+        /// The amount approved (at most the amount claimed; default: all of it).
+        #[serde(default)]
+        amount: Option<Money>,
+        /// Why.
+        #[serde(default)]
+        note: String,
+    },
+    /// 关联工单: link a repair order to this complaint.
+    LinkOrder {
+        /// The repair order.
+        order: OrderId,
+    },
     /// 返修.
     Reopen {
         /// Why.
@@ -293,6 +358,23 @@ pub enum Edit {
 }
 
 impl Edit {
+    /// A step of the complaint workflow (only complaints take it).
+    pub fn is_complaint_step(&self) -> bool {
+        matches!(
+            self,
+            Edit::Classify { .. }
+                | Edit::Transfer { .. }
+                | Edit::Handling { .. }
+                | Edit::FinishHandling { .. }
+                | Edit::ReturnInvalid { .. }
+                | Edit::Evaluate { .. }
+                | Edit::FileClaim { .. }
+                | Edit::DecideClaim { .. }
+                | Edit::LinkOrder { .. }
+                | Edit::Reply { .. }
+        )
+    }
+
     /// The event this edit appends (`item` ids are the event's id).
     pub fn event_kind(&self, event_id: &EventId) -> EventKind {
         match self {
@@ -313,6 +395,30 @@ impl Edit {
             Edit::RefuseSignoff { reason } => EventKind::SignoffRefused { reason: reason.trim().to_owned() },
             Edit::Callback(c) => EventKind::Callback(c.clone()),
             Edit::Reply { plan } => EventKind::Replied { plan: plan.clone() },
+            Edit::Classify { class, department, note } => EventKind::ComplaintClassified {
+                class: *class,
+                department: department.trim().to_owned(),
+                note: note.trim().to_owned(),
+            },
+            Edit::Transfer { department, note } => EventKind::ComplaintTransferred {
+                department: department.trim().to_owned(),
+                note: note.trim().to_owned(),
+            },
+            Edit::Handling { text } => EventKind::ComplaintHandling { text: text.trim().to_owned() },
+            Edit::FinishHandling { summary } => EventKind::ComplaintDone { summary: summary.trim().to_owned() },
+            Edit::ReturnInvalid { opinion } => EventKind::ComplaintReturned { opinion: opinion.trim().to_owned() },
+            Edit::Evaluate { satisfied, text } => {
+                EventKind::OwnerEvaluated { satisfied: *satisfied, text: text.trim().to_owned() }
+            }
+            Edit::FileClaim { amount, evidence } => {
+                EventKind::ClaimFiled { amount: *amount, evidence: evidence.trim().to_owned() }
+            }
+            Edit::DecideClaim { approved, amount, note } => EventKind::ClaimDecided {
+                approved: *approved,
+                amount: if *approved { *amount } else { None },
+                note: note.trim().to_owned(),
+            },
+            Edit::LinkOrder { order } => EventKind::OrderLinked { order: order.clone() },
             Edit::Reopen { reason } => EventKind::Reopened { reason: reason.trim().to_owned() },
             Edit::Close { reason } => EventKind::Closed { reason: reason.trim().to_owned() },
             Edit::Cancel { reason } => EventKind::Cancelled { reason: reason.trim().to_owned() },
@@ -438,7 +544,72 @@ pub fn validate(order: &WorkOrder, fold: &StatusFold, edit: &Edit) -> Result<(),
         }
         return Err(Rejection::not_allowed(&kind, fold.derived.status));
     }
+    if edit.is_complaint_step() && order.kind != OrderKind::Complaint {
+        return Err(Rejection::new(
+            Msg::new(Key::NotComplaint).arg("action", crate::msg::Text::new(kind.label_zh(), kind.label_en())),
+        ));
+    }
     match edit {
+        Edit::Classify { class, department, note } => {
+            if *class == ComplaintClass::Invalid {
+                return Err(Rejection::new(Msg::new(Key::InvalidIsReturned)));
+            }
+            validate::text(Field::Department, department)?;
+            validate::text(Field::Note, note).map(drop)
+        }
+        Edit::Transfer { department, note } => {
+            validate::text(Field::Department, department)?;
+            validate::text(Field::Note, note).map(drop)
+        }
+        Edit::Handling { text } => {
+            if text.trim().is_empty() {
+                return Err(Rejection::empty(Field::Note));
+            }
+            validate::text(Field::Note, text).map(drop)
+        }
+        Edit::FinishHandling { summary } => validate::text(Field::Outcome, summary).map(drop),
+        Edit::ReturnInvalid { opinion } => {
+            if opinion.trim().is_empty() {
+                return Err(Rejection::empty(Field::Opinion));
+            }
+            validate::text(Field::Opinion, opinion).map(drop)
+        }
+        Edit::Evaluate { text, .. } => validate::text(Field::Opinion, text).map(drop),
+        Edit::FileClaim { amount, evidence } => {
+            validate::money(Field::ClaimAmount, *amount)?;
+            validate::text(Field::Evidence, evidence)?;
+            match crate::rules::complaint::pending_claim(order) {
+                Some(_) => Err(Rejection::new(Msg::new(Key::ClaimPending))),
+                None => Ok(()),
+            }
+        }
+        Edit::DecideClaim { approved, amount, note } => {
+            validate::text(Field::Note, note)?;
+            let Some(claimed) = crate::rules::complaint::pending_claim(order) else {
+                return Err(Rejection::new(Msg::new(Key::NoClaim)));
+            };
+            match amount {
+                Some(a) if *approved => {
+                    validate::money(Field::ClaimAmount, *a)?;
+                    if a.0 > claimed.0 {
+                        return Err(Rejection::new(
+                            Msg::new(Key::ClaimAboveAmount)
+                                .arg("approved", a.to_string())
+                                .arg("claimed", claimed.to_string()),
+                        ));
+                    }
+                    Ok(())
+                }
+                _ => Ok(()),
+            }
+        }
+        Edit::LinkOrder { order: other } => {
+            validate::text(Field::Id, other.as_str())?;
+            if *other == order.id || crate::rules::complaint::linked_orders(order).contains(other) {
+                return Err(Rejection::new(Msg::new(Key::LinkInvalid).arg("order", other.as_str())));
+            }
+            Ok(())
+        }
         Edit::Assign { assignee, note } => {
             validate::text(Field::Id, assignee.id())?;
             validate::text(Field::Note, note).map(drop)

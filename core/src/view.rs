@@ -52,8 +52,11 @@ pub struct OrderView {
     pub deadlines: Vec<DeadlineView>,
     /// Warranty routing suggestion (when the category is known).
     pub routing: Option<Routing>,
-    /// A late contractor's next escalation step.
+    /// The next escalation step: a late contractor's, or a complaint past its transfer or answer deadline.
     pub escalation: Option<Escalation>,
+    /// A complaint's 投诉处理单 (none for a repair order).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub complaint: Option<crate::rules::complaint::ComplaintSheet>,
     /// Events in order.
     pub timeline: Vec<TimelineEntry>,
 }
@@ -90,7 +93,7 @@ impl OrderView {
         reference: &ReferenceData,
         by: &crate::ids::PersonId,
     ) -> Vec<crate::rules::actions::ActionView> {
-        crate::rules::actions::actions(reference, by, self.order.kind, &self.fold())
+        crate::rules::actions::actions(reference, by, &self.order, &self.fold())
     }
 
     /// Any deadline at risk now.
@@ -130,6 +133,7 @@ pub fn build(
         .collect();
     let routing = category.map(|c| route(&order, &fold, reference, c, settings));
     let escalation = sla::escalation(&order, &fold, settings, now_ms);
+    let complaint = crate::rules::complaint::sheet(&order, &fold);
     let StatusFold { derived, head, attention, states } = fold;
     let timeline = order
         .events
@@ -145,6 +149,7 @@ pub fn build(
         deadlines,
         routing,
         escalation,
+        complaint,
         timeline,
         order,
     }

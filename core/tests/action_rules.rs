@@ -5,7 +5,7 @@ mod common;
 
 use common::{Log, assigned, callback};
 use signoff_core::ids::PersonId;
-use signoff_core::model::{EventKind, OrderKind, Person, ReferenceData, Role};
+use signoff_core::model::{EventKind, OrderKind, Person, ReferenceData, Role, Urgency};
 use signoff_core::rules::actions::{Action, actions};
 use signoff_core::rules::status::{Status, fold};
 
@@ -39,7 +39,8 @@ fn reference() -> ReferenceData {
 /// (allowed, withheld) action codes for `who` on the order `log` describes.
 fn of(log: &Log, who: &str, kind: OrderKind) -> (Vec<Action>, Vec<Action>) {
     let f = fold(&log.events, &common::genuine(&log.events));
-    let all = actions(&reference(), &PersonId::new(who), kind, &f);
+    let order = common::order(log.events.clone(), Urgency::Normal, kind, "leak");
+    let all = actions(&reference(), &PersonId::new(who), &order, &f);
     for a in &all {
         assert_eq!(a.allowed, a.reason.is_none(), "{a:?}: a withheld action says why, an allowed one does not");
     }
@@ -71,7 +72,8 @@ fn each_role_sees_what_it_may_do_in_each_status() {
     let (tech, _) = of(&log, "wang", OrderKind::Repair);
     assert!(tech.contains(&A::Arrive), "{tech:?}");
     let f = fold(&log.events, &common::genuine(&log.events));
-    let li = actions(&reference(), &PersonId::new("li"), OrderKind::Repair, &f);
+    let order = common::order(log.events.clone(), Urgency::Normal, OrderKind::Repair, "leak");
+    let li = actions(&reference(), &PersonId::new("li"), &order, &f);
     let arrive = li.iter().find(|a| a.action == A::Arrive).unwrap();
     assert!(!arrive.allowed);
     assert!(arrive.reason.as_ref().unwrap().zh.contains("wang师傅"), "{:?}", arrive.reason);

@@ -512,3 +512,78 @@ fn owner_signs_through_the_cli_and_anyone_can_verify() {
         .run("2026-11-17 12:04", &["--as", "wang", "sign", &no, "--name", "x", "--role", "landlord", "--strokes", pad]);
     assert!(!out.status.success());
 }
+
+#[test]
+fn a_complaint_scripted_through_the_cli_from_intake_to_closure() {
+    let (cli, _, _) = setup();
+    let new = |desc: &str| -> String {
+        let v = cli.json(
+            "2026-11-16 09:00",
+            &["new", "--complaint", "--unit", "CH-1-201", "--reporter", "王女士", "--category", "fittings", desc],
+        );
+        v["number"].as_str().unwrap().to_owned()
+    };
+    let no = new("维修后卫生间仍渗水，多次报修未解决");
+    let repair = cli.json(
+        "2026-11-16 09:05",
+        &["new", "--unit", "CH-1-201", "--reporter", "王女士", "--category", "leak", "卫生间渗水返修"],
+    )["number"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    // A technician may not touch a complaint; a repair order takes no complaint steps.
+    let out = cli.run("2026-11-16 09:10", &["--as", "wang", "complaint", "handle", &no, "看过了"]);
+    assert_eq!(out.status.code(), Some(2), "{}", String::from_utf8_lossy(&out.stderr));
+    let out = cli.run("2026-11-16 09:10", &["complaint", "handle", &repair, "x"]);
+    assert!(String::from_utf8_lossy(&out.stderr).contains("不是投诉"), "{out:?}");
+    let out = cli.run("2026-11-16 09:10", &["complaint", "claim", &no, "--amount", "0", "--evidence", "照片"]);
+    assert!(String::from_utf8_lossy(&out.stderr).contains("索赔金额"), "{out:?}");
+
+    let steps: Vec<(&str, Vec<&str>)> = vec![
+        ("2026-11-16 09:30", vec!["complaint", "classify", &no, "valid", "--department", "工程部"]),
+        ("2026-11-16 10:00", vec!["complaint", "transfer", &no, "--department", "工程部", "--note", "请周三前上门"]),
+        ("2026-11-16 16:00", vec!["reply", &no, "--plan", "周三上门重做防水，费用由施工单位承担"]),
+        ("2026-11-16 16:05", vec!["complaint", "link", &no, &repair]),
+        (
+            "2026-11-16 16:10",
+            vec!["complaint", "claim", &no, "--amount", "800", "--evidence", "楼下天花板受损照片 3 张"],
+        ),
+        ("2026-11-17 09:00", vec!["--as", "zhou", "complaint", "decide-claim", &no, "--approve", "--amount", "500"]),
+        ("2026-11-18 15:00", vec!["complaint", "handle", &no, "防水重做完毕，闭水试验 48 小时"]),
+        ("2026-11-20 15:00", vec!["complaint", "done", &no, "闭水试验合格，不再渗水"]),
+        ("2026-11-20 15:10", vec!["complaint", "evaluate", &no, "--text", "处理及时"]),
+        ("2026-11-20 17:00", vec!["callback", &no, "--satisfied", "--note", "满意"]),
+    ];
+    for (now, args) in &steps {
+        cli.ok(now, args);
+    }
+    let show = cli.json("2026-11-21 09:00", &["show", &no]);
+    assert_eq!(show["order"]["status"], "closed");
+    let sheet = &show["order"]["complaint"];
+    assert_eq!(sheet["stage"], "closed");
+    assert_eq!(sheet["class"], "valid");
+    assert_eq!(sheet["department"], "工程部");
+    assert_eq!(sheet["claims"][0]["decision"]["amount"], 50000, "approved ¥500.00 of ¥800.00");
+    assert_eq!(sheet["linked"].as_array().unwrap().len(), 1);
+    let table = cli.ok("2026-11-21 09:00", &["show", &no]);
+    for want in ["投诉处理单", "有效投诉", "工程部", "处理经过", "闭水试验合格", "客户评价", "已批准 ¥500.00"]
+    {
+        assert!(table.contains(want), "{want} in {table}");
+    }
+
+    // A communicative complaint: answered and closed, no transfer, no field work.
+    let enquiry = new("咨询物业费为何上涨");
+    for (now, args) in [
+        ("2026-11-16 09:40", vec!["complaint", "classify", &enquiry, "enquiry", "--department", "客服中心"]),
+        ("2026-11-16 10:00", vec!["reply", &enquiry, "--plan", "电话解释收费标准"]),
+        ("2026-11-16 10:05", vec!["complaint", "done", &enquiry, "业主表示理解"]),
+        ("2026-11-16 17:00", vec!["callback", &enquiry, "--satisfied"]),
+    ] {
+        cli.ok(now, &args);
+    }
+    let show = cli.json("2026-11-17 09:00", &["show", &enquiry]);
+    assert_eq!(show["order"]["status"], "closed");
+    let kinds: Vec<&str> =
+        show["order"]["deadlines"].as_array().unwrap().iter().map(|d| d["kind"].as_str().unwrap()).collect();
+    assert!(!kinds.contains(&"complaint_transfer"), "{kinds:?}");
+}

@@ -5,8 +5,10 @@
 //! status is stored as a plain field, so concurrent edits can never overwrite one another silently.
 
 use crate::hlc::Hlc;
+use crate::ids::OrderId;
 use crate::ids::{DeviceId, EventId, PersonId};
 use crate::model::{Assignee, Cause, PhotoStage};
+use crate::money::Money;
 use serde::{Deserialize, Serialize};
 
 /// One event in an order's log.
@@ -140,6 +142,47 @@ fn is_true(b: &bool) -> bool {
     *b
 }
 
+/// How a complaint is classified (投诉分类, as the 投诉处理单 asks it): a valid complaint, one of the
+/// three communicative kinds (沟通性投诉), or invalid (returned by the department with its head's opinion).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[serde(rename_all = "snake_case")]
+pub enum ComplaintClass {
+    /// 有效投诉.
+    Valid,
+    /// 沟通性投诉：求助.
+    HelpRequest,
+    /// 沟通性投诉：咨询.
+    Enquiry,
+    /// 沟通性投诉：发泄.
+    Venting,
+    /// 无效投诉.
+    Invalid,
+}
+
+impl ComplaintClass {
+    /// The classes a desk chooses from (invalid is the department's decision, with its head's opinion).
+    pub const CHOSEN: [ComplaintClass; 4] =
+        [ComplaintClass::Valid, ComplaintClass::HelpRequest, ComplaintClass::Enquiry, ComplaintClass::Venting];
+
+    /// Label in both languages.
+    pub fn label(self) -> crate::msg::Text {
+        let (zh, en) = match self {
+            ComplaintClass::Valid => ("有效投诉", "valid complaint"),
+            ComplaintClass::HelpRequest => ("沟通性投诉（求助）", "communicative (help request)"),
+            ComplaintClass::Enquiry => ("沟通性投诉（咨询）", "communicative (enquiry)"),
+            ComplaintClass::Venting => ("沟通性投诉（发泄）", "communicative (venting)"),
+            ComplaintClass::Invalid => ("无效投诉", "invalid complaint"),
+        };
+        crate::msg::Text::new(zh, en)
+    }
+
+    /// A communicative complaint is answered and closed without field work.
+    pub fn is_communicative(self) -> bool {
+        matches!(self, ComplaintClass::HelpRequest | ComplaintClass::Enquiry | ComplaintClass::Venting)
+    }
+}
+
 /// Which side of a conflict a person keeps when resolving it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
@@ -215,6 +258,70 @@ pub enum EventKind {
     Replied {
         /// The plan given.
         plan: String,
+    },
+    /// 投诉分类: the complaint was classified and its responsible department named.
+    ComplaintClassified {
+        /// Classification.
+        class: ComplaintClass,
+        /// 责任部门.
+        department: String,
+        /// Note.
+        #[serde(default)]
+        note: String,
+    },
+    /// 投诉转交: passed to the responsible department (due within 1 working day).
+    ComplaintTransferred {
+        /// 责任部门.
+        department: String,
+        /// Note.
+        #[serde(default)]
+        note: String,
+    },
+    /// 处理经过: a note on how the complaint is being handled.
+    ComplaintHandling {
+        /// What was done.
+        text: String,
+    },
+    /// 处理完毕: the complaint's handling is finished; the callback follows.
+    ComplaintDone {
+        /// The result.
+        summary: String,
+    },
+    /// 退回: the department returns the complaint as invalid with its head's signed opinion.
+    ComplaintReturned {
+        /// 部门负责人意见.
+        opinion: String,
+    },
+    /// 客户评价: what the complainant said of the handling.
+    OwnerEvaluated {
+        /// Satisfied with the handling.
+        satisfied: bool,
+        /// In their words.
+        #[serde(default)]
+        text: String,
+    },
+    /// 索赔: the complainant claims compensation.
+    ClaimFiled {
+        /// Amount claimed.
+        amount: Money,
+        /// The evidence (photos are attached to the complaint).
+        evidence: String,
+    },
+    /// A supervisor approved or rejected the claim.
+    ClaimDecided {
+        /// Approved.
+        approved: bool,
+        /// Approved amount (when approved).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        amount: Option<Money>,
+        /// Why.
+        #[serde(default)]
+        note: String,
+    },
+    /// 关联工单: a repair order that belongs to this complaint.
+    OrderLinked {
+        /// The linked order.
+        order: OrderId,
     },
     /// 返修: reopened.
     Reopened {
@@ -335,6 +442,15 @@ pub fn event_type_label(type_name: &str) -> crate::msg::Text {
         "signoff_refused" => ("业主拒签", "refused sign-off"),
         "callback" => ("回访", "callback"),
         "replied" => ("投诉答复", "complaint answer"),
+        "complaint_classified" => ("投诉分类", "complaint classification"),
+        "complaint_transferred" => ("投诉转交", "complaint transfer"),
+        "complaint_handling" => ("处理经过", "handling note"),
+        "complaint_done" => ("处理完毕", "handling finished"),
+        "complaint_returned" => ("退回（无效投诉）", "returned as invalid"),
+        "owner_evaluated" => ("客户评价", "owner's evaluation"),
+        "claim_filed" => ("索赔", "compensation claim"),
+        "claim_decided" => ("索赔审批", "claim decision"),
+        "order_linked" => ("关联工单", "linked order"),
         "reopened" => ("返修", "reopening"),
         "closed" => ("关闭", "closing"),
         "cancelled" => ("取消", "cancellation"),
@@ -369,6 +485,15 @@ impl EventKind {
             EventKind::SignoffRefused { .. } => "signoff_refused",
             EventKind::Callback(_) => "callback",
             EventKind::Replied { .. } => "replied",
+            EventKind::ComplaintClassified { .. } => "complaint_classified",
+            EventKind::ComplaintTransferred { .. } => "complaint_transferred",
+            EventKind::ComplaintHandling { .. } => "complaint_handling",
+            EventKind::ComplaintDone { .. } => "complaint_done",
+            EventKind::ComplaintReturned { .. } => "complaint_returned",
+            EventKind::OwnerEvaluated { .. } => "owner_evaluated",
+            EventKind::ClaimFiled { .. } => "claim_filed",
+            EventKind::ClaimDecided { .. } => "claim_decided",
+            EventKind::OrderLinked { .. } => "order_linked",
             EventKind::Reopened { .. } => "reopened",
             EventKind::Closed { .. } => "closed",
             EventKind::Cancelled { .. } => "cancelled",
@@ -403,6 +528,16 @@ impl EventKind {
             EventKind::SignoffRefused { .. } => "业主拒签",
             EventKind::Callback(_) => "回访",
             EventKind::Replied { .. } => "投诉答复",
+            EventKind::ComplaintClassified { .. } => "投诉分类",
+            EventKind::ComplaintTransferred { .. } => "投诉转交",
+            EventKind::ComplaintHandling { .. } => "处理经过",
+            EventKind::ComplaintDone { .. } => "处理完毕",
+            EventKind::ComplaintReturned { .. } => "退回（无效投诉）",
+            EventKind::OwnerEvaluated { .. } => "客户评价",
+            EventKind::ClaimFiled { .. } => "索赔",
+            EventKind::ClaimDecided { approved: true, .. } => "索赔批准",
+            EventKind::ClaimDecided { .. } => "索赔驳回",
+            EventKind::OrderLinked { .. } => "关联工单",
             EventKind::Reopened { .. } => "返修",
             EventKind::Closed { .. } => "关闭",
             EventKind::Cancelled { .. } => "取消",
@@ -437,6 +572,16 @@ impl EventKind {
             EventKind::SignoffRefused { .. } => "Sign-off refused",
             EventKind::Callback(_) => "Callback",
             EventKind::Replied { .. } => "Complaint answered",
+            EventKind::ComplaintClassified { .. } => "Complaint classified",
+            EventKind::ComplaintTransferred { .. } => "Transferred to the department",
+            EventKind::ComplaintHandling { .. } => "Handling note",
+            EventKind::ComplaintDone { .. } => "Handling finished",
+            EventKind::ComplaintReturned { .. } => "Returned as invalid",
+            EventKind::OwnerEvaluated { .. } => "Owner's evaluation",
+            EventKind::ClaimFiled { .. } => "Compensation claimed",
+            EventKind::ClaimDecided { approved: true, .. } => "Claim approved",
+            EventKind::ClaimDecided { .. } => "Claim rejected",
+            EventKind::OrderLinked { .. } => "Order linked",
             EventKind::Reopened { .. } => "Reopened",
             EventKind::Closed { .. } => "Closed",
             EventKind::Cancelled { .. } => "Cancelled",
@@ -456,6 +601,38 @@ impl EventKind {
         }
     }
 
+    /// The words a person wrote with the event (a note, a reason, a plan, an opinion…), for timelines and
+    /// search; `None` for events without free text.
+    pub fn text(&self) -> Option<&str> {
+        match self {
+            EventKind::Note { text }
+            | EventKind::ComplaintHandling { text }
+            | EventKind::OwnerEvaluated { text, .. } => Some(text),
+            EventKind::Paused { reason, .. }
+            | EventKind::Cancelled { reason }
+            | EventKind::Reopened { reason }
+            | EventKind::Closed { reason }
+            | EventKind::SignoffRefused { reason } => Some(reason),
+            EventKind::Replied { plan } => Some(plan),
+            EventKind::ComplaintDone { summary } => Some(summary),
+            EventKind::ComplaintReturned { opinion } => Some(opinion),
+            EventKind::ClaimFiled { evidence, .. } => Some(evidence),
+            EventKind::ComplaintClassified { department, .. } | EventKind::ComplaintTransferred { department, .. } => {
+                Some(department)
+            }
+            EventKind::Contacted { note, .. }
+            | EventKind::Assigned { note, .. }
+            | EventKind::Scheduled { note, .. }
+            | EventKind::RepairNoticeIssued { note }
+            | EventKind::CauseDecided { note, .. }
+            | EventKind::IntakeCompleted { note }
+            | EventKind::ClaimDecided { note, .. }
+            | EventKind::Resolved { note, .. } => Some(note),
+            EventKind::Callback(c) => Some(&c.note),
+            _ => None,
+        }
+    }
+
     /// Whether the event takes part in the status fold (the transition table); others are records.
     pub fn is_status_event(&self) -> bool {
         matches!(
@@ -469,6 +646,8 @@ impl EventKind {
                 | EventKind::SignedOff { .. }
                 | EventKind::SignoffRefused { .. }
                 | EventKind::Callback(_)
+                | EventKind::ComplaintDone { .. }
+                | EventKind::ComplaintReturned { .. }
                 | EventKind::Reopened { .. }
                 | EventKind::Closed { .. }
                 | EventKind::Cancelled { .. }

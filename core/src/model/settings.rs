@@ -19,6 +19,8 @@ pub struct SlaPolicy {
     pub contractor_on_site_hours: i64,
     /// After a 《质量维修通知单》 the contractor has this many hours before a third party is suggested.
     pub repair_notice_grace_hours: i64,
+    /// A valid complaint is passed to its department within this many working days (1).
+    pub complaint_transfer_working_days: u32,
     /// A complaint is answered with a plan within this many working days (2).
     pub complaint_answer_working_days: u32,
     /// The callback after a non-household repair is due within this many working days.
@@ -36,6 +38,7 @@ impl Default for SlaPolicy {
             emergency_on_site_min: 15,
             contractor_on_site_hours: 24,
             repair_notice_grace_hours: 24,
+            complaint_transfer_working_days: 1,
             complaint_answer_working_days: 2,
             callback_working_days: 3,
             appointment_default_min: 120,

@@ -172,6 +172,33 @@ catalogue! {
         "已联系上业主，不需要再约下次回访",
         "the owner was reached: no next try is needed"
     }
+    /// A complaint step on a repair order.
+    NotComplaint = "not_complaint" {
+        "这是报修单，不是投诉：{action}只用于投诉",
+        "this is a repair order, not a complaint: {action} is for complaints"
+    }
+    /// The desk chose "invalid" itself.
+    InvalidIsReturned = "invalid_is_returned" {
+        "无效投诉由责任部门退回，并附部门负责人签署的意见",
+        "a complaint is made invalid by its department returning it, with the department head's signed opinion"
+    }
+    /// A second claim while one waits for approval.
+    ClaimPending = "claim_pending" {
+        "已有一笔索赔待主管审批，请先审批",
+        "a claim is already waiting for a supervisor's decision; decide it first"
+    }
+    /// A decision with no claim to decide.
+    NoClaim = "no_claim" { "没有待审批的索赔", "there is no claim waiting for a decision" }
+    /// Approving more than was claimed.
+    ClaimAboveAmount = "claim_above_amount" {
+        "批准金额 {approved} 不能超过索赔金额 {claimed}",
+        "the approved amount {approved} may not exceed the {claimed} claimed"
+    }
+    /// Linking an order to itself or twice.
+    LinkInvalid = "link_invalid" {
+        "不能关联工单“{order}”：它就是本投诉，或已经关联",
+        "cannot link order \"{order}\": it is this complaint, or already linked"
+    }
     /// The frozen content changed.
     FrozenGone = "frozen_gone" {
         "签字时展示的内容已不在本工单中，请重新进入签字",

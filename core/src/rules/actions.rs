@@ -8,8 +8,8 @@
 
 use crate::Rejection;
 use crate::edit::{Edit, NewMaterial};
-use crate::ids::{ContractorId, EventId, PersonId};
-use crate::model::{Assignee, Callback, Cause, EventKind, OrderKind, ReferenceData};
+use crate::ids::{ContractorId, EventId, OrderId, PersonId};
+use crate::model::{Assignee, Callback, Cause, ComplaintClass, EventKind, OrderKind, ReferenceData, WorkOrder};
 use crate::money::{Money, Quantity};
 use crate::msg::Text;
 use crate::rules::permission;
@@ -49,8 +49,26 @@ pub enum Action {
     Cancel,
     /// 发《质量维修通知单》 to a contractor.
     IssueRepairNotice,
+    /// 投诉分类: classify a complaint, name its department.
+    Classify,
+    /// 投诉转交: pass it to the department.
+    Transfer,
     /// 投诉答复: answer a complaint with a plan.
     Reply,
+    /// 处理经过: a handling note.
+    Handle,
+    /// 处理完毕: the handling is finished.
+    FinishHandling,
+    /// 退回: the department head returns it as invalid.
+    ReturnInvalid,
+    /// 客户评价.
+    Evaluate,
+    /// 索赔: record a claim for compensation.
+    FileClaim,
+    /// 索赔审批: a supervisor decides the claim.
+    DecideClaim,
+    /// 关联工单.
+    LinkOrder,
     /// 补单: complete the intake of an order a technician opened on site.
     CompleteIntake,
     /// Edit the report's fields.
@@ -61,7 +79,7 @@ pub enum Action {
 
 impl Action {
     /// Every action, in the order screens show them.
-    pub const ALL: [Action; 18] = [
+    pub const ALL: [Action; 27] = [
         Action::Arrive,
         Action::Complete,
         Action::Pause,
@@ -72,8 +90,17 @@ impl Action {
         Action::Contact,
         Action::Schedule,
         Action::DecideCause,
-        Action::Callback,
+        Action::Classify,
+        Action::Transfer,
         Action::Reply,
+        Action::Handle,
+        Action::FinishHandling,
+        Action::ReturnInvalid,
+        Action::Evaluate,
+        Action::FileClaim,
+        Action::DecideClaim,
+        Action::LinkOrder,
+        Action::Callback,
         Action::IssueRepairNotice,
         Action::Reopen,
         Action::Close,
@@ -100,6 +127,15 @@ impl Action {
             Action::Cancel => ("取消工单", "Cancel"),
             Action::IssueRepairNotice => ("发质量维修通知单", "Send a quality-repair notice"),
             Action::Reply => ("投诉答复", "Answer the complaint"),
+            Action::Classify => ("投诉分类", "Classify"),
+            Action::Transfer => ("转交部门", "Pass to the department"),
+            Action::Handle => ("处理经过", "Handling note"),
+            Action::FinishHandling => ("处理完毕", "Handling finished"),
+            Action::ReturnInvalid => ("退回（无效投诉）", "Return as invalid"),
+            Action::Evaluate => ("客户评价", "Owner's evaluation"),
+            Action::FileClaim => ("索赔", "Compensation claim"),
+            Action::DecideClaim => ("索赔审批", "Decide the claim"),
+            Action::LinkOrder => ("关联工单", "Link an order"),
             Action::CompleteIntake => ("补单", "Complete the intake"),
             Action::EditFields => ("修改内容", "Edit"),
             Action::Note => ("备注", "Note"),
@@ -108,9 +144,21 @@ impl Action {
     }
 
     /// Whether the action exists for this kind of order and its assignment at all.
-    fn applies(self, kind: OrderKind, fold: &StatusFold) -> bool {
+    fn applies(self, order: &WorkOrder, fold: &StatusFold) -> bool {
+        let complaint = order.kind == OrderKind::Complaint;
         match self {
-            Action::Reply => kind == OrderKind::Complaint,
+            Action::Classify
+            | Action::Transfer
+            | Action::Reply
+            | Action::Handle
+            | Action::FinishHandling
+            | Action::ReturnInvalid
+            | Action::Evaluate
+            | Action::LinkOrder => complaint,
+            Action::FileClaim => complaint && crate::rules::complaint::pending_claim(order).is_none(),
+            Action::DecideClaim => complaint && crate::rules::complaint::pending_claim(order).is_some(),
+            // A complaint is handled, not signed off by the owner on a technician's phone.
+            Action::SignOff | Action::DecideCause => !complaint,
             Action::IssueRepairNotice => matches!(fold.derived.assignee, Some(Assignee::Contractor(_))),
             Action::CompleteIntake => fold.attention.iter().any(|a| matches!(a, Attention::IntakePending { .. })),
             _ => true,
@@ -148,6 +196,15 @@ impl Action {
             Action::Cancel => Edit::Cancel { reason: text() },
             Action::IssueRepairNotice => Edit::IssueRepairNotice { note: text() },
             Action::Reply => Edit::Reply { plan: text() },
+            Action::Classify => Edit::Classify { class: ComplaintClass::Valid, department: text(), note: text() },
+            Action::Transfer => Edit::Transfer { department: text(), note: text() },
+            Action::Handle => Edit::Handling { text: text() },
+            Action::FinishHandling => Edit::FinishHandling { summary: text() },
+            Action::ReturnInvalid => Edit::ReturnInvalid { opinion: text() },
+            Action::Evaluate => Edit::Evaluate { satisfied: true, text: text() },
+            Action::FileClaim => Edit::FileClaim { amount: Money(0), evidence: text() },
+            Action::DecideClaim => Edit::DecideClaim { approved: true, amount: None, note: text() },
+            Action::LinkOrder => Edit::LinkOrder { order: OrderId::new("") },
             Action::CompleteIntake => Edit::CompleteIntake { note: text() },
             Action::EditFields => Edit::EditFields { fields: Vec::new() },
             Action::Note => Edit::Note { text: text() },
@@ -176,11 +233,11 @@ pub struct ActionView {
 
 /// The actions `by` may take on an order in the state `fold`, and those the status allows but this
 /// person may not take (with the reason). Actions the status does not allow are left out.
-pub fn actions(reference: &ReferenceData, by: &PersonId, kind: OrderKind, fold: &StatusFold) -> Vec<ActionView> {
+pub fn actions(reference: &ReferenceData, by: &PersonId, order: &WorkOrder, fold: &StatusFold) -> Vec<ActionView> {
     let office = reference.person(by).is_some_and(permission::is_office);
     Action::ALL
         .into_iter()
-        .filter(|a| a.applies(kind, fold))
+        .filter(|a| a.applies(order, fold))
         .filter_map(|action| {
             let (edit, event) = action.sample(by, office);
             // Records (notes, materials, edits) follow the status too: no more work on a closed order.
@@ -201,6 +258,6 @@ pub fn actions(reference: &ReferenceData, by: &PersonId, kind: OrderKind, fold: 
 }
 
 /// Whether `by` may take `action` now.
-pub fn may(reference: &ReferenceData, by: &PersonId, kind: OrderKind, fold: &StatusFold, action: Action) -> bool {
-    actions(reference, by, kind, fold).iter().any(|a| a.action == action && a.allowed)
+pub fn may(reference: &ReferenceData, by: &PersonId, order: &WorkOrder, fold: &StatusFold, action: Action) -> bool {
+    actions(reference, by, order, fold).iter().any(|a| a.action == action && a.allowed)
 }

@@ -3,7 +3,9 @@
 //!
 //! | edit | who |
 //! |---|---|
-//! | close without a satisfied callback (an override) | a supervisor or admin |
+//! | close without a satisfied callback (an override); return a complaint as invalid (the department head); decide a claim (索赔) | a supervisor or admin |
+//! | close a complaint returned as invalid | the office |
+//! | complaint steps: classify, transfer, handling notes, handling finished, the owner's evaluation, file a claim, link an order | the office |
 //! | callback, complaint reply, reopen, cancel, completing an on-site order's intake (补单), resolve a conflict, quality-repair notice, cause decision, official number | the office (dispatcher, supervisor, admin) |
 //! | assign | the office; a technician only to themselves (an on-site emergency order) |
 //! | arrive, pause, complete | the assigned technician; for a contractor's job, the office records it |
@@ -111,7 +113,16 @@ pub fn check(reference: &ReferenceData, by: &PersonId, fold: &StatusFold, edit: 
         )
     };
     match edit {
-        Edit::Close { .. } => supervisor_only(actor, edit),
+        // The desk closes a complaint its department returned as invalid (the head's opinion is on it).
+        Edit::Close { .. } if fold.derived.returned_invalid => office_only(actor, edit),
+        Edit::Close { .. } | Edit::ReturnInvalid { .. } | Edit::DecideClaim { .. } => supervisor_only(actor, edit),
+        Edit::Classify { .. }
+        | Edit::Transfer { .. }
+        | Edit::Handling { .. }
+        | Edit::FinishHandling { .. }
+        | Edit::Evaluate { .. }
+        | Edit::FileClaim { .. }
+        | Edit::LinkOrder { .. } => office_only(actor, edit),
         Edit::Callback(_)
         | Edit::Reply { .. }
         | Edit::Reopen { .. }

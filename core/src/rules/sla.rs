@@ -25,6 +25,8 @@ pub enum DeadlineKind {
     ContractorOnSite,
     /// Start the repair: at the appointment, or the day it was dispatched.
     StartRepair,
+    /// Pass a valid complaint to its department (1 working day).
+    ComplaintTransfer,
     /// Answer a complaint with a plan (2 working days).
     ComplaintAnswer,
     /// Call the owner back after completion (same day for household repairs).
@@ -39,6 +41,7 @@ impl DeadlineKind {
             DeadlineKind::EmergencyOnSite => "emergency_on_site",
             DeadlineKind::ContractorOnSite => "contractor_on_site",
             DeadlineKind::StartRepair => "start_repair",
+            DeadlineKind::ComplaintTransfer => "complaint_transfer",
             DeadlineKind::ComplaintAnswer => "complaint_answer",
             DeadlineKind::Callback => "callback",
         }
@@ -51,6 +54,7 @@ impl DeadlineKind {
             DeadlineKind::EmergencyOnSite => "紧急到场",
             DeadlineKind::ContractorOnSite => "施工单位到场",
             DeadlineKind::StartRepair => "上门维修",
+            DeadlineKind::ComplaintTransfer => "投诉转交",
             DeadlineKind::ComplaintAnswer => "投诉答复",
             DeadlineKind::Callback => "回访",
         }
@@ -63,6 +67,7 @@ impl DeadlineKind {
             DeadlineKind::EmergencyOnSite => "Emergency on site",
             DeadlineKind::ContractorOnSite => "Contractor on site",
             DeadlineKind::StartRepair => "Start the repair",
+            DeadlineKind::ComplaintTransfer => "Pass to the department",
             DeadlineKind::ComplaintAnswer => "Answer the complaint",
             DeadlineKind::Callback => "Callback",
         }
@@ -193,6 +198,19 @@ pub fn deadlines(order: &WorkOrder, fold: &StatusFold, household: bool, settings
         });
     }
     if order.kind == OrderKind::Complaint {
+        // A communicative complaint is answered by the desk itself: nothing to transfer.
+        let transferred = first_at(order, fold, reported, |k| matches!(k, EventKind::ComplaintTransferred { .. }));
+        let communicative = crate::rules::complaint::sheet(order, fold)
+            .and_then(|s| s.class)
+            .is_some_and(crate::model::ComplaintClass::is_communicative);
+        if transferred.is_some() || !communicative {
+            out.push(Deadline {
+                kind: DeadlineKind::ComplaintTransfer,
+                start_ms: reported,
+                due_ms: working_days_due(reported, p.complaint_transfer_working_days, settings),
+                met_ms: transferred,
+            });
+        }
         out.push(Deadline {
             kind: DeadlineKind::ComplaintAnswer,
             start_ms: reported,
@@ -265,6 +283,13 @@ pub enum Escalation {
         /// When the notice was sent.
         notice_ms: i64,
     },
+    /// A complaint missed its transfer or answer deadline: a supervisor takes it over (升级).
+    ComplaintOverdue {
+        /// Which deadline.
+        deadline: DeadlineKind,
+        /// How late (ms).
+        overdue_by_ms: i64,
+    },
 }
 
 impl Escalation {
@@ -276,6 +301,9 @@ impl Escalation {
             }
             Escalation::ThirdPartyWithDeduction { contractor, .. } => {
                 format!("已发《质量维修通知单》,施工单位 {contractor} 仍未到场,建议委托第三方维修,费用从其质保金中扣除")
+            }
+            Escalation::ComplaintOverdue { deadline, overdue_by_ms } => {
+                format!("{}已超时 {},升级至主管督办", deadline.label_zh(), hours_zh(*overdue_by_ms))
             }
         }
     }
@@ -291,13 +319,40 @@ impl Escalation {
                 "Contractor {contractor} is still absent after the quality-repair notice: have a third party \
                  repair it and deduct the cost from the contractor's warranty deposit"
             ),
+            Escalation::ComplaintOverdue { deadline, overdue_by_ms } => {
+                format!("{} is {} overdue: escalated to a supervisor", deadline.label_en(), hours_en(*overdue_by_ms))
+            }
         }
     }
+}
+
+fn hours_zh(ms: i64) -> String {
+    let h = ms / 3_600_000;
+    if h >= 1 { format!("{h} 小时") } else { format!("{} 分钟", ms / 60_000) }
+}
+
+fn hours_en(ms: i64) -> String {
+    let h = ms / 3_600_000;
+    if h >= 1 { format!("{h} h") } else { format!("{} min", ms / 60_000) }
 }
 
 /// The escalation step due at `now_ms`, if any.
 pub fn escalation(order: &WorkOrder, fold: &StatusFold, settings: &OrgSettings, now_ms: i64) -> Option<Escalation> {
     let d = &fold.derived;
+    if order.kind == OrderKind::Complaint {
+        if !fold.status().is_open() {
+            return None;
+        }
+        return deadlines(order, fold, false, settings)
+            .into_iter()
+            .filter(|dl| {
+                matches!(dl.kind, DeadlineKind::ComplaintTransfer | DeadlineKind::ComplaintAnswer)
+                    && dl.is_open()
+                    && now_ms > dl.due_ms
+            })
+            .min_by_key(|dl| dl.due_ms)
+            .map(|dl| Escalation::ComplaintOverdue { deadline: dl.kind, overdue_by_ms: now_ms - dl.due_ms });
+    }
     let (Some(Assignee::Contractor(contractor)), Some(assigned)) = (&d.assignee, d.assigned_ms) else {
         return None;
     };

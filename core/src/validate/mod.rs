@@ -44,6 +44,14 @@ pub enum Field {
     Reason,
     /// 处理方案 (a complaint's plan).
     Plan,
+    /// 责任部门.
+    Department,
+    /// 处理结果 (a complaint's outcome).
+    Outcome,
+    /// 证据说明 (a claim's evidence).
+    Evidence,
+    /// 索赔金额.
+    ClaimAmount,
     /// 照片说明.
     Caption,
     /// 材料名称.
@@ -191,6 +199,9 @@ pub fn rule(field: Field) -> Rule {
         F::ReporterName => text(50, false, false),
         F::ReporterPhone | F::Phone => Rule::Phone,
         F::Reason => text(500, true, true),
+        F::Department => text(50, false, true),
+        F::Outcome | F::Evidence => text(2000, true, true),
+        F::ClaimAmount => Rule::Fen { min: 1, max: MAX_ORDER_TOTAL.0 },
         F::Caption => text(200, false, false),
         F::MaterialName => text(100, false, true),
         F::MaterialSpec => text(100, false, false),
@@ -232,6 +243,10 @@ impl Field {
         Field::Note,
         Field::Reason,
         Field::Plan,
+        Field::Department,
+        Field::Outcome,
+        Field::Evidence,
+        Field::ClaimAmount,
         Field::Caption,
         Field::MaterialName,
         Field::MaterialSpec,
@@ -277,6 +292,10 @@ impl Field {
             F::Note => ("备注", "note"),
             F::Reason => ("原因", "reason"),
             F::Plan => ("处理方案", "plan"),
+            F::Department => ("责任部门", "responsible department"),
+            F::Outcome => ("处理结果", "outcome"),
+            F::Evidence => ("证据", "evidence"),
+            F::ClaimAmount => ("索赔金额", "amount claimed"),
             F::Caption => ("照片说明", "caption"),
             F::MaterialName => ("材料名称", "material name"),
             F::MaterialSpec => ("规格", "specification"),

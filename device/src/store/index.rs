@@ -198,13 +198,22 @@ pub fn search_body(view: &OrderView, reference: &ReferenceData) -> String {
         parts.push(&m.spec);
     }
     for e in &o.events {
-        match &e.kind {
-            EventKind::Note { text } => parts.push(text),
-            EventKind::Paused { reason, .. }
-            | EventKind::Cancelled { reason }
-            | EventKind::Reopened { reason }
-            | EventKind::SignoffRefused { reason } => parts.push(reason),
-            _ => {}
+        // What people search by: notes, reasons, and a complaint's plan, handling and outcome.
+        let searched = matches!(
+            e.kind,
+            EventKind::Note { .. }
+                | EventKind::Paused { .. }
+                | EventKind::Cancelled { .. }
+                | EventKind::Reopened { .. }
+                | EventKind::SignoffRefused { .. }
+                | EventKind::Replied { .. }
+                | EventKind::ComplaintHandling { .. }
+                | EventKind::ComplaintDone { .. }
+                | EventKind::ComplaintReturned { .. }
+                | EventKind::ClaimFiled { .. }
+        );
+        if let Some(text) = e.kind.text().filter(|_| searched) {
+            parts.push(text);
         }
     }
     let assignee = view.derived.assignee.as_ref().map(|a| reference.assignee_name(a)).unwrap_or_default();

@@ -260,6 +260,7 @@ fn is_duplicate(a: &Event, b: &Event) -> bool {
         (EventKind::Cancelled { .. }, EventKind::Cancelled { .. }) => true,
         (EventKind::Closed { .. }, EventKind::Closed { .. }) => true,
         (EventKind::Reopened { .. }, EventKind::Reopened { .. }) => true,
+        (EventKind::ComplaintDone { .. }, EventKind::ComplaintDone { .. }) => true,
         _ => false,
     }
 }
@@ -272,6 +273,8 @@ fn progress(kind: &EventKind) -> bool {
             | EventKind::Arrived
             | EventKind::Paused { .. }
             | EventKind::Completed
+            | EventKind::ComplaintDone { .. }
+            | EventKind::ComplaintReturned { .. }
             | EventKind::SignedOff { .. }
             | EventKind::SignoffRefused { .. }
             | EventKind::Callback(_)
@@ -303,6 +306,8 @@ fn contradicts(a: &Event, b: &Event) -> bool {
                 technician(assignee).is_some_and(|t| *t != y.by)
             }
             (EventKind::Completed, EventKind::Paused { .. }) => true,
+            // Handled on one desk, returned as invalid on another: a person decides which stands.
+            (EventKind::ComplaintDone { .. }, EventKind::ComplaintReturned { .. }) => true,
             (EventKind::Callback(c), EventKind::Reopened { .. }) => c.satisfied == Some(true),
             _ => false,
         }

@@ -160,6 +160,11 @@ pub fn next_status(from: Option<Status>, kind: &EventKind) -> Option<Status> {
                 _ => from,
             })
         }
+        // A complaint's handling ends (handled, or returned as invalid) without field work; the
+        // callback follows as after a repair.
+        EventKind::ComplaintDone { .. } | EventKind::ComplaintReturned { .. } => {
+            matches!(from, S::Reported | S::Assigned | S::Paused | S::Reopened).then_some(S::Completed)
+        }
         EventKind::Reopened { .. } => {
             matches!(from, S::Completed | S::SignoffRefused | S::SignedOff | S::Closed).then_some(S::Reopened)
         }
@@ -227,6 +232,9 @@ pub struct Derived {
     pub closed_ms: Option<i64>,
     /// Times reopened.
     pub reopened_count: u32,
+    /// A complaint the department returned as invalid (with its head's opinion): the desk may close it.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub returned_invalid: bool,
 }
 
 impl Derived {
@@ -261,9 +269,14 @@ impl Derived {
                 d.appointment = next_visit_ms.map(|from_ms| Appointment { from_ms, to_ms: None });
                 d.visit_due_from_ms = Some(t);
             }
-            EventKind::Completed => {
+            EventKind::Completed | EventKind::ComplaintDone { .. } => {
                 d.completed_ms = Some(t);
                 d.signoffs.clear();
+                d.returned_invalid = false;
+            }
+            EventKind::ComplaintReturned { .. } => {
+                d.completed_ms = Some(t);
+                d.returned_invalid = true;
             }
             EventKind::SignedOff { statement, role } => {
                 d.signoffs.push(SignoffMark { statement: statement.clone(), role: role.clone(), at_ms: t })
@@ -271,6 +284,7 @@ impl Derived {
             EventKind::Callback(_) | EventKind::Closed { .. } if status == Status::Closed => d.closed_ms = Some(t),
             EventKind::Reopened { .. } | EventKind::Callback(_) if status == Status::Reopened => {
                 d.reopened_count += 1;
+                d.returned_invalid = false;
                 d.visit_due_from_ms = Some(t);
                 d.closed_ms = None;
             }

@@ -43,6 +43,89 @@ impl From<Lang> for signoff_core::msg::Lang {
 
 /// A callback grade (回访记录).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ClassArg {
+    /// 有效投诉.
+    Valid,
+    /// 沟通性投诉：求助.
+    HelpRequest,
+    /// 沟通性投诉：咨询.
+    Enquiry,
+    /// 沟通性投诉：发泄.
+    Venting,
+}
+
+/// Complaint steps.
+#[derive(Debug, Subcommand)]
+pub enum ComplaintCommand {
+    /// Classify and name the responsible department (投诉分类).
+    Classify {
+        order: String,
+        #[arg(value_enum)]
+        class: ClassArg,
+        #[arg(long)]
+        department: String,
+        #[arg(long, default_value = "")]
+        note: String,
+    },
+    /// Pass to the responsible department (投诉转交; due within 1 working day).
+    Transfer {
+        order: String,
+        #[arg(long)]
+        department: String,
+        #[arg(long, default_value = "")]
+        note: String,
+    },
+    /// Record how it is being handled (处理经过).
+    Handle {
+        order: String,
+        #[arg(required = true, num_args = 1..)]
+        text: Vec<String>,
+    },
+    /// Handling finished, with the outcome (处理完毕); the callback follows.
+    Done {
+        order: String,
+        #[arg(required = true, num_args = 1..)]
+        outcome: Vec<String>,
+    },
+    /// Return as invalid with the department head's opinion (退回; a supervisor).
+    Return {
+        order: String,
+        #[arg(required = true, num_args = 1..)]
+        opinion: Vec<String>,
+    },
+    /// The owner's evaluation of the handling (客户评价).
+    Evaluate {
+        order: String,
+        #[arg(long)]
+        unsatisfied: bool,
+        #[arg(long, default_value = "")]
+        text: String,
+    },
+    /// A claim for compensation (索赔), in yuan, with its evidence.
+    Claim {
+        order: String,
+        #[arg(long)]
+        amount: String,
+        #[arg(long)]
+        evidence: String,
+    },
+    /// A supervisor approves (optionally a smaller amount) or rejects the pending claim.
+    DecideClaim {
+        order: String,
+        #[arg(long, conflicts_with = "reject")]
+        approve: bool,
+        #[arg(long)]
+        reject: bool,
+        #[arg(long)]
+        amount: Option<String>,
+        #[arg(long, default_value = "")]
+        note: String,
+    },
+    /// Link a repair order to the complaint (关联工单).
+    Link { order: String, repair: String },
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum GradeArg {
     /// 满意.
     Satisfied,
@@ -553,6 +636,12 @@ pub enum Command {
         /// Pixels per CSS pixel for PNG.
         #[arg(long, default_value_t = 2)]
         scale: u32,
+    },
+    /// Complaint steps (投诉): classify, transfer, handling notes, finish, return as invalid, the owner's
+    /// evaluation, compensation claims, linked orders. Answer with `reply`, call back with `callback`.
+    Complaint {
+        #[command(subcommand)]
+        command: ComplaintCommand,
     },
     /// Photo evidence (照片): add, list, export, remove; prepare a file without a store.
     Photo {

@@ -3,7 +3,7 @@
 use crate::args::{
     BlobsCommand, CauseArg, ChannelArg, Cli, Command, FilterArgs, KeepArg, Lang, PhotoCommand, StageArg, UrgencyArg,
 };
-use crate::args::{KindArg, RoleArg};
+use crate::args::{ClassArg, ComplaintCommand, KindArg, RoleArg};
 use crate::error::{CliError, Exit};
 use crate::{render, time};
 use anyhow::{Context, Result};
@@ -11,8 +11,8 @@ use chrono::{DateTime, Utc};
 use signoff_core::edit::{Edit, FieldEdit, NewMaterial};
 use signoff_core::ids::{ContractorId, EventId, OrderId, PersonId, UnitId};
 use signoff_core::model::{
-    Assignee, Callback, CallbackMethod, Cause, Channel, KeepSide, NewOrder, OrderKind, PhotoStage, Reporter, UnitRef,
-    Urgency,
+    Assignee, Callback, CallbackMethod, Cause, Channel, ComplaintClass, KeepSide, NewOrder, OrderKind, PhotoStage,
+    Reporter, UnitRef, Urgency,
 };
 use signoff_core::money::{Money, Quantity};
 use signoff_core::msg::{Key, Msg, Text};
@@ -405,6 +405,7 @@ pub fn run(cli: Cli) -> Result<()> {
             write_signature(&sig, &out, scale, json)
         }
         Command::Photo { command } => photo(&mut env, command),
+        Command::Complaint { command } => complaint(&mut env, command),
         Command::Blobs { command } => match command {
             BlobsCommand::Check => {
                 let check = env.store.check_blobs()?;
@@ -440,6 +441,41 @@ fn stage(s: StageArg) -> PhotoStage {
         StageArg::After => PhotoStage::After,
         StageArg::Other => PhotoStage::Other,
     }
+}
+
+fn complaint(env: &mut Env, command: ComplaintCommand) -> Result<()> {
+    use ComplaintCommand as C;
+    let (order, edit) = match command {
+        C::Classify { order, class, department, note } => {
+            let class = match class {
+                ClassArg::Valid => ComplaintClass::Valid,
+                ClassArg::HelpRequest => ComplaintClass::HelpRequest,
+                ClassArg::Enquiry => ComplaintClass::Enquiry,
+                ClassArg::Venting => ComplaintClass::Venting,
+            };
+            (order, Edit::Classify { class, department, note })
+        }
+        C::Transfer { order, department, note } => (order, Edit::Transfer { department, note }),
+        C::Handle { order, text } => (order, Edit::Handling { text: words(&text) }),
+        C::Done { order, outcome } => (order, Edit::FinishHandling { summary: words(&outcome) }),
+        C::Return { order, opinion } => (order, Edit::ReturnInvalid { opinion: words(&opinion) }),
+        C::Evaluate { order, unsatisfied, text } => (order, Edit::Evaluate { satisfied: !unsatisfied, text }),
+        C::Claim { order, amount, evidence } => (order, Edit::FileClaim { amount: amount.parse()?, evidence }),
+        C::DecideClaim { order, approve, reject, amount, note } => {
+            if approve == reject {
+                return Err(CliError::bad(
+                    Msg::new(Key::Empty).arg("field", Text::new("批准或驳回", "--approve or --reject")),
+                ));
+            }
+            let amount = amount.map(|a| a.parse::<Money>()).transpose()?;
+            (order, Edit::DecideClaim { approved: approve, amount, note })
+        }
+        C::Link { order, repair } => {
+            let repair = env.find(&repair)?;
+            (order, Edit::LinkOrder { order: repair })
+        }
+    };
+    env.edit(&order, edit)
 }
 
 fn photo(env: &mut Env, command: PhotoCommand) -> Result<()> {

@@ -58,6 +58,56 @@ pub(crate) fn printable_or_none(s: &str, lang: Lang) -> String {
     if s.is_empty() { t(lang, "（无）", "(none)").to_owned() } else { printable(s, 120) }
 }
 
+/// The complaint's part of the 投诉处理单: each line that has been filled, with who and when.
+fn complaint_sheet(c: &signoff_core::rules::complaint::ComplaintSheet, r: &ReferenceData, lang: Lang, tz: FixedOffset) {
+    let who = |p: &signoff_core::ids::PersonId| r.person(p).map_or(p.to_string(), |x| x.name.clone());
+    let line = |zh: &str, en: &str, e: &signoff_core::rules::complaint::SheetEntry| {
+        out(&format!(
+            "  {}: {} ({} {})",
+            t_dyn(lang, zh, en),
+            printable(&e.text, 200),
+            who(&e.by),
+            when(Some(e.at_ms), tz)
+        ));
+    };
+    out(&format!("\n{}: {}", t(lang, "投诉处理单", "Complaint sheet"), txt(lang, &c.stage_label)));
+    if let Some(l) = &c.class_label {
+        out(&format!("  {}: {}", t(lang, "分类", "Class"), txt(lang, l)));
+    }
+    if let Some(d) = &c.department {
+        out(&format!("  {}: {}", t(lang, "责任部门", "Department"), printable(d, 50)));
+    }
+    if let Some(e) = &c.transferred {
+        line("转交", "Transferred", e);
+    }
+    if let Some(e) = &c.reply {
+        line("答复方案", "Plan", e);
+    }
+    for e in &c.handling {
+        line("处理经过", "Handling", e);
+    }
+    if let Some(e) = &c.outcome {
+        line("处理结果", "Outcome", e);
+    }
+    if let Some(e) = &c.returned {
+        line("部门负责人意见（退回）", "Department head's opinion (returned)", e);
+    }
+    if let Some(ev) = &c.evaluation {
+        let verdict = if ev.satisfied { t(lang, "满意", "satisfied") } else { t(lang, "不满意", "unsatisfied") };
+        out(&format!("  {}: {verdict} {}", t(lang, "客户评价", "Owner's evaluation"), printable(&ev.entry.text, 200)));
+    }
+    for cl in &c.claims {
+        let decision = match &cl.decision {
+            None => t(lang, "待主管审批", "awaiting a supervisor").to_owned(),
+            Some(d) if d.approved => {
+                format!("{} ¥{} ({})", t(lang, "已批准", "approved"), d.amount.unwrap_or(cl.amount), who(&d.entry.by))
+            }
+            Some(d) => format!("{} ({})", t(lang, "已驳回", "rejected"), who(&d.entry.by)),
+        };
+        out(&format!("  {}: ¥{} {} — {decision}", t(lang, "索赔", "Claim"), cl.amount, printable(&cl.filed.text, 200)));
+    }
+}
+
 pub(crate) fn t_dyn<'a>(lang: Lang, zh: &'a str, en: &'a str) -> &'a str {
     match lang {
         Lang::Zh => zh,
@@ -390,6 +440,9 @@ pub fn show(
             }
         ));
     }
+    if let Some(c) = &v.complaint {
+        complaint_sheet(c, r, lang, tz);
+    }
     if let Some(e) = &v.escalation {
         out(&format!(
             "\n⚠ {}",
@@ -463,17 +516,11 @@ pub fn show(
     for e in &v.timeline {
         let who = r.person(&e.event.by).map_or(e.event.by.to_string(), |p| p.name.clone());
         let detail = match &e.event.kind {
-            EventKind::Note { text } => text.clone(),
-            EventKind::Paused { reason, .. }
-            | EventKind::Cancelled { reason }
-            | EventKind::Reopened { reason }
-            | EventKind::Closed { reason }
-            | EventKind::SignoffRefused { reason } => reason.clone(),
             EventKind::Assigned { assignee, .. } => r.assignee_name(assignee),
             EventKind::Scheduled { from_ms, .. } => when(Some(*from_ms), tz),
             EventKind::MaterialAdded { summary, .. } => summary.clone(),
-            EventKind::Callback(c) => c.note.clone(),
-            _ => String::new(),
+            EventKind::ClaimFiled { amount, evidence } => format!("¥{amount} {evidence}"),
+            k => k.text().unwrap_or_default().to_owned(),
         };
         let state = match &e.state {
             EventState::Held { .. } => t(lang, " [冲突待处理]", " [held]"),
