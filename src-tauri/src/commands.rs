@@ -92,6 +92,7 @@ pub(crate) fn detail(store: &mut Store, id: &OrderId) -> Result<OrderDetail> {
         .collect();
     let number = view.order.official_no.clone().unwrap_or_else(|| view.order.provisional_no.clone());
     let actions = store.me().map(|me| view.actions(reference, me)).unwrap_or_default();
+    let escalation_label = view.escalation.as_ref().map(|e| Message { zh: e.explain_zh(), en: e.explain_en() });
     Ok(OrderDetail {
         number,
         sync,
@@ -105,6 +106,7 @@ pub(crate) fn detail(store: &mut Store, id: &OrderId) -> Result<OrderDetail> {
         timeline_labels,
         verdict_labels,
         actions,
+        escalation_label,
         view,
     })
 }
@@ -189,6 +191,7 @@ pub async fn board<R: Runtime>(app: AppHandle<R>, filter: BoardFilter) -> Result
                 overdue: filter.overdue,
                 attention: filter.attention,
                 project: filter.project.filter(|p| !p.is_empty()),
+                kind: filter.kind,
                 limit: Some(500),
                 ..ListFilter::default()
             };

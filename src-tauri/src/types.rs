@@ -58,6 +58,8 @@ pub struct BoardFilter {
     pub assignee: Option<String>,
     /// In this project.
     pub project: Option<String>,
+    /// Only repairs or only complaints.
+    pub kind: Option<signoff_core::model::OrderKind>,
 }
 
 /// 客户档案: a unit with its dates, the warranty clocks of every building part today, and every order
@@ -119,6 +121,8 @@ pub struct OrderDetail {
     /// What the person using this device may do on the order now (from core's transition and
     /// permission tables); the screens draw their buttons from this list.
     pub actions: Vec<signoff_core::rules::actions::ActionView>,
+    /// The escalation step due now, in words (a late contractor, a complaint past its deadline).
+    pub escalation_label: Option<crate::Message>,
 }
 
 /// The dispatch suggestion as the office sees it: candidates best first, every skipped technician
@@ -269,11 +273,18 @@ fn labels_ts() -> String {
         out + "};\n"
     }
     let status = Status::ALL.iter().map(|s| (code(s), s.label_zh(), s.label_en())).collect();
-    let deadlines =
-        [D::Contact, D::EmergencyOnSite, D::ContractorOnSite, D::StartRepair, D::ComplaintAnswer, D::Callback]
-            .iter()
-            .map(|d| (code(d), d.label_zh(), d.label_en()))
-            .collect();
+    let deadlines = [
+        D::Contact,
+        D::EmergencyOnSite,
+        D::ContractorOnSite,
+        D::StartRepair,
+        D::ComplaintTransfer,
+        D::ComplaintAnswer,
+        D::Callback,
+    ]
+    .iter()
+    .map(|d| (code(d), d.label_zh(), d.label_en()))
+    .collect();
     let parties = [P::Owner, P::PropertyCompany, P::Developer, P::WarrantyContractor, P::Undetermined]
         .iter()
         .map(|p| (code(p), p.label_zh(), p.label_en()))
@@ -291,10 +302,29 @@ fn labels_ts() -> String {
     .iter()
     .map(|v| (v.code().to_owned(), v.label_zh(), v.label_en()))
     .collect();
+    let complaint_status = Status::ALL
+        .iter()
+        .map(|s| {
+            let (zh, en) = s.complaint_label();
+            (code(s), zh, en)
+        })
+        .collect();
+    use signoff_core::model::ComplaintClass as C;
+    let classes: Vec<(String, String, String)> = C::CHOSEN
+        .iter()
+        .chain([C::Invalid].iter())
+        .map(|c| {
+            let l = c.label();
+            (code(c), l.zh, l.en)
+        })
+        .collect();
+    let classes = classes.iter().map(|(c, zh, en)| (c.clone(), zh.as_str(), en.as_str())).collect();
     let signers = SignerRole::ALL.iter().map(|r| (r.code().to_owned(), r.label_zh(), r.label_en())).collect();
     format!(
-        "// Generated from the Rust domain by signoff-app (types::export_bindings). Do not edit.\n\n{}\n{}\n{}\n{}\n{}",
+        "// Generated from the Rust domain by signoff-app (types::export_bindings). Do not edit.\n\n{}\n{}\n{}\n{}\n{}\n{}\n{}",
         table("STATUS", status),
+        table("COMPLAINT_STATUS", complaint_status),
+        table("COMPLAINT_CLASS", classes),
         table("DEADLINE", deadlines),
         table("PARTY", parties),
         table("VERDICT", verdicts),

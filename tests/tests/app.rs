@@ -1029,3 +1029,155 @@ async fn a_warranty_order_closes_only_after_every_party_has_signed_in_the_real_w
         assert!(desk.store.signoff_progress(&id).unwrap().missing.is_empty());
     });
 }
+
+/// Complaints in the real window against the real server: the desk registers a valid complaint,
+/// classifies it, passes it to 工程部, answers with a plan, records the handling and a claim; the
+/// supervisor approves part of the claim on their own device; the desk finishes the handling, records
+/// the owner's evaluation and a satisfied callback, which closes it. A communicative complaint (an
+/// enquiry) is answered and closed without transfer or field work.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_complaint_is_classified_transferred_answered_handled_and_closed_in_the_real_window() {
+    let _turn = ONE_AT_A_TIME.lock().await;
+    let server = Server::start();
+    let x = Xvfb::start();
+    let data = tempfile::tempdir().unwrap();
+
+    let desk_driver = Driver::start(&x.display);
+    let desk = Ui::open(&desk_driver, &data.path().join("desk"), "office").await;
+    desk.enrol(&server.url, &server.code("chen"), "客服前台").await;
+    desk.sync().await;
+
+    let register = |description: &'static str, shoot: bool| {
+        let desk = &desk;
+        async move {
+            desk.click("nav-complaints").await;
+            desk.click("new-complaint").await;
+            desk.wait_attr(&Ui::css("kind-complaint"), "aria-checked", "true").await;
+            desk.fill("unit-search", "1栋201").await;
+            desk.click("unit-option").await;
+            desk.id("category").await.select_by_value("leak").await.unwrap();
+            desk.fill("reporter-name", "王女士").await;
+            desk.fill("reporter-phone", "13812345678").await;
+            desk.fill("description", description).await;
+            if shoot {
+                desk.shoot("complaint-intake").await;
+            }
+            desk.click("intake-submit").await;
+            desk.wait_attr(&Ui::css("order"), "data-status", "reported").await;
+            desk.wait_text(&Ui::css("complaint-stage"), |t| t.contains("待分类")).await;
+        }
+    };
+    register("卫生间漏水修了三次仍未解决，要求赔偿楼下损失", true).await;
+    desk.wait_text(&Ui::css("order-status"), |t| t.contains("投诉")).await;
+    desk.wait_attr(&Ui::css("deadline-complaint_transfer"), "data-state", "open").await;
+    desk.wait_attr(&Ui::css("deadline-complaint_answer"), "data-state", "open").await;
+
+    desk.click("act-classify").await;
+    desk.click("class-valid").await;
+    desk.fill("department", "工程部").await;
+    desk.click("save-classify").await;
+    desk.wait_text(&Ui::css("complaint-stage"), |t| t.contains("待转交")).await;
+    desk.click("act-transfer").await;
+    desk.fill("text-transfer", "请工程部两日内上门").await;
+    desk.click("save-transfer").await;
+    desk.wait_attr(&Ui::css("deadline-complaint_transfer"), "data-state", "met").await;
+    desk.click("act-reply").await;
+    desk.fill("text-reply", "周三上午工程部上门重做防水，楼下损失按实际核定").await;
+    desk.click("save-reply").await;
+    desk.wait_attr(&Ui::css("deadline-complaint_answer"), "data-state", "met").await;
+    desk.wait_text(&Ui::css("complaint-stage"), |t| t.contains("处理中")).await;
+    desk.click("act-handle").await;
+    desk.fill("text-handle", "已约业主周三上午，施工单位到场确认漏点").await;
+    desk.click("save-handle").await;
+    desk.click("act-file_claim").await;
+    desk.fill("claim-amount", "800").await;
+    desk.fill("text-file_claim", "楼下天花板水渍照片 3 张，维修报价单").await;
+    desk.click("save-file_claim").await;
+    desk.wait_text(&Ui::css("sheet-claims"), |t| t.contains("待主管审批") && t.contains("¥800.00")).await;
+    // The dispatcher may not approve it: the step is withheld, with why.
+    assert_eq!(desk.count(&Ui::css("act-decide_claim")).await, 0);
+    desk.click_css(&format!("{} summary", Ui::css("complaint-withheld"))).await;
+    desk.wait_text(&Ui::css("complaint-withheld"), |t| t.contains("索赔审批") && t.contains("主管")).await;
+    desk.shoot_at("complaint-sheet", Some(&Ui::css("complaint-sheet"))).await;
+    desk.sync().await;
+
+    // The supervisor approves ¥500 of it on their own device.
+    let boss_driver = Driver::start(&x.display);
+    let boss = Ui::open(&boss_driver, &data.path().join("boss"), "office").await;
+    boss.enrol(&server.url, &server.code("zhou"), "主管电脑").await;
+    boss.sync().await;
+    boss.click("nav-complaints").await;
+    boss.wait_text(&Ui::css("complaint-list"), |t| t.contains("修了三次")).await;
+    boss.shoot("complaints").await;
+    boss.click("order-card").await;
+    boss.click("act-decide_claim").await;
+    boss.click("claim-approve").await;
+    boss.fill("claim-approved-amount", "500").await;
+    boss.fill("text-decide_claim", "按实际损失核定").await;
+    boss.click("save-decide_claim").await;
+    boss.wait_text(&Ui::css("sheet-claims"), |t| t.contains("已批准 ¥500.00") && t.contains("周主管")).await;
+    boss.sync().await;
+    boss.c.close().await.unwrap();
+
+    desk.sync().await;
+    desk.click("nav-complaints").await;
+    desk.click("order-card").await;
+    desk.wait_text(&Ui::css("sheet-claims"), |t| t.contains("已批准 ¥500.00")).await;
+    desk.click("act-finish_handling").await;
+    desk.fill("text-finish_handling", "防水重做，闭水试验 48 小时合格；赔偿楼下 500 元").await;
+    desk.click("save-finish_handling").await;
+    desk.wait_attr(&Ui::css("order"), "data-status", "completed").await;
+    desk.wait_text(&Ui::css("complaint-stage"), |t| t.contains("待回访")).await;
+    desk.click("act-evaluate").await;
+    desk.click("eval-satisfied").await;
+    desk.fill("text-evaluate", "处理及时，满意").await;
+    desk.click("save-evaluate").await;
+    desk.click("act-callback").await;
+    desk.click("cb-satisfied").await;
+    desk.fill("cb-note", "不再渗水").await;
+    desk.click("cb-save").await;
+    desk.wait_attr(&Ui::css("order"), "data-status", "closed").await;
+    desk.wait_text(&Ui::css("complaint-stage"), |t| t.contains("已关闭")).await;
+    desk.wait_text(&Ui::css("sheet-evaluation"), |t| t.contains("对处理满意")).await;
+    desk.shoot_at("complaint-closed", Some(&Ui::css("complaint-sheet"))).await;
+
+    // An enquiry: answered by the desk itself and closed, with nothing to transfer and no field work.
+    register("咨询物业费为何上涨", false).await;
+    desk.click("act-classify").await;
+    desk.click("class-enquiry").await;
+    desk.fill("department", "客服中心").await;
+    desk.click("save-classify").await;
+    desk.wait_text(&Ui::css("complaint-stage"), |t| t.contains("待答复")).await;
+    assert_eq!(desk.count(&Ui::css("deadline-complaint_transfer")).await, 0, "an enquiry is not transferred");
+    desk.click("act-reply").await;
+    desk.fill("text-reply", "电话说明收费标准及公示").await;
+    desk.click("save-reply").await;
+    desk.click("act-finish_handling").await;
+    desk.fill("text-finish_handling", "业主表示理解").await;
+    desk.click("save-finish_handling").await;
+    desk.click("act-callback").await;
+    desk.click("cb-satisfied").await;
+    desk.click("cb-save").await;
+    desk.wait_attr(&Ui::css("order"), "data-status", "closed").await;
+    desk.click("nav-complaints").await;
+    desk.wait_text(&Ui::css("no-complaints"), |t| t.contains("没有未关闭的投诉")).await;
+    desk.sync().await;
+    desk.c.close().await.unwrap();
+
+    tokio::task::block_in_place(|| {
+        let mut other = Device::enrolled(&server, "zhou");
+        other.sync();
+        let now = chrono::Utc::now().timestamp_millis();
+        let found = other.store.search("修了三次", 5, now).unwrap();
+        assert_eq!(found.len(), 1);
+        let view = other.store.get(&OrderId::new(found[0].row.id.clone()), chrono::Utc::now()).unwrap();
+        assert_eq!(view.status, Status::Closed);
+        let sheet = view.complaint.expect("a complaint has its sheet");
+        assert_eq!(sheet.department.as_deref(), Some("工程部"));
+        assert!(sheet.claims[0].decision.as_ref().is_some_and(|d| d.approved));
+        let enquiry = other.store.search("物业费", 5, now).unwrap();
+        let view = other.store.get(&OrderId::new(enquiry[0].row.id.clone()), chrono::Utc::now()).unwrap();
+        assert_eq!(view.status, Status::Closed);
+        assert!(!view.order.events.iter().any(|e| matches!(e.kind, signoff_core::model::EventKind::Assigned { .. })));
+    });
+}

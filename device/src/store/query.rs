@@ -27,6 +27,8 @@ pub struct ListFilter {
     pub unit: Option<String>,
     /// In this project.
     pub project: Option<String>,
+    /// Only repairs or only complaints.
+    pub kind: Option<signoff_core::model::OrderKind>,
     /// Reported at or after (ms).
     pub reported_from_ms: Option<i64>,
     /// Reported before (ms).
@@ -151,6 +153,9 @@ impl Store {
         }
         if let Some(p) = &filter.project {
             clauses.push(bind("project_id = ?", Value::Text(p.clone()), &mut params));
+        }
+        if let Some(k) = filter.kind {
+            clauses.push(bind("kind = ?", Value::Text(signoff_core::doc::code_of(&k)), &mut params));
         }
         if let Some(t) = filter.reported_from_ms {
             clauses.push(bind("reported_ms >= ?", Value::Integer(t), &mut params));

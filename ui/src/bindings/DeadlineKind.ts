@@ -3,4 +3,4 @@
 /**
  * What a deadline is for.
  */
-export type DeadlineKind = "contact" | "emergency_on_site" | "contractor_on_site" | "start_repair" | "complaint_answer" | "callback";
+export type DeadlineKind = "contact" | "emergency_on_site" | "contractor_on_site" | "start_repair" | "complaint_transfer" | "complaint_answer" | "callback";

@@ -60,4 +60,8 @@ closed_ms: number | null,
 /**
  * Times reopened.
  */
-reopened_count: number, };
+reopened_count: number, 
+/**
+ * A complaint the department returned as invalid (with its head's opinion): the desk may close it.
+ */
+returned_invalid?: boolean, };

@@ -2,12 +2,14 @@
 import type { Assignee } from "./Assignee";
 import type { Callback } from "./Callback";
 import type { Cause } from "./Cause";
+import type { ComplaintClass } from "./ComplaintClass";
 import type { EventId } from "./EventId";
 import type { FieldEdit } from "./FieldEdit";
 import type { KeepSide } from "./KeepSide";
 import type { Money } from "./Money";
 import type { NewMaterial } from "./NewMaterial";
 import type { NewPhoto } from "./NewPhoto";
+import type { OrderId } from "./OrderId";
 import type { PersonId } from "./PersonId";
 import type { SignedStatement } from "./SignedStatement";
 
@@ -70,7 +72,71 @@ reason: string, } | { "op": "callback" } & Callback | { "op": "reply",
 /**
  * Plan.
  */
-plan: string, } | { "op": "reopen", 
+plan: string, } | { "op": "classify", 
+/**
+ * Classification (not invalid: that is the department's return).
+ */
+class: ComplaintClass, 
+/**
+ * 责任部门.
+ */
+department: string, 
+/**
+ * Note.
+ */
+note: string, } | { "op": "transfer", 
+/**
+ * 责任部门.
+ */
+department: string, 
+/**
+ * Note.
+ */
+note: string, } | { "op": "handling", 
+/**
+ * What was done.
+ */
+text: string, } | { "op": "finish_handling", 
+/**
+ * The result.
+ */
+summary: string, } | { "op": "return_invalid", 
+/**
+ * The head's opinion.
+ */
+opinion: string, } | { "op": "evaluate", 
+/**
+ * Satisfied with the handling.
+ */
+satisfied: boolean, 
+/**
+ * In their words.
+ */
+text: string, } | { "op": "file_claim", 
+/**
+ * Amount.
+ */
+amount: Money, 
+/**
+ * Evidence.
+ */
+evidence: string, } | { "op": "decide_claim", 
+/**
+ * Approved.
+ */
+approved: boolean, 
+/**
+ * The amount approved (at most the amount claimed; default: all of it).
+ */
+amount: Money | null, 
+/**
+ * Why.
+ */
+note: string, } | { "op": "link_order", 
+/**
+ * The repair order.
+ */
+order: OrderId, } | { "op": "reopen", 
 /**
  * Why.
  */

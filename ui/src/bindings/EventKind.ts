@@ -2,8 +2,11 @@
 import type { Assignee } from "./Assignee";
 import type { Callback } from "./Callback";
 import type { Cause } from "./Cause";
+import type { ComplaintClass } from "./ComplaintClass";
 import type { EventId } from "./EventId";
 import type { KeepSide } from "./KeepSide";
+import type { Money } from "./Money";
+import type { OrderId } from "./OrderId";
 import type { PersonId } from "./PersonId";
 import type { PhotoStage } from "./PhotoStage";
 
@@ -63,7 +66,71 @@ reason: string, } | { "type": "callback" } & Callback | { "type": "replied",
 /**
  * The plan given.
  */
-plan: string, } | { "type": "reopened", 
+plan: string, } | { "type": "complaint_classified", 
+/**
+ * Classification.
+ */
+class: ComplaintClass, 
+/**
+ * 责任部门.
+ */
+department: string, 
+/**
+ * Note.
+ */
+note: string, } | { "type": "complaint_transferred", 
+/**
+ * 责任部门.
+ */
+department: string, 
+/**
+ * Note.
+ */
+note: string, } | { "type": "complaint_handling", 
+/**
+ * What was done.
+ */
+text: string, } | { "type": "complaint_done", 
+/**
+ * The result.
+ */
+summary: string, } | { "type": "complaint_returned", 
+/**
+ * 部门负责人意见.
+ */
+opinion: string, } | { "type": "owner_evaluated", 
+/**
+ * Satisfied with the handling.
+ */
+satisfied: boolean, 
+/**
+ * In their words.
+ */
+text: string, } | { "type": "claim_filed", 
+/**
+ * Amount claimed.
+ */
+amount: Money, 
+/**
+ * The evidence (photos are attached to the complaint).
+ */
+evidence: string, } | { "type": "claim_decided", 
+/**
+ * Approved.
+ */
+approved: boolean, 
+/**
+ * Approved amount (when approved).
+ */
+amount?: Money | null, 
+/**
+ * Why.
+ */
+note: string, } | { "type": "order_linked", 
+/**
+ * The linked order.
+ */
+order: OrderId, } | { "type": "reopened", 
 /**
  * Why.
  */

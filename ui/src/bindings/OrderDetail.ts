@@ -63,4 +63,8 @@ verdict_labels: Array<Message>,
  * What the person using this device may do on the order now (from core's transition and
  * permission tables); the screens draw their buttons from this list.
  */
-actions: Array<ActionView>, };
+actions: Array<ActionView>, 
+/**
+ * The escalation step due now, in words (a late contractor, a complaint past its deadline).
+ */
+escalation_label: Message | null, };

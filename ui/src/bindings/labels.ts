@@ -13,11 +13,33 @@ export const STATUS: Record<string, { zh: string; en: string }> = {
   cancelled: { zh: "已取消", en: "Cancelled" },
 };
 
+export const COMPLAINT_STATUS: Record<string, { zh: string; en: string }> = {
+  reported: { zh: "处理中", en: "open" },
+  assigned: { zh: "现场处理中", en: "being handled on site" },
+  on_site: { zh: "现场处理中", en: "being handled on site" },
+  paused: { zh: "现场处理中", en: "being handled on site" },
+  completed: { zh: "待回访", en: "callback due" },
+  signoff_refused: { zh: "待回访", en: "callback due" },
+  signed_off: { zh: "待回访", en: "callback due" },
+  reopened: { zh: "重新处理", en: "reopened" },
+  closed: { zh: "已关闭", en: "closed" },
+  cancelled: { zh: "已取消", en: "cancelled" },
+};
+
+export const COMPLAINT_CLASS: Record<string, { zh: string; en: string }> = {
+  valid: { zh: "有效投诉", en: "valid complaint" },
+  help_request: { zh: "沟通性投诉（求助）", en: "communicative (help request)" },
+  enquiry: { zh: "沟通性投诉（咨询）", en: "communicative (enquiry)" },
+  venting: { zh: "沟通性投诉（发泄）", en: "communicative (venting)" },
+  invalid: { zh: "无效投诉", en: "invalid complaint" },
+};
+
 export const DEADLINE: Record<string, { zh: string; en: string }> = {
   contact: { zh: "回复业主", en: "Call the owner back" },
   emergency_on_site: { zh: "紧急到场", en: "Emergency on site" },
   contractor_on_site: { zh: "施工单位到场", en: "Contractor on site" },
   start_repair: { zh: "上门维修", en: "Start the repair" },
+  complaint_transfer: { zh: "投诉转交", en: "Pass to the department" },
   complaint_answer: { zh: "投诉答复", en: "Answer the complaint" },
   callback: { zh: "回访", en: "Callback" },
 };

@@ -1,7 +1,7 @@
 // zh-CN (default) and en. The domain's own labels (statuses, deadlines, parties, timeline events,
 // verdicts) come generated from Rust (bindings/labels.ts, OrderDetail); this file has the UI's words.
 import type { Lang } from './format';
-import { STATUS, DEADLINE, PARTY, VERDICT, SIGNER } from '../bindings/labels';
+import { STATUS, COMPLAINT_STATUS, COMPLAINT_CLASS, DEADLINE, PARTY, VERDICT, SIGNER } from '../bindings/labels';
 
 const saved = typeof localStorage !== 'undefined' ? localStorage.getItem('signoff.lang') : null;
 export const ui = $state<{ lang: Lang }>({ lang: saved === 'en' ? 'en' : 'zh' });
@@ -211,6 +211,45 @@ const words = {
   onSiteNote: ['现场抢修，先抢修后补单', 'Opened on site: repair first, paperwork later'],
   intakePending: ['现场抢修单，待办公室补单', 'Opened on site: the office must complete the intake'],
   completeIntake: ['核对并补单', 'Check and complete the intake'],
+  complaints: ['投诉', 'Complaints'],
+  complaintIntake: ['投诉登记', 'New complaint'],
+  newComplaint: ['登记投诉', 'Register a complaint'],
+  noComplaints: ['没有未关闭的投诉', 'No open complaints'],
+  orderKind: ['类型', 'Type'],
+  kindRepair: ['报修', 'Repair'],
+  kindComplaint: ['投诉', 'Complaint'],
+  complainant: ['投诉人', 'Complainant'],
+  complaintContent: ['投诉内容', 'What the complaint is about'],
+  complaintSheet: ['投诉处理单', 'Complaint sheet'],
+  receivedAt: ['受理时间', 'Received'],
+  receivedVia: ['受理方式', 'Received via'],
+  classification: ['投诉分类', 'Classification'],
+  department: ['责任部门', 'Responsible department'],
+  transferredTo: ['转交', 'Transferred'],
+  replyPlan: ['答复方案', 'Plan given'],
+  handling: ['处理经过', 'Handling'],
+  outcome: ['处理结果', 'Outcome'],
+  headOpinion: ['部门负责人意见（退回）', 'Department head\'s opinion (returned)'],
+  evaluation: ['客户评价', 'Owner\'s evaluation'],
+  callbackClosure: ['回访及封闭', 'Callback and closure'],
+  closedAt: ['已封闭', 'Closed'],
+  claim: ['索赔', 'Compensation claim'],
+  claimAmount: ['索赔金额（元）', 'Amount claimed (yuan)'],
+  evidence: ['证据（照片请在下方“照片”中添加）', 'Evidence (add photos below under Photos)'],
+  approve: ['批准', 'Approve'],
+  reject: ['驳回', 'Reject'],
+  approvedAmount: ['批准金额（元，默认全额）', 'Amount approved (yuan; default: all)'],
+  awaitingApproval: ['待主管审批', 'Awaiting a supervisor'],
+  claimApproved: ['已批准', 'Approved'],
+  claimRejected: ['已驳回', 'Rejected'],
+  linkedOrders: ['关联工单', 'Linked orders'],
+  linkWhich: ['本户的报修单', 'Repair orders for this unit'],
+  noLinkable: ['本户没有可关联的报修单', 'No repair orders for this unit to link'],
+  escalated: ['升级督办', 'Escalated'],
+  handledWell: ['对处理满意', 'Satisfied with the handling'],
+  handledBadly: ['对处理不满意', 'Not satisfied with the handling'],
+  ownerWords: ['业主原话', 'In the owner\'s words'],
+  notYet: ['未填', 'not yet'],
   beforeRework: ['返修前的签认（工作已重做，不再计入）', 'Signed before the rework (the work was redone; no longer counts)'],
 } satisfies Record<string, [string, string]>;
 
@@ -227,7 +266,11 @@ function pick(table: Record<string, { zh: string; en: string }>, code: string | 
   return row ? row[ui.lang] : code;
 }
 
-export const statusLabel = (code: string | null | undefined) => pick(STATUS, code);
+/** A status as people call it for this kind of order (a complaint is handled, not repaired). */
+export const statusLabel = (code: string | null | undefined, kind?: string | null) =>
+  pick(kind === 'complaint' ? COMPLAINT_STATUS : STATUS, code);
+export const complaintClassLabel = (code: string | null | undefined) => pick(COMPLAINT_CLASS, code);
+export const COMPLAINT_CLASSES = Object.keys(COMPLAINT_CLASS).filter((c) => c !== 'invalid');
 export const deadlineLabel = (code: string | null | undefined) => pick(DEADLINE, code);
 export const partyLabel = (code: string | null | undefined) => pick(PARTY, code);
 export const verdictLabel = (code: string | null | undefined) => pick(VERDICT, code);

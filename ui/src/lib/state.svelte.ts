@@ -11,8 +11,9 @@ export type Route =
   | { name: 'enrol' }
   | { name: 'today' }
   | { name: 'board' }
-  | { name: 'intake' }
+  | { name: 'intake'; complaint?: boolean }
   | { name: 'callbacks' }
+  | { name: 'complaints' }
   | { name: 'unit'; id: string }
   | { name: 'order'; id: string }
   | { name: 'signoff'; id: string }

@@ -117,6 +117,18 @@ impl Status {
         }
     }
 
+    /// What a complaint in this status is called (a complaint is handled, not repaired and signed).
+    pub fn complaint_label(self) -> (&'static str, &'static str) {
+        match self {
+            Status::Reported => ("处理中", "open"),
+            Status::Assigned | Status::OnSite | Status::Paused => ("现场处理中", "being handled on site"),
+            Status::Completed | Status::SignoffRefused | Status::SignedOff => ("待回访", "callback due"),
+            Status::Reopened => ("重新处理", "reopened"),
+            Status::Closed => ("已关闭", "closed"),
+            Status::Cancelled => ("已取消", "cancelled"),
+        }
+    }
+
     /// Still needs work or follow-up (not closed or cancelled).
     pub fn is_open(self) -> bool {
         !matches!(self, Status::Closed | Status::Cancelled)

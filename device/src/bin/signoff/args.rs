@@ -181,6 +181,12 @@ pub struct FilterArgs {
     /// Only my jobs.
     #[arg(long)]
     pub mine: bool,
+    /// Only complaints (投诉).
+    #[arg(long, conflicts_with = "repairs")]
+    pub complaints: bool,
+    /// Only repairs (报修).
+    #[arg(long)]
+    pub repairs: bool,
     /// Assigned to this person or contractor.
     #[arg(long)]
     pub assignee: Option<String>,

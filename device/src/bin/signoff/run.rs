@@ -101,6 +101,11 @@ impl Env {
             attention: f.attention,
             unit: f.unit.clone(),
             project: f.project.clone(),
+            kind: match (f.complaints, f.repairs) {
+                (true, _) => Some(OrderKind::Complaint),
+                (_, true) => Some(OrderKind::Repair),
+                _ => None,
+            },
             reported_from_ms: f.from.as_deref().map(|d| time::date_start(d, tz)).transpose()?,
             reported_to_ms: f.to.as_deref().map(|d| time::date_start(d, tz)).transpose()?,
             limit: f.limit,
