@@ -128,3 +128,23 @@ fn complaints_are_answered_and_repairs_are_not() {
     let (_, withheld) = of(&log, "wang", OrderKind::Complaint);
     assert!(withheld.contains(&Action::Reply), "a technician does not answer complaints");
 }
+
+#[test]
+fn owners_phones_are_for_the_office_and_the_technician_on_their_open_job() {
+    use signoff_core::rules::permission::may_see_phone;
+    let mut log = Log::new();
+    let sees = |log: &Log, who: &str| {
+        let f = fold(&log.events, &common::genuine(&log.events));
+        may_see_phone(&reference(), &PersonId::new(who), &f)
+    };
+    assert!(sees(&log, "disp") && sees(&log, "boss"));
+    assert!(!sees(&log, "wang"), "not dispatched to wang");
+    log.push("office", "disp", assigned("wang"));
+    assert!(sees(&log, "wang") && !sees(&log, "li"), "wang's open job, not li's");
+    log.push("phone", "wang", EventKind::Arrived);
+    log.push("phone", "wang", EventKind::Completed);
+    log.push("office", "disp", callback(true, Some(true)));
+    assert!(!sees(&log, "wang"), "a closed job shows the phone masked");
+    assert!(sees(&log, "disp"));
+    assert!(!sees(&log, "nobody"), "someone not on the staff list");
+}

@@ -12,6 +12,7 @@ use signoff_core::ids::{OrderId, UnitId};
 use signoff_core::model::{Cause, EventKind, NewOrder, ReferenceData};
 use signoff_core::msg::{Key, Msg};
 use signoff_core::rules::dispatch::DispatchSuggestion;
+use signoff_core::rules::permission;
 use signoff_core::rules::warranty::{self, Routing, RoutingInput};
 use signoff_core::signoff::strokes::Signature;
 use signoff_device::Store;
@@ -40,7 +41,7 @@ fn order_id(store: &Store, reference: &str) -> Result<OrderId> {
 
 /// Everything the order screens need about one order.
 pub(crate) fn detail(store: &mut Store, id: &OrderId) -> Result<OrderDetail> {
-    let view = store.get(id, chrono::Utc::now())?;
+    let mut view = store.get(id, chrono::Utc::now())?;
     let sync = store.sync_state(id)?;
     let statements = store.verify_statements(id)?;
     let signoff = store.signoff_progress(id)?;
@@ -92,6 +93,11 @@ pub(crate) fn detail(store: &mut Store, id: &OrderId) -> Result<OrderDetail> {
         .collect();
     let number = view.order.official_no.clone().unwrap_or_else(|| view.order.provisional_no.clone());
     let actions = store.me().map(|me| view.actions(reference, me)).unwrap_or_default();
+    // 不得泄露客户隐私: field staff see the owner's phone only on their own open jobs.
+    let phone_masked = store.me().is_some_and(|me| !permission::may_see_phone(reference, me, &view.fold()));
+    if phone_masked {
+        view.order.reporter.phone = signoff_device::store::export::mask_phone(&view.order.reporter.phone);
+    }
     let escalation_label = view.escalation.as_ref().map(|e| Message { zh: e.explain_zh(), en: e.explain_en() });
     Ok(OrderDetail {
         number,
@@ -107,6 +113,7 @@ pub(crate) fn detail(store: &mut Store, id: &OrderId) -> Result<OrderDetail> {
         verdict_labels,
         actions,
         escalation_label,
+        phone_masked,
         view,
     })
 }

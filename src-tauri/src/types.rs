@@ -121,6 +121,8 @@ pub struct OrderDetail {
     /// What the person using this device may do on the order now (from core's transition and
     /// permission tables); the screens draw their buttons from this list.
     pub actions: Vec<signoff_core::rules::actions::ActionView>,
+    /// The owner's phone is shown masked (`138****5678`): this person may not see it on this order.
+    pub phone_masked: bool,
     /// The escalation step due now, in words (a late contractor, a complaint past its deadline).
     pub escalation_label: Option<crate::Message>,
 }

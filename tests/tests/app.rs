@@ -717,6 +717,8 @@ async fn work_and_sign(tech: &Ui, summary: &str, work_done: &str) {
     tech.click("nav-today").await;
     tech.wait_text(&Ui::css("today-list"), |t| t.contains(summary)).await;
     tech.click("order-card").await;
+    // The technician's own open job: the owner's phone is there to call.
+    tech.wait_text(&Ui::css("call"), |t| t.contains("13812345678")).await;
     tech.click("arrive").await;
     tech.wait_attr(&Ui::css("order"), "data-status", "on_site").await;
     tech.click("complete").await;
@@ -857,6 +859,24 @@ async fn the_office_calls_back_reopens_and_closes_in_the_real_window() {
     assert_eq!(office.count("[data-testid=\"warranty-clocks\"] tbody tr").await, 7);
     office.wait_text(&Ui::css("warranty-clocks"), |t| t.contains("防水") && t.contains("剩余")).await;
     office.shoot("unit-file").await;
+    office.sync().await;
+
+    // The technician, on the next job in the same unit, looks at its history: the closed job is there,
+    // the owner's phone masked (不得泄露客户隐私).
+    tech.sync().await;
+    tech.click("nav-today").await;
+    tech.click("new-onsite").await;
+    tech.fill("unit-search", "1栋201").await;
+    tech.click("unit-option").await;
+    tech.wait_text(&Ui::css("unit-history"), |t| t.contains("阳台地漏返水") && t.contains("已关闭")).await;
+    tech.click("intake-unit-file").await;
+    tech.click_css(&format!("{} [data-testid=\"order-card\"]", Ui::css("unit-orders"))).await;
+    tech.wait_attr(&Ui::css("order"), "data-status", "closed").await;
+    tech.wait_text(&Ui::css("masked-phone"), |t| t == "138****5678").await;
+    assert_eq!(tech.count(&Ui::css("call")).await, 0, "no call button for a closed job");
+    let page: String =
+        serde_json::from_value(tech.c.execute("return document.body.innerHTML", vec![]).await.unwrap()).unwrap();
+    assert!(!page.contains("13812345678"), "the full number is nowhere in the technician's page");
 
     office.c.close().await.unwrap();
     tech.c.close().await.unwrap();

@@ -13,6 +13,8 @@
 //! | edit fields | the office; the assigned technician edits findings, work done and location |
 //! | note | anyone on the staff list |
 //!
+//! Owners' phone numbers: the office sees them; field staff only on their own open jobs ([`may_see_phone`]).
+//!
 //! The person acting must be on the staff list and active; an assigned technician must have the
 //! technician role; labour is recorded for technicians. A store without a staff list (a fresh device
 //! before its first sync) has nothing to check against and allows everything; the server checks again.
@@ -92,6 +94,22 @@ pub fn is_supervisor(p: &Person) -> bool {
 
 fn supervisor_only(actor: &Person, edit: &Edit) -> Result<(), Rejection> {
     only(is_supervisor, Text::new("主管或管理员", "supervisor or administrator"), actor, edit)
+}
+
+/// May `by` see the owner's phone number on an order in the state `fold`? The office always; field staff
+/// only on their own open jobs (不得泄露客户隐私): a closed job, or one in the unit's history, shows it
+/// masked. A store without a staff list (before its first sync) holds no orders of others.
+pub fn may_see_phone(reference: &ReferenceData, by: &PersonId, fold: &StatusFold) -> bool {
+    if reference.people.is_empty() {
+        return true;
+    }
+    match reference.person(by) {
+        Some(p) if is_office(p) => true,
+        Some(_) => {
+            fold.status().is_open() && matches!(&fold.derived.assignee, Some(Assignee::Technician(t)) if t == by)
+        }
+        None => false,
+    }
 }
 
 /// May `by` record `edit` on an order in the state `fold`?

@@ -65,6 +65,10 @@ verdict_labels: Array<Message>,
  */
 actions: Array<ActionView>, 
 /**
+ * The owner's phone is shown masked (`138****5678`): this person may not see it on this order.
+ */
+phone_masked: boolean, 
+/**
  * The escalation step due now, in words (a late contractor, a complaint past its deadline).
  */
 escalation_label: Message | null, };

@@ -211,6 +211,7 @@ const words = {
   onSiteNote: ['现场抢修，先抢修后补单', 'Opened on site: repair first, paperwork later'],
   intakePending: ['现场抢修单，待办公室补单', 'Opened on site: the office must complete the intake'],
   completeIntake: ['核对并补单', 'Check and complete the intake'],
+  phoneHidden: ['业主电话仅对办公室和本单在办的维修人员可见', 'The owner\'s phone is shown only to the office and to the technician on an open job'],
   complaints: ['投诉', 'Complaints'],
   complaintIntake: ['投诉登记', 'New complaint'],
   newComplaint: ['登记投诉', 'Register a complaint'],
