@@ -59,6 +59,21 @@ impl FieldEdit {
         }
     }
 
+    /// The field's value in `order` now.
+    fn current(&self, order: &WorkOrder) -> String {
+        match self {
+            FieldEdit::Description(_) => order.description.clone(),
+            FieldEdit::Location(_) => order.location.clone(),
+            FieldEdit::PreferredTime(_) => order.preferred_time.clone(),
+            FieldEdit::Findings(_) => order.findings.clone(),
+            FieldEdit::WorkDone(_) => order.work_done.clone(),
+            FieldEdit::Category(_) => order.category.clone(),
+            FieldEdit::Urgency(_) => code_of(&order.urgency),
+            FieldEdit::ReporterName(_) => order.reporter.name.clone(),
+            FieldEdit::ReporterPhone(_) => order.reporter.phone.clone(),
+        }
+    }
+
     /// The document field it writes.
     pub fn field(&self) -> &'static str {
         match self {
@@ -429,9 +444,10 @@ impl Edit {
             Edit::DecideCause { cause, note } => EventKind::CauseDecided { cause: *cause, note: note.clone() },
             Edit::CompleteIntake { note } => EventKind::IntakeCompleted { note: note.clone() },
             Edit::Note { text } => EventKind::Note { text: text.clone() },
-            Edit::EditFields { fields } => {
-                EventKind::FieldsEdited { fields: fields.iter().map(|f| f.field().to_owned()).collect() }
-            }
+            Edit::EditFields { fields } => EventKind::FieldsEdited {
+                fields: fields.iter().map(|f| f.field().to_owned()).collect(),
+                changes: Vec::new(),
+            },
             Edit::AddMaterial(m) => EventKind::MaterialAdded {
                 item: event_id.to_string(),
                 summary: format!("{} {} × {} {}", m.name, m.spec, m.quantity, m.unit).replace("  ", " "),
@@ -829,5 +845,14 @@ pub fn apply(
         Edit::SignOff { statement } => doc::write::put_statement(doc, statement)?,
         _ => {}
     }
-    doc::write::append_event(doc, header, &edit.event_kind(&event_id))
+    let mut kind = edit.event_kind(&event_id);
+    if let (Edit::EditFields { fields }, EventKind::FieldsEdited { changes, .. }) = (edit, &mut kind) {
+        *changes = fields
+            .iter()
+            .filter(|f| !matches!(f, FieldEdit::ReporterPhone(_)))
+            .map(|f| crate::model::ValueChange { field: f.field().to_owned(), old: f.current(order), new: f.value() })
+            .filter(|c| c.old != c.new)
+            .collect();
+    }
+    doc::write::append_event(doc, header, &kind)
 }

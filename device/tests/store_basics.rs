@@ -306,6 +306,16 @@ fn an_order_opened_on_site_waits_for_the_office_to_complete_its_intake() {
     s.apply(&id, Edit::EditFields { fields }, &ctx("chen", 30)).unwrap();
     s.apply(&id, Edit::CompleteIntake { note: "已电话核实".into() }, &ctx("chen", 31)).unwrap();
     let v = s.get(&id, at(32)).unwrap();
+    // The history keeps what the name was and became; the owner's phone is changed, never spread.
+    let edited = v.order.events.iter().find_map(|e| match &e.kind {
+        signoff_core::model::EventKind::FieldsEdited { fields, changes } => Some((fields.clone(), changes.clone())),
+        _ => None,
+    });
+    let (fields, changes) = edited.expect("the edit is on the timeline");
+    assert_eq!(fields, ["reporter.name", "reporter.phone"]);
+    assert_eq!(changes.len(), 1, "{changes:?}");
+    assert_eq!((changes[0].field.as_str(), changes[0].new.as_str()), ("reporter.name", "刘先生"));
+    assert!(!format!("{changes:?}").contains("13912345678"));
     assert!(v.attention.is_empty(), "{:?}", v.attention);
     assert_eq!(v.status, Status::OnSite, "the intake does not touch the work");
     // Orders the office opens never ask for it.

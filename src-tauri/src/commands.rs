@@ -75,12 +75,36 @@ pub(crate) fn detail(store: &mut Store, id: &OrderId) -> Result<OrderDetail> {
             let (zh, en) = (e.event.kind.label_zh().to_owned(), e.event.kind.label_en().to_owned());
             match &e.event.kind {
                 // Which fields, in words: the change history of the report.
-                EventKind::FieldsEdited { fields } => {
-                    let labels: Vec<_> = fields.iter().map(|f| signoff_core::edit::FieldEdit::label_of(f)).collect();
-                    let zh_list: Vec<&str> = labels.iter().map(|l| l.zh.as_str()).collect();
-                    let en_list: Vec<&str> = labels.iter().map(|l| l.en.as_str()).collect();
+                // With the old and new values where the edit recorded them: "部位“阳台地漏” → “阳台地漏周边”".
+                EventKind::FieldsEdited { fields, changes } => {
+                    let (mut zh_list, mut en_list) = (Vec::new(), Vec::new());
+                    for f in fields {
+                        let l = signoff_core::edit::FieldEdit::label_of(f);
+                        match changes.iter().find(|c| &c.field == f) {
+                            Some(c) => {
+                                let or =
+                                    |v: &str, empty: &str| if v.is_empty() { empty.to_owned() } else { v.to_owned() };
+                                zh_list.push(format!(
+                                    "{}“{}” → “{}”",
+                                    l.zh,
+                                    or(&c.old, "（空）"),
+                                    or(&c.new, "（空）")
+                                ));
+                                en_list.push(format!(
+                                    "{} \"{}\" → \"{}\"",
+                                    l.en,
+                                    or(&c.old, "(empty)"),
+                                    or(&c.new, "(empty)")
+                                ));
+                            }
+                            None => {
+                                zh_list.push(l.zh);
+                                en_list.push(l.en);
+                            }
+                        }
+                    }
                     Message {
-                        zh: format!("{zh}：{}", zh_list.join("、")), en: format!("{en}: {}", en_list.join(", "))
+                        zh: format!("{zh}：{}", zh_list.join("、")), en: format!("{en}: {}", en_list.join("; "))
                     }
                 }
                 _ => Message { zh, en },

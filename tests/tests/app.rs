@@ -786,7 +786,7 @@ async fn the_office_calls_back_reopens_and_closes_in_the_real_window() {
     office.click("act-edit_fields").await;
     office.fill("edit-location", "阳台地漏周边").await;
     office.click("edit-save").await;
-    office.wait_text(&Ui::css("timeline"), |t| t.contains("修改内容：部位")).await;
+    office.wait_text(&Ui::css("timeline"), |t| t.contains("修改内容：部位“（空）” → “阳台地漏周边”")).await;
 
     office.click_css("[data-testid=\"assign\"][data-person=\"wang\"]").await;
     office.wait_attr(&Ui::css("order"), "data-status", "assigned").await;

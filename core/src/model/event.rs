@@ -142,6 +142,18 @@ fn is_true(b: &bool) -> bool {
     *b
 }
 
+/// One field's value before and after an edit, for the change history.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+pub struct ValueChange {
+    /// The document field.
+    pub field: String,
+    /// Before.
+    pub old: String,
+    /// After.
+    pub new: String,
+}
+
 /// How a complaint is classified (投诉分类, as the 投诉处理单 asks it): a valid complaint, one of the
 /// three communicative kinds (沟通性投诉), or invalid (returned by the department with its head's opinion).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -377,6 +389,10 @@ pub enum EventKind {
     FieldsEdited {
         /// Field names.
         fields: Vec<String>,
+        /// Each field's value before and after (left out by versions before it was recorded, and for
+        /// the owner's phone, which a timeline must not spread).
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        changes: Vec<ValueChange>,
     },
     /// A material line was added.
     MaterialAdded {

@@ -57,6 +57,41 @@ pub fn check_additions(
                 }
             }
             EventKind::LabourAdded { minutes, .. } => int(Field::Minutes, i64::from(*minutes))?,
+            EventKind::ComplaintClassified { department, note, .. }
+            | EventKind::ComplaintTransferred { department, note } => {
+                text(Field::Department, department)?;
+                text(Field::Note, note)?;
+            }
+            EventKind::ComplaintHandling { text: t } => {
+                text(Field::Note, t)?;
+            }
+            EventKind::ComplaintDone { summary } => {
+                text(Field::Outcome, summary)?;
+            }
+            EventKind::ComplaintReturned { opinion } | EventKind::OwnerEvaluated { text: opinion, .. } => {
+                text(Field::Opinion, opinion)?;
+            }
+            EventKind::ClaimFiled { amount, evidence } => {
+                money(Field::ClaimAmount, *amount)?;
+                text(Field::Evidence, evidence)?;
+            }
+            EventKind::ClaimDecided { amount, note, .. } => {
+                text(Field::Note, note)?;
+                if let Some(a) = amount {
+                    money(Field::ClaimAmount, *a)?;
+                }
+            }
+            EventKind::OrderLinked { order } => {
+                text(Field::Id, order.as_str())?;
+            }
+            // The values an edit replaced and wrote: no longer than a report's longest text field.
+            EventKind::FieldsEdited { fields, changes } => {
+                count(Field::Materials, fields.len().max(changes.len()))?;
+                for c in changes {
+                    text(Field::Findings, &c.old)?;
+                    text(Field::Findings, &c.new)?;
+                }
+            }
             _ => {}
         }
     }

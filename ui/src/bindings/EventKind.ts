@@ -9,6 +9,7 @@ import type { Money } from "./Money";
 import type { OrderId } from "./OrderId";
 import type { PersonId } from "./PersonId";
 import type { PhotoStage } from "./PhotoStage";
+import type { ValueChange } from "./ValueChange";
 
 /**
  * What happened. Tagged by `type` in JSON; unknown types written by newer app versions are kept.
@@ -178,7 +179,12 @@ text: string, } | { "type": "fields_edited",
 /**
  * Field names.
  */
-fields: Array<string>, } | { "type": "material_added", 
+fields: Array<string>, 
+/**
+ * Each field's value before and after (left out by versions before it was recorded, and for
+ * the owner's phone, which a timeline must not spread).
+ */
+changes?: Array<ValueChange>, } | { "type": "material_added", 
 /**
  * Line id.
  */

@@ -11,6 +11,7 @@ use crate::args::Lang;
 use anyhow::Result;
 use chrono::{DateTime, FixedOffset};
 use comfy_table::{ContentArrangement, Table, presets::UTF8_FULL_CONDENSED};
+use signoff_core::edit::FieldEdit;
 use signoff_core::model::{EventKind, OrgSettings, ReferenceData};
 use signoff_core::rules::dispatch::DispatchSuggestion;
 use signoff_core::rules::sla::{DeadlineKind, DeadlineState};
@@ -520,6 +521,11 @@ pub fn show(
             EventKind::Scheduled { from_ms, .. } => when(Some(*from_ms), tz),
             EventKind::MaterialAdded { summary, .. } => summary.clone(),
             EventKind::ClaimFiled { amount, evidence } => format!("¥{amount} {evidence}"),
+            EventKind::FieldsEdited { changes, .. } => changes
+                .iter()
+                .map(|c| format!("{}: {} → {}", txt(lang, &FieldEdit::label_of(&c.field)), c.old, c.new))
+                .collect::<Vec<_>>()
+                .join("; "),
             k => k.text().unwrap_or_default().to_owned(),
         };
         let state = match &e.state {
