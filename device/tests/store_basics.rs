@@ -308,7 +308,7 @@ fn an_order_opened_on_site_waits_for_the_office_to_complete_its_intake() {
     let v = s.get(&id, at(32)).unwrap();
     // The history keeps what the name was and became; the owner's phone is changed, never spread.
     let edited = v.order.events.iter().find_map(|e| match &e.kind {
-        signoff_core::model::EventKind::FieldsEdited { fields, changes } => Some((fields.clone(), changes.clone())),
+        EventKind::FieldsEdited { fields, changes } => Some((fields.clone(), changes.clone())),
         _ => None,
     });
     let (fields, changes) = edited.expect("the edit is on the timeline");
