@@ -187,12 +187,15 @@ pub enum Edit {
     },
     /// 到场.
     Arrive,
-    /// 暂停.
+    /// 暂停: on site, or the office's hold before the visit (weather, parts).
     Pause {
         /// Why.
         reason: String,
         /// Next visit (ms).
         next_visit_ms: Option<i64>,
+        /// The owner was told (the office's hold).
+        #[serde(default)]
+        owner_told: bool,
     },
     /// 完工, optionally with findings and work done.
     Complete {
@@ -399,9 +402,11 @@ impl Edit {
             }
             Edit::Contact { note, reached } => EventKind::Contacted { note: note.clone(), reached: *reached },
             Edit::Arrive => EventKind::Arrived,
-            Edit::Pause { reason, next_visit_ms } => {
-                EventKind::Paused { reason: reason.trim().to_owned(), next_visit_ms: *next_visit_ms }
-            }
+            Edit::Pause { reason, next_visit_ms, owner_told } => EventKind::Paused {
+                reason: reason.trim().to_owned(),
+                next_visit_ms: *next_visit_ms,
+                owner_told: *owner_told,
+            },
             Edit::Complete { .. } => EventKind::Completed,
             Edit::SignOff { statement } => EventKind::SignedOff {
                 statement: statement.id.clone(),

@@ -148,3 +148,25 @@ fn owners_phones_are_for_the_office_and_the_technician_on_their_open_job() {
     assert!(sees(&log, "disp"));
     assert!(!sees(&log, "nobody"), "someone not on the staff list");
 }
+
+#[test]
+fn the_office_holds_a_job_before_the_visit_and_the_technician_resumes_it() {
+    let mut log = Log::new();
+    log.push("office", "disp", assigned("wang"));
+    let (office, _) = of(&log, "disp", OrderKind::Repair);
+    assert!(office.contains(&Action::Pause), "a hold for weather or parts: {office:?}");
+    log.push(
+        "office",
+        "disp",
+        EventKind::Paused { reason: "台风预警，外墙作业暂停".into(), next_visit_ms: None, owner_told: true },
+    );
+    let f = fold(&log.events, &common::genuine(&log.events));
+    assert_eq!(f.status(), Status::Paused);
+    assert_eq!(f.derived.pause_reason.as_deref(), Some("台风预警，外墙作业暂停"));
+    let held = log.events.last().unwrap();
+    assert_eq!(held.kind.label_zh(), "暂停（已告知业主）");
+    let (tech, _) = of(&log, "wang", OrderKind::Repair);
+    assert!(tech.contains(&Action::Arrive), "{tech:?}");
+    log.push("phone", "wang", EventKind::Arrived);
+    assert_eq!(fold(&log.events, &common::genuine(&log.events)).status(), Status::OnSite);
+}

@@ -69,7 +69,11 @@ fn every_transition_valid_and_invalid() {
     let x: Option<Status> = None;
     let table: [(Status, [Option<Status>; 14]); 10] = [
         (Reported, [Some(Assigned), Some(Reported), x, x, x, x, x, x, x, x, x, x, Some(Cancelled), x]),
-        (Assigned, [Some(Assigned), Some(Assigned), Some(OnSite), x, x, x, x, x, x, x, x, x, Some(Cancelled), x]),
+        // Paused from Assigned/Reopened: the office's hold before the visit (weather, parts).
+        (
+            Assigned,
+            [Some(Assigned), Some(Assigned), Some(OnSite), Some(Paused), x, x, x, x, x, x, x, x, Some(Cancelled), x],
+        ),
         (OnSite, [x, Some(OnSite), x, Some(Paused), Some(Completed), x, x, x, x, x, x, x, Some(Cancelled), x]),
         (Paused, [Some(Assigned), Some(Paused), Some(OnSite), x, x, x, x, x, x, x, x, x, Some(Cancelled), x]),
         (
@@ -129,7 +133,10 @@ fn every_transition_valid_and_invalid() {
                 x,
             ],
         ),
-        (Reopened, [Some(Assigned), Some(Reopened), Some(OnSite), x, x, x, x, x, x, x, x, x, Some(Cancelled), x]),
+        (
+            Reopened,
+            [Some(Assigned), Some(Reopened), Some(OnSite), Some(Paused), x, x, x, x, x, x, x, x, Some(Cancelled), x],
+        ),
         (Closed, [x, x, x, x, x, x, x, x, x, x, Some(Reopened), x, x, x]),
         (Cancelled, [x; 14]),
     ];
@@ -322,7 +329,11 @@ fn derived_facts_follow_the_applied_events() {
     let f = fold(&l.events, &genuine(&l.events));
     assert_eq!(f.derived.appointment.map(|a| a.from_ms), Some(MON_0900 + DAY));
     l.push("dev-t1", "t1", EventKind::Arrived);
-    l.push("dev-t1", "t1", EventKind::Paused { reason: "缺料".into(), next_visit_ms: Some(MON_0900 + 2 * DAY) });
+    l.push(
+        "dev-t1",
+        "t1",
+        EventKind::Paused { reason: "缺料".into(), next_visit_ms: Some(MON_0900 + 2 * DAY), owner_told: false },
+    );
     let f = fold(&l.events, &genuine(&l.events));
     assert_eq!(f.status(), Status::Paused);
     assert_eq!(f.derived.pause_reason.as_deref(), Some("缺料"));

@@ -47,7 +47,7 @@ fn edit_for(s: &mut Store, id: &OrderId, kind: u8, n: u8, now_ms: i64) -> Edit {
         1 => Edit::Assign { assignee: Assignee::Technician(PersonId::new("sun")), note: String::new() },
         2 => Edit::Schedule { from_ms: now_ms + 86_400_000 + i64::from(n) * 60_000, to_ms: None, note: String::new() },
         3 => Edit::Arrive,
-        4 => Edit::Pause { reason: format!("缺料{n}"), next_visit_ms: Some(now_ms + 86_400_000) },
+        4 => Edit::Pause { reason: format!("缺料{n}"), next_visit_ms: Some(now_ms + 86_400_000), owner_told: false },
         5 => Edit::Complete { findings: Some(format!("检查{n}")), work_done: Some(format!("维修{n}")) },
         6 => Edit::Cancel { reason: "业主取消".into() },
         7 => Edit::Reopen { reason: "复发".into() },

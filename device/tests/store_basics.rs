@@ -67,8 +67,10 @@ fn a_refused_edit_changes_nothing() {
     assert!(err.to_string().contains("cannot completed") || err.to_string().contains("cannot"), "{err}");
     let Error::Rejected(r) = &err else { unreachable!() };
     assert!(r.message_zh().contains("待派工"), "{}", r.message_zh());
-    let err =
-        t.store.apply(&id, Edit::Pause { reason: "  ".into(), next_visit_ms: None }, &ctx("wang", 10)).unwrap_err();
+    let err = t
+        .store
+        .apply(&id, Edit::Pause { reason: "  ".into(), next_visit_ms: None, owner_told: false }, &ctx("wang", 10))
+        .unwrap_err();
     assert!(matches!(err, Error::Rejected(_)));
     let err = t.store.apply(&id, assign("nobody"), &ctx("chen", 10)).unwrap_err();
     assert_eq!(err.code(), "unknown_person", "{err}");

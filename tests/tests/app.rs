@@ -507,6 +507,13 @@ async fn technician_owner_and_office_in_the_real_window() {
     office.shoot("office-dispatch").await;
     office.click_css("[data-testid=\"assign\"][data-person=\"wang\"]").await;
     office.wait_attr(&Ui::css("order"), "data-status", "assigned").await;
+    // Rain: the office holds the job before the visit, with the owner told; the technician resumes it.
+    office.click("act-pause").await;
+    office.click("hold-holdWeather").await;
+    office.shoot_at("office-hold", Some(&Ui::css("office-actions"))).await;
+    office.click("hold-save").await;
+    office.wait_attr(&Ui::css("order"), "data-status", "paused").await;
+    office.wait_text(&Ui::css("timeline"), |t| t.contains("暂停（已告知业主）")).await;
     office.sync().await;
     office.shoot("sync").await;
 
@@ -518,7 +525,9 @@ async fn technician_owner_and_office_in_the_real_window() {
     tech.wait_text(&Ui::css("today-list"), |t| t.contains("卫生间地面渗水")).await;
     tech.shoot("today").await;
     tech.click("order-card").await;
-    tech.wait_attr(&Ui::css("order"), "data-status", "assigned").await;
+    // The office's hold shows on the job with its reason; arriving resumes it.
+    tech.wait_attr(&Ui::css("order"), "data-status", "paused").await;
+    tech.wait_text(&Ui::css("order"), |t| t.contains("天气原因")).await;
     tech.click("arrive").await;
     tech.wait_attr(&Ui::css("order"), "data-status", "on_site").await;
 

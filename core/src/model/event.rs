@@ -243,12 +243,16 @@ pub enum EventKind {
     },
     /// 到场.
     Arrived,
-    /// 暂停: the job cannot be finished now.
+    /// 暂停: the job cannot be finished now (on site), or the office holds it before the visit (天气,
+    /// 缺料), with the owner told.
     Paused {
         /// Why (缺料, 业主不在, 天气…).
         reason: String,
         /// Next agreed visit (约定下次维修时间), if any.
         next_visit_ms: Option<i64>,
+        /// The owner was told of the hold (recorded by the office; left out when not).
+        #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+        owner_told: bool,
     },
     /// 完工.
     Completed,
@@ -538,6 +542,7 @@ impl EventKind {
             EventKind::Contacted { reached: false, .. } => "联系业主（未接通）",
             EventKind::Contacted { .. } => "已联系业主",
             EventKind::Arrived => "到场",
+            EventKind::Paused { owner_told: true, .. } => "暂停（已告知业主）",
             EventKind::Paused { .. } => "暂停",
             EventKind::Completed => "完工",
             EventKind::SignedOff { .. } => "验收签字",
@@ -582,6 +587,7 @@ impl EventKind {
             EventKind::Contacted { reached: false, .. } => "Owner called (no answer)",
             EventKind::Contacted { .. } => "Owner contacted",
             EventKind::Arrived => "Arrived",
+            EventKind::Paused { owner_told: true, .. } => "Paused (owner told)",
             EventKind::Paused { .. } => "Paused",
             EventKind::Completed => "Completed",
             EventKind::SignedOff { .. } => "Signed off",

@@ -179,7 +179,7 @@ impl Action {
             Action::Contact => Edit::Contact { note: text(), reached: true },
             Action::DecideCause => Edit::DecideCause { cause: Cause::Unknown, note: text() },
             Action::Arrive => Edit::Arrive,
-            Action::Pause => Edit::Pause { reason: text(), next_visit_ms: None },
+            Action::Pause => Edit::Pause { reason: text(), next_visit_ms: None, owner_told: false },
             Action::Complete => Edit::Complete { findings: None, work_done: None },
             Action::RecordWork => Edit::AddMaterial(NewMaterial {
                 name: text(),

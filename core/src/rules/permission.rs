@@ -8,7 +8,7 @@
 //! | complaint steps: classify, transfer, handling notes, handling finished, the owner's evaluation, file a claim, link an order | the office |
 //! | callback, complaint reply, reopen, cancel, completing an on-site order's intake (补单), resolve a conflict, quality-repair notice, cause decision, official number | the office (dispatcher, supervisor, admin) |
 //! | assign | the office; a technician only to themselves (an on-site emergency order) |
-//! | arrive, pause, complete | the assigned technician; for a contractor's job, the office records it |
+//! | arrive, pause, complete | the assigned technician; for a contractor's job, the office records it; the office may pause (hold) any job |
 //! | schedule, contact, materials, labour, photos, sign-off, refusal | the office, or a technician unless the order is assigned to someone else |
 //! | edit fields | the office; the assigned technician edits findings, work done and location |
 //! | note | anyone on the staff list |
@@ -161,6 +161,8 @@ pub fn check(reference: &ReferenceData, by: &PersonId, fold: &StatusFold, edit: 
                 _ => Err(Rejection::new(Msg::new(Key::AssignSelfOnly))),
             }
         }
+        // The office holds a job (weather, parts) as well as the technician pausing it.
+        Edit::Pause { .. } if is_office(actor) => Ok(()),
         Edit::Arrive | Edit::Pause { .. } | Edit::Complete { .. } => match assigned {
             Some(Assignee::Technician(_)) if is_assignee => Ok(()),
             Some(Assignee::Contractor(_)) if is_office(actor) => Ok(()),

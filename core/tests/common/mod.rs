@@ -84,7 +84,7 @@ pub fn scheduled(from: i64) -> EventKind {
 }
 
 pub fn paused(reason: &str) -> EventKind {
-    EventKind::Paused { reason: reason.into(), next_visit_ms: None }
+    EventKind::Paused { reason: reason.into(), next_visit_ms: None, owner_told: false }
 }
 
 pub fn callback(reached: bool, satisfied: Option<bool>) -> EventKind {

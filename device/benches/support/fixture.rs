@@ -247,7 +247,9 @@ pub fn life(
         &mut field,
         tech,
         ft(5),
-        Edit::Pause { reason: "缺料,明天带配件".into(), next_visit_ms: Some(base + 24 * 60 * MIN) },
+        Edit::Pause {
+            reason: "缺料,明天带配件".into(), next_visit_ms: Some(base + 24 * 60 * MIN), owner_told: false
+        },
     );
     doc.merge(&mut field).expect("merge");
     office.step(&mut doc, "chen", ft(30), Edit::Note { text: "已通知业主明天再上门".into() });

@@ -52,7 +52,11 @@ reason: string,
 /**
  * Next visit (ms).
  */
-next_visit_ms: number | null, } | { "op": "complete", 
+next_visit_ms: number | null, 
+/**
+ * The owner was told (the office's hold).
+ */
+owner_told: boolean, } | { "op": "complete", 
 /**
  * 检查情况.
  */

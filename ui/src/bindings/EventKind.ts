@@ -51,7 +51,11 @@ reason: string,
 /**
  * Next agreed visit (约定下次维修时间), if any.
  */
-next_visit_ms: number | null, } | { "type": "completed" } | { "type": "signed_off", 
+next_visit_ms: number | null, 
+/**
+ * The owner was told of the hold (recorded by the office; left out when not).
+ */
+owner_told?: boolean, } | { "type": "completed" } | { "type": "signed_off", 
 /**
  * Statement id.
  */

@@ -156,7 +156,8 @@ pub fn next_status(from: Option<Status>, kind: &EventKind) -> Option<Status> {
             matches!(from, S::Reported | S::Assigned | S::OnSite | S::Paused | S::Reopened).then_some(from)
         }
         EventKind::Arrived => matches!(from, S::Assigned | S::Paused | S::Reopened).then_some(S::OnSite),
-        EventKind::Paused { .. } => (from == S::OnSite).then_some(S::Paused),
+        // On site (the job cannot be finished), or before the visit (the office's hold: weather, parts).
+        EventKind::Paused { .. } => matches!(from, S::OnSite | S::Assigned | S::Reopened).then_some(S::Paused),
         EventKind::Completed => (from == S::OnSite).then_some(S::Completed),
         EventKind::SignedOff { .. } => {
             matches!(from, S::Completed | S::SignoffRefused | S::SignedOff).then_some(S::SignedOff)
@@ -276,7 +277,7 @@ impl Derived {
                 d.pause_reason = None;
                 d.visit_due_from_ms = None;
             }
-            EventKind::Paused { reason, next_visit_ms } => {
+            EventKind::Paused { reason, next_visit_ms, .. } => {
                 d.pause_reason = Some(reason.clone());
                 d.appointment = next_visit_ms.map(|from_ms| Appointment { from_ms, to_ms: None });
                 d.visit_due_from_ms = Some(t);

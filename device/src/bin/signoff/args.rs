@@ -411,6 +411,9 @@ pub enum Command {
         /// Next agreed visit.
         #[arg(long)]
         next: Option<String>,
+        /// The owner was told (the office's hold before the visit: weather, parts).
+        #[arg(long)]
+        owner_told: bool,
     },
     /// Complete the repair (完工).
     Complete {

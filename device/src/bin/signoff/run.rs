@@ -236,9 +236,9 @@ pub fn run(cli: Cli) -> Result<()> {
         }
         Command::Contact { order, note, unreached } => env.edit(&order, Edit::Contact { note, reached: !unreached }),
         Command::Arrive { order } => env.edit(&order, Edit::Arrive),
-        Command::Pause { order, reason, next } => {
+        Command::Pause { order, reason, next, owner_told } => {
             let next_visit_ms = next.map(|n| env.time(&n)).transpose()?.map(|t| t.timestamp_millis());
-            env.edit(&order, Edit::Pause { reason, next_visit_ms })
+            env.edit(&order, Edit::Pause { reason, next_visit_ms, owner_told })
         }
         Command::Complete { order, findings, work } => env.edit(&order, Edit::Complete { findings, work_done: work }),
         Command::Cancel { order, reason } => env.edit(&order, Edit::Cancel { reason }),
