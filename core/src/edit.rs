@@ -316,6 +316,15 @@ pub enum Edit {
         #[serde(default)]
         note: String,
     },
+    /// A late contractor's job goes to a third party, the cost deducted from the contractor (扣款).
+    CommissionThirdParty {
+        /// Who repairs it now.
+        third_party: String,
+        /// The deduction.
+        deduction: Money,
+        /// Its basis.
+        reason: String,
+    },
     /// 维修分判: the cause.
     DecideCause {
         /// Cause.
@@ -447,6 +456,11 @@ impl Edit {
             }
             Edit::IssueRepairNotice { note } => EventKind::RepairNoticeIssued { note: note.clone() },
             Edit::DecideCause { cause, note } => EventKind::CauseDecided { cause: *cause, note: note.clone() },
+            Edit::CommissionThirdParty { third_party, deduction, reason } => EventKind::ThirdPartyCommissioned {
+                third_party: third_party.trim().to_owned(),
+                deduction: *deduction,
+                reason: reason.trim().to_owned(),
+            },
             Edit::CompleteIntake { note } => EventKind::IntakeCompleted { note: note.clone() },
             Edit::Note { text } => EventKind::Note { text: text.clone() },
             Edit::EditFields { fields } => EventKind::FieldsEdited {
@@ -571,6 +585,14 @@ pub fn validate(order: &WorkOrder, fold: &StatusFold, edit: &Edit) -> Result<(),
         ));
     }
     match edit {
+        Edit::CommissionThirdParty { third_party, deduction, reason } => {
+            if !matches!(fold.derived.assignee, Some(Assignee::Contractor(_))) {
+                return Err(Rejection::new(Msg::new(Key::NotContractorJob)));
+            }
+            validate::text(Field::Name, third_party)?;
+            validate::money(Field::Deduction, *deduction)?;
+            validate::text(Field::Reason, reason).map(drop)
+        }
         Edit::Classify { class, department, note } => {
             if *class == ComplaintClass::Invalid {
                 return Err(Rejection::new(Msg::new(Key::InvalidIsReturned)));

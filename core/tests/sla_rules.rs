@@ -199,6 +199,22 @@ fn late_contractors_get_a_notice_then_a_third_party() {
         escalation(&o, &f, &s, local("2026-11-18T11:01:00+08:00")),
         Some(Escalation::ThirdPartyWithDeduction { contractor: c, notice_ms: local("2026-11-17T11:00:00+08:00") })
     );
+    // A third party is commissioned with the deduction recorded: the ladder's last step is taken.
+    let mut third = l.events.clone();
+    let head = fold(&third, &genuine(&third)).head;
+    third.push(ev(
+        "office",
+        "disp",
+        local("2026-11-18T11:30:00+08:00"),
+        head.as_ref(),
+        EventKind::ThirdPartyCommissioned {
+            third_party: "杭州安居维修".into(),
+            deduction: signoff_core::money::Money(60_000),
+            reason: "超时未到场".into(),
+        },
+    ));
+    let o3 = order(third, Urgency::Normal, OrderKind::Repair, "leak");
+    assert_eq!(escalation(&o3, &fold(&o3.events, &genuine(&o3.events)), &s, local("2026-11-19T00:00:00+08:00")), None);
     let prev = l.head();
     l.push_at("dev-c", "c-worker", local("2026-11-18T12:00:00+08:00"), prev.as_ref(), EventKind::Arrived);
     let o = order(l.events, Urgency::Normal, OrderKind::Repair, "leak");

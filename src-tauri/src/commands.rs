@@ -107,6 +107,10 @@ pub(crate) fn detail(store: &mut Store, id: &OrderId) -> Result<OrderDetail> {
                         zh: format!("{zh}：{}", zh_list.join("、")), en: format!("{en}: {}", en_list.join("; "))
                     }
                 }
+                EventKind::ThirdPartyCommissioned { third_party, deduction, .. } => Message {
+                    zh: format!("{zh}：{third_party}，扣款 ¥{deduction}"),
+                    en: format!("{en}: {third_party}, deducted ¥{deduction}"),
+                },
                 _ => Message { zh, en },
             }
         })
@@ -122,7 +126,16 @@ pub(crate) fn detail(store: &mut Store, id: &OrderId) -> Result<OrderDetail> {
     if phone_masked {
         view.order.reporter.phone = signoff_device::store::export::mask_phone(&view.order.reporter.phone);
     }
-    let escalation_label = view.escalation.as_ref().map(|e| Message { zh: e.explain_zh(), en: e.explain_en() });
+    // The contractor by name, as the office knows it (the rule's words name it by id).
+    let escalation_label = view.escalation.as_ref().map(|e| {
+        let (mut zh, mut en) = (e.explain_zh(), e.explain_en());
+        if let Some(a @ signoff_core::model::Assignee::Contractor(c)) = &view.derived.assignee {
+            let name = reference.assignee_name(a);
+            zh = zh.replace(c.as_str(), &name);
+            en = en.replace(c.as_str(), &name);
+        }
+        Message { zh, en }
+    });
     Ok(OrderDetail {
         number,
         sync,

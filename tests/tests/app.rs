@@ -21,8 +21,8 @@ use fantoccini::elements::Element;
 use fantoccini::{Client, ClientBuilder, Locator};
 use serde_json::json;
 use signoff_core::edit::Edit;
-use signoff_core::ids::OrderId;
 use signoff_core::ids::{BuildingId, PersonId, ProjectId, UnitId};
+use signoff_core::ids::{ContractorId, OrderId};
 use signoff_core::model::{Assignee, UnitRef};
 use signoff_core::rules::status::Status;
 use signoff_core::signoff::Verdict;
@@ -1208,5 +1208,85 @@ async fn a_complaint_is_classified_transferred_answered_handled_and_closed_in_th
         let view = other.store.get(&OrderId::new(enquiry[0].row.id.clone()), chrono::Utc::now()).unwrap();
         assert_eq!(view.status, Status::Closed);
         assert!(!view.order.events.iter().any(|e| matches!(e.kind, signoff_core::model::EventKind::Assigned { .. })));
+    });
+}
+
+/// A warranty contractor who does not come, in the real window: one job 24 h past its on-site deadline
+/// shows the first step of the ladder and the office sends the 《质量维修通知单》; another, still absent
+/// after its notice, shows the last step and the office gives it to a third party with the deduction
+/// from the contractor's warranty deposit recorded (amount and basis).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_late_contractor_gets_a_notice_then_a_third_party_in_the_real_window() {
+    let _turn = ONE_AT_A_TIME.lock().await;
+    let server = Server::start();
+    // Two jobs given to 浙建三公司 weeks ago (2026-11-16); the second was already sent its notice.
+    let (late, absent) = tokio::task::block_in_place(|| {
+        let mut desk = Device::enrolled(&server, "chen");
+        let contractor =
+            Edit::Assign { assignee: Assignee::Contractor(ContractorId::new("C-ZJ")), note: String::new() };
+        let late = common::create(&mut desk, "CH-1-201", "外墙渗水，施工单位未到场", 0);
+        desk.store.apply(&late, contractor.clone(), &desk.ctx(10)).unwrap();
+        let absent = common::create(&mut desk, "CH-2-501", "屋面渗漏，通知后仍未到场", 0);
+        desk.store.apply(&absent, contractor, &desk.ctx(10)).unwrap();
+        let notice = Edit::IssueRepairNotice { note: "限24小时内到场".into() };
+        desk.store.apply(&absent, notice, &desk.ctx(26 * 60)).unwrap();
+        desk.sync();
+        (late, absent)
+    });
+    let x = Xvfb::start();
+    let data = tempfile::tempdir().unwrap();
+    let driver = Driver::start(&x.display);
+    let office = Ui::open(&driver, &data.path().join("office"), "office").await;
+    office.enrol(&server.url, &server.code("chen"), "前台电脑").await;
+    office.sync().await;
+
+    let open = |text: &'static str| {
+        let office = &office;
+        async move {
+            office.click("nav-board").await;
+            office.fill("board-search", text).await;
+            office.wait_text(&Ui::css("board-list"), |t| t.contains(text)).await;
+            office.click("order-card").await;
+        }
+    };
+    open("施工单位未到场").await;
+    office.wait_text(&Ui::css("escalation"), |t| t.contains("质量维修通知单")).await;
+    office.click("act-issue_repair_notice").await;
+    office.fill("text-issue_repair_notice", "限24小时内到场，否则委托第三方").await;
+    office.click("save-issue_repair_notice").await;
+    office.wait_text(&Ui::css("timeline"), |t| t.contains("发质量维修通知单")).await;
+    assert_eq!(office.count(&Ui::css("escalation")).await, 0, "the notice's grace period runs now");
+
+    open("通知后仍未到场").await;
+    office
+        .wait_text(&Ui::css("escalation"), |t| t.contains("浙建三公司") && t.contains("第三方") && t.contains("质保金"))
+        .await;
+    office.click("act-commission_third_party").await;
+    office.fill("third-party-name", "杭州安居维修有限公司").await;
+    office.fill("third-party-deduction", "600").await;
+    office.shoot_at("office-third-party", Some(&Ui::css("office-actions"))).await;
+    office.click("third-party-save").await;
+    office
+        .wait_text(&Ui::css("timeline"), |t| t.contains("委托第三方维修（扣款）：杭州安居维修有限公司，扣款 ¥600.00"))
+        .await;
+    assert_eq!(office.count(&Ui::css("escalation")).await, 0, "the ladder's last step is taken");
+    office.sync().await;
+    office.c.close().await.unwrap();
+
+    tokio::task::block_in_place(|| {
+        let mut other = Device::enrolled(&server, "zhou");
+        other.sync();
+        let now = chrono::Utc::now();
+        let v = other.store.get(&absent, now).unwrap();
+        let deducted = v.order.events.iter().find_map(|e| match &e.kind {
+            signoff_core::model::EventKind::ThirdPartyCommissioned { deduction, third_party, .. } => {
+                Some((deduction.0, third_party.clone()))
+            }
+            _ => None,
+        });
+        assert_eq!(deducted, Some((60_000, "杭州安居维修有限公司".to_owned())));
+        assert!(v.escalation.is_none());
+        let v = other.store.get(&late, now).unwrap();
+        assert!(v.order.events.iter().any(|e| e.kind.type_name() == "repair_notice_issued"));
     });
 }

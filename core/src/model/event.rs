@@ -370,6 +370,16 @@ pub enum EventKind {
         #[serde(default)]
         note: String,
     },
+    /// A late contractor's job given to a third party, the cost deducted from the contractor's warranty
+    /// deposit (扣款), with the basis.
+    ThirdPartyCommissioned {
+        /// Who repairs it now.
+        third_party: String,
+        /// The amount deducted from the late contractor.
+        deduction: Money,
+        /// The basis of the deduction.
+        reason: String,
+    },
     /// The cause was decided (维修分判).
     CauseDecided {
         /// Cause.
@@ -477,6 +487,7 @@ pub fn event_type_label(type_name: &str) -> crate::msg::Text {
         "resolved" => ("冲突处理", "conflict resolution"),
         "repair_notice_issued" => ("质量维修通知单", "quality-repair notice"),
         "cause_decided" => ("维修分判", "cause decision"),
+        "third_party_commissioned" => ("委托第三方维修", "third party commissioned"),
         "intake_completed" => ("补单", "intake completed"),
         "note" => ("备注", "note"),
         "fields_edited" => ("修改内容", "edit"),
@@ -520,6 +531,7 @@ impl EventKind {
             EventKind::Resolved { .. } => "resolved",
             EventKind::RepairNoticeIssued { .. } => "repair_notice_issued",
             EventKind::CauseDecided { .. } => "cause_decided",
+            EventKind::ThirdPartyCommissioned { .. } => "third_party_commissioned",
             EventKind::IntakeCompleted { .. } => "intake_completed",
             EventKind::Note { .. } => "note",
             EventKind::FieldsEdited { .. } => "fields_edited",
@@ -565,6 +577,7 @@ impl EventKind {
             EventKind::Resolved { .. } => "冲突处理",
             EventKind::RepairNoticeIssued { .. } => "发质量维修通知单",
             EventKind::CauseDecided { .. } => "维修分判",
+            EventKind::ThirdPartyCommissioned { .. } => "委托第三方维修（扣款）",
             EventKind::IntakeCompleted { .. } => "补单完成",
             EventKind::Note { .. } => "备注",
             EventKind::FieldsEdited { .. } => "修改内容",
@@ -610,6 +623,7 @@ impl EventKind {
             EventKind::Resolved { .. } => "Conflict resolved",
             EventKind::RepairNoticeIssued { .. } => "Quality-repair notice",
             EventKind::CauseDecided { .. } => "Cause decided",
+            EventKind::ThirdPartyCommissioned { .. } => "Third party commissioned (deduction)",
             EventKind::IntakeCompleted { .. } => "Intake completed",
             EventKind::Note { .. } => "Note",
             EventKind::FieldsEdited { .. } => "Edited",
@@ -638,6 +652,7 @@ impl EventKind {
             EventKind::Replied { plan } => Some(plan),
             EventKind::ComplaintDone { summary } => Some(summary),
             EventKind::ComplaintReturned { opinion } => Some(opinion),
+            EventKind::ThirdPartyCommissioned { reason, .. } => Some(reason),
             EventKind::ClaimFiled { evidence, .. } => Some(evidence),
             EventKind::ComplaintClassified { department, .. } | EventKind::ComplaintTransferred { department, .. } => {
                 Some(department)

@@ -182,6 +182,11 @@ catalogue! {
         "无效投诉由责任部门退回，并附部门负责人签署的意见",
         "a complaint is made invalid by its department returning it, with the department head's signed opinion"
     }
+    /// A third party for a job no contractor has.
+    NotContractorJob = "not_contractor_job" {
+        "只有派给施工单位的工单才能委托第三方并扣款",
+        "only a job assigned to a contractor can be given to a third party with a deduction"
+    }
     /// A second claim while one waits for approval.
     ClaimPending = "claim_pending" {
         "已有一笔索赔待主管审批，请先审批",

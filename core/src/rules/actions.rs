@@ -49,6 +49,8 @@ pub enum Action {
     Cancel,
     /// 发《质量维修通知单》 to a contractor.
     IssueRepairNotice,
+    /// 委托第三方维修 and deduct the cost from the late contractor (扣款).
+    CommissionThirdParty,
     /// 投诉分类: classify a complaint, name its department.
     Classify,
     /// 投诉转交: pass it to the department.
@@ -79,7 +81,7 @@ pub enum Action {
 
 impl Action {
     /// Every action, in the order screens show them.
-    pub const ALL: [Action; 27] = [
+    pub const ALL: [Action; 28] = [
         Action::Arrive,
         Action::Complete,
         Action::Pause,
@@ -102,6 +104,7 @@ impl Action {
         Action::LinkOrder,
         Action::Callback,
         Action::IssueRepairNotice,
+        Action::CommissionThirdParty,
         Action::Reopen,
         Action::Close,
         Action::Cancel,
@@ -126,6 +129,7 @@ impl Action {
             Action::Close => ("主管关闭", "Close (supervisor)"),
             Action::Cancel => ("取消工单", "Cancel"),
             Action::IssueRepairNotice => ("发质量维修通知单", "Send a quality-repair notice"),
+            Action::CommissionThirdParty => ("委托第三方（扣款）", "Third party, with deduction"),
             Action::Reply => ("投诉答复", "Answer the complaint"),
             Action::Classify => ("投诉分类", "Classify"),
             Action::Transfer => ("转交部门", "Pass to the department"),
@@ -159,7 +163,9 @@ impl Action {
             Action::DecideClaim => complaint && crate::rules::complaint::pending_claim(order).is_some(),
             // A complaint is handled, not signed off by the owner on a technician's phone.
             Action::SignOff | Action::DecideCause => !complaint,
-            Action::IssueRepairNotice => matches!(fold.derived.assignee, Some(Assignee::Contractor(_))),
+            Action::IssueRepairNotice | Action::CommissionThirdParty => {
+                matches!(fold.derived.assignee, Some(Assignee::Contractor(_)))
+            }
             Action::CompleteIntake => fold.attention.iter().any(|a| matches!(a, Attention::IntakePending { .. })),
             _ => true,
         }
@@ -195,6 +201,9 @@ impl Action {
             Action::Close => Edit::Close { reason: text() },
             Action::Cancel => Edit::Cancel { reason: text() },
             Action::IssueRepairNotice => Edit::IssueRepairNotice { note: text() },
+            Action::CommissionThirdParty => {
+                Edit::CommissionThirdParty { third_party: text(), deduction: Money(0), reason: text() }
+            }
             Action::Reply => Edit::Reply { plan: text() },
             Action::Classify => Edit::Classify { class: ComplaintClass::Valid, department: text(), note: text() },
             Action::Transfer => Edit::Transfer { department: text(), note: text() },

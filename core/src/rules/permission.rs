@@ -6,7 +6,7 @@
 //! | close without a satisfied callback (an override); return a complaint as invalid (the department head); decide a claim (索赔) | a supervisor or admin |
 //! | close a complaint returned as invalid | the office |
 //! | complaint steps: classify, transfer, handling notes, handling finished, the owner's evaluation, file a claim, link an order | the office |
-//! | callback, complaint reply, reopen, cancel, completing an on-site order's intake (补单), resolve a conflict, quality-repair notice, cause decision, official number | the office (dispatcher, supervisor, admin) |
+//! | callback, complaint reply, reopen, cancel, completing an on-site order's intake (补单), resolve a conflict, quality-repair notice, third party with deduction, cause decision, official number | the office (dispatcher, supervisor, admin) |
 //! | assign | the office; a technician only to themselves (an on-site emergency order) |
 //! | arrive, pause, complete | the assigned technician; for a contractor's job, the office records it; the office may pause (hold) any job |
 //! | schedule, contact, materials, labour, photos, sign-off, refusal | the office, or a technician unless the order is assigned to someone else |
@@ -147,6 +147,7 @@ pub fn check(reference: &ReferenceData, by: &PersonId, fold: &StatusFold, edit: 
         | Edit::Cancel { .. }
         | Edit::Resolve { .. }
         | Edit::IssueRepairNotice { .. }
+        | Edit::CommissionThirdParty { .. }
         | Edit::CompleteIntake { .. }
         | Edit::DecideCause { .. } => office_only(actor, edit),
         Edit::Assign { assignee, .. } => {

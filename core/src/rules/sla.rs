@@ -356,8 +356,9 @@ pub fn escalation(order: &WorkOrder, fold: &StatusFold, settings: &OrgSettings, 
     let (Some(Assignee::Contractor(contractor)), Some(assigned)) = (&d.assignee, d.assigned_ms) else {
         return None;
     };
-    if !fold.status().is_field_work() || first_at(order, fold, assigned, |k| matches!(k, EventKind::Arrived)).is_some()
-    {
+    let arrived = first_at(order, fold, assigned, |k| matches!(k, EventKind::Arrived));
+    let commissioned = first_at(order, fold, assigned, |k| matches!(k, EventKind::ThirdPartyCommissioned { .. }));
+    if !fold.status().is_field_work() || arrived.is_some() || commissioned.is_some() {
         return None;
     }
     let due = assigned + settings.sla.contractor_on_site_hours * 3_600_000;

@@ -52,6 +52,8 @@ pub enum Field {
     Evidence,
     /// 索赔金额.
     ClaimAmount,
+    /// 扣款金额 (from a late contractor's warranty deposit).
+    Deduction,
     /// 照片说明.
     Caption,
     /// 材料名称.
@@ -202,6 +204,7 @@ pub fn rule(field: Field) -> Rule {
         F::Department => text(50, false, true),
         F::Outcome | F::Evidence => text(2000, true, true),
         F::ClaimAmount => Rule::Fen { min: 1, max: MAX_ORDER_TOTAL.0 },
+        F::Deduction => Rule::Fen { min: 0, max: MAX_ORDER_TOTAL.0 },
         F::Caption => text(200, false, false),
         F::MaterialName => text(100, false, true),
         F::MaterialSpec => text(100, false, false),
@@ -247,6 +250,7 @@ impl Field {
         Field::Outcome,
         Field::Evidence,
         Field::ClaimAmount,
+        Field::Deduction,
         Field::Caption,
         Field::MaterialName,
         Field::MaterialSpec,
@@ -296,6 +300,7 @@ impl Field {
             F::Outcome => ("处理结果", "outcome"),
             F::Evidence => ("证据", "evidence"),
             F::ClaimAmount => ("索赔金额", "amount claimed"),
+            F::Deduction => ("扣款金额", "deduction"),
             F::Caption => ("照片说明", "caption"),
             F::MaterialName => ("材料名称", "material name"),
             F::MaterialSpec => ("规格", "specification"),

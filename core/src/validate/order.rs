@@ -81,6 +81,11 @@ pub fn check_additions(
                     money(Field::ClaimAmount, *a)?;
                 }
             }
+            EventKind::ThirdPartyCommissioned { third_party, deduction, reason } => {
+                text(Field::Name, third_party)?;
+                money(Field::Deduction, *deduction)?;
+                text(Field::Reason, reason)?;
+            }
             EventKind::OrderLinked { order } => {
                 text(Field::Id, order.as_str())?;
             }

@@ -3,4 +3,4 @@
 /**
  * One thing that can be done on an order.
  */
-export type Action = "assign" | "schedule" | "contact" | "decide_cause" | "arrive" | "pause" | "complete" | "record_work" | "sign_off" | "callback" | "reopen" | "close" | "cancel" | "issue_repair_notice" | "classify" | "transfer" | "reply" | "handle" | "finish_handling" | "return_invalid" | "evaluate" | "file_claim" | "decide_claim" | "link_order" | "complete_intake" | "edit_fields" | "note";
+export type Action = "assign" | "schedule" | "contact" | "decide_cause" | "arrive" | "pause" | "complete" | "record_work" | "sign_off" | "callback" | "reopen" | "close" | "cancel" | "issue_repair_notice" | "commission_third_party" | "classify" | "transfer" | "reply" | "handle" | "finish_handling" | "return_invalid" | "evaluate" | "file_claim" | "decide_claim" | "link_order" | "complete_intake" | "edit_fields" | "note";

@@ -168,7 +168,19 @@ note: string, } | { "op": "issue_repair_notice",
 /**
  * Note.
  */
-note: string, } | { "op": "decide_cause", 
+note: string, } | { "op": "commission_third_party", 
+/**
+ * Who repairs it now.
+ */
+third_party: string, 
+/**
+ * The deduction.
+ */
+deduction: Money, 
+/**
+ * Its basis.
+ */
+reason: string, } | { "op": "decide_cause", 
 /**
  * Cause.
  */

@@ -163,7 +163,19 @@ note: string, } | { "type": "repair_notice_issued",
 /**
  * Note.
  */
-note: string, } | { "type": "cause_decided", 
+note: string, } | { "type": "third_party_commissioned", 
+/**
+ * Who repairs it now.
+ */
+third_party: string, 
+/**
+ * The amount deducted from the late contractor.
+ */
+deduction: Money, 
+/**
+ * The basis of the deduction.
+ */
+reason: string, } | { "type": "cause_decided", 
 /**
  * Cause.
  */

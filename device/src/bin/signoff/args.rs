@@ -496,6 +496,19 @@ pub enum Command {
         #[arg(long, default_value = "")]
         note: String,
     },
+    /// Give a late contractor's job to a third party and deduct the cost from the contractor (扣款).
+    ThirdParty {
+        order: String,
+        /// Who repairs it now.
+        #[arg(long)]
+        name: String,
+        /// The deduction, in yuan.
+        #[arg(long)]
+        deduction: String,
+        /// The basis of the deduction.
+        #[arg(long)]
+        reason: String,
+    },
     /// Record a quality-repair notice sent to a late contractor (《质量维修通知单》).
     Notice {
         order: String,

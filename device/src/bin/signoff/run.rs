@@ -280,6 +280,9 @@ pub fn run(cli: Cli) -> Result<()> {
             env.edit(&order, Edit::DecideCause { cause, note })
         }
         Command::Notice { order, note } => env.edit(&order, Edit::IssueRepairNotice { note }),
+        Command::ThirdParty { order, name, deduction, reason } => {
+            env.edit(&order, Edit::CommissionThirdParty { third_party: name, deduction: deduction.parse()?, reason })
+        }
         Command::Resolve { order, conflict, keep, note } => {
             let keep = match keep {
                 KeepArg::Current => KeepSide::Current,

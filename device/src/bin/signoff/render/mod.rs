@@ -521,6 +521,9 @@ pub fn show(
             EventKind::Scheduled { from_ms, .. } => when(Some(*from_ms), tz),
             EventKind::MaterialAdded { summary, .. } => summary.clone(),
             EventKind::ClaimFiled { amount, evidence } => format!("¥{amount} {evidence}"),
+            EventKind::ThirdPartyCommissioned { third_party, deduction, reason } => {
+                format!("{third_party} −¥{deduction} {reason}")
+            }
             EventKind::FieldsEdited { changes, .. } => changes
                 .iter()
                 .map(|c| format!("{}: {} → {}", txt(lang, &FieldEdit::label_of(&c.field)), c.old, c.new))
