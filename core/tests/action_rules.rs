@@ -16,6 +16,7 @@ fn person(id: &str, role: Role) -> Person {
         roles: vec![role],
         skills: Vec::new(),
         phone: String::new(),
+        contractor: None,
         active: true,
     }
 }
@@ -169,4 +170,39 @@ fn the_office_holds_a_job_before_the_visit_and_the_technician_resumes_it() {
     assert!(tech.contains(&Action::Arrive), "{tech:?}");
     log.push("phone", "wang", EventKind::Arrived);
     assert_eq!(fold(&log.events, &common::genuine(&log.events)).status(), Status::OnSite);
+}
+
+#[test]
+fn a_contractor_crew_works_its_companys_jobs_and_sees_the_phone_once_on_site() {
+    use signoff_core::ids::ContractorId;
+    use signoff_core::model::Assignee;
+    use signoff_core::rules::permission::may_see_phone;
+    let mut r = reference();
+    let mut crew = person("zj1", Role::Technician);
+    crew.contractor = Some(ContractorId::new("C-ZJ"));
+    r.people.push(crew);
+    let r = ReferenceData::new(r.projects, r.buildings, r.units, r.people, r.contractors, r.categories);
+    let to =
+        |c: &str| EventKind::Assigned { assignee: Assignee::Contractor(ContractorId::new(c)), note: String::new() };
+    let crew_may = |log: &Log, a: Action| {
+        let f = fold(&log.events, &common::genuine(&log.events));
+        let order = common::order(log.events.clone(), Urgency::Normal, OrderKind::Repair, "leak");
+        actions(&r, &PersonId::new("zj1"), &order, &f).iter().any(|v| v.action == a && v.allowed)
+    };
+    let sees = |log: &Log| may_see_phone(&r, &PersonId::new("zj1"), &fold(&log.events, &common::genuine(&log.events)));
+
+    let mut other = Log::new();
+    other.push("office", "disp", to("C-HY"));
+    assert!(!crew_may(&other, Action::Arrive) && !sees(&other), "another company's job");
+
+    let mut log = Log::new();
+    log.push("office", "disp", to("C-ZJ"));
+    assert!(crew_may(&log, Action::Arrive), "their company's job");
+    assert!(!sees(&log), "the owner's phone stays masked until the crew is on site");
+    log.push("crew", "zj1", EventKind::Arrived);
+    assert!(sees(&log) && crew_may(&log, Action::Complete) && crew_may(&log, Action::RecordWork));
+    // The crew is not on the dispatch rota of the organisation's own technicians.
+    let s = signoff_core::rules::dispatch::suggest(&r.people, "", &std::collections::HashMap::new());
+    assert!(!s.candidates.iter().any(|c| c.person.as_str() == "zj1"), "{:?}", s.candidates);
+    assert!(s.candidates.iter().any(|c| c.person.as_str() == "wang"));
 }

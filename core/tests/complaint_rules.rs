@@ -24,6 +24,7 @@ fn person(id: &str, role: Role) -> Person {
         roles: vec![role],
         skills: Vec::new(),
         phone: String::new(),
+        contractor: None,
         active: true,
     }
 }

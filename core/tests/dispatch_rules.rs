@@ -13,6 +13,7 @@ fn tech(id: &str, skills: &[&str]) -> Person {
         roles: vec![Role::Technician],
         skills: skills.iter().map(|s| s.to_string()).collect(),
         phone: String::new(),
+        contractor: None,
         active: true,
     }
 }

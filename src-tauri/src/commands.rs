@@ -8,7 +8,7 @@ use crate::types::{
     UnitFile,
 };
 use signoff_core::edit::Edit;
-use signoff_core::ids::{OrderId, UnitId};
+use signoff_core::ids::{OrderId, PersonId, UnitId};
 use signoff_core::model::{Cause, EventKind, NewOrder, ReferenceData};
 use signoff_core::msg::{Key, Msg};
 use signoff_core::rules::dispatch::DispatchSuggestion;
@@ -37,6 +37,11 @@ fn now_ms() -> i64 {
 
 fn order_id(store: &Store, reference: &str) -> Result<OrderId> {
     Ok(store.find(reference.trim())?)
+}
+
+/// Whose jobs a person works: their own, or for a contractor crew member their company's.
+fn works_as(reference: &ReferenceData, me: &PersonId) -> String {
+    reference.person(me).and_then(|p| p.contractor.as_ref()).map_or_else(|| me.to_string(), |c| c.to_string())
 }
 
 /// Everything the order screens need about one order.
@@ -170,6 +175,7 @@ fn info(store: &Store, version: String) -> Result<AppInfo> {
             id: id.to_string(),
             name: known.map_or_else(|| id.to_string(), |p| p.name.clone()),
             roles: known.map(|p| p.roles.clone()).unwrap_or_default(),
+            works_as: works_as(store.reference(), id),
         }
     });
     Ok(AppInfo {
@@ -217,7 +223,8 @@ pub async fn today<R: Runtime>(app: AppHandle<R>) -> Result<Vec<OrderSummary>> {
     blocking(app, |s| {
         s.with_store(|store| {
             let me = store.me().cloned().ok_or_else(AppError::not_enrolled)?;
-            Ok(store.today(&me, now_ms())?)
+            let works_as = PersonId::new(works_as(store.reference(), &me));
+            Ok(store.today(&works_as, now_ms())?)
         })
     })
     .await

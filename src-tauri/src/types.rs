@@ -40,6 +40,8 @@ pub struct PersonInfo {
     pub name: String,
     /// Roles.
     pub roles: Vec<Role>,
+    /// Whose jobs they work: their own id, or a contractor crew member's company id.
+    pub works_as: String,
 }
 
 /// The office board's filters.

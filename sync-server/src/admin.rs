@@ -41,11 +41,27 @@ pub async fn add_person<S: Store>(
     name: &str,
     role: Role,
     skills: Vec<String>,
+    contractor: Option<String>,
 ) -> Result<(), AdminError> {
     if id.trim().is_empty() {
         return Err(AdminError::Invalid("a person needs an id".into()));
     }
-    store.put_person(PersonRecord { org: org.into(), id: id.into(), name: name.into(), role, skills }).await?;
+    let contractor = contractor.map(|c| c.trim().to_owned()).filter(|c| !c.is_empty());
+    match (role, &contractor) {
+        (Role::Contractor, None) => {
+            return Err(AdminError::Invalid(
+                "a contractor crew member works for a contractor company: give --contractor ID".into(),
+            ));
+        }
+        (Role::Contractor, Some(_)) => {}
+        (_, Some(_)) => {
+            return Err(AdminError::Invalid("--contractor is only for people with the role contractor".into()));
+        }
+        (_, None) => {}
+    }
+    store
+        .put_person(PersonRecord { org: org.into(), id: id.into(), name: name.into(), role, skills, contractor })
+        .await?;
     Ok(())
 }
 

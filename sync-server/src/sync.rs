@@ -28,11 +28,13 @@ const FEED_BATCH: usize = 512;
 /// China Standard Time: the year of an official number is the local year.
 const CST_SECONDS: i32 = 8 * 3600;
 
-/// May this device see (and write) a document with this metadata?
+/// May this device see (and write) a document with this metadata? The office sees everything; a
+/// technician the orders assigned to them; a contractor crew its company's; each device what it
+/// created and nobody has been assigned yet.
 pub fn can_see(dev: &DeviceRecord, org: &str, meta: &DocMeta) -> bool {
     dev.org == org
         && (dev.role.sees_all()
-            || meta.assignee.as_deref() == Some(dev.person.as_str())
+            || meta.assignee.as_deref() == Some(dev.sees_as().as_str())
             || (meta.assignee.is_none() && meta.creator == dev.id))
 }
 
@@ -492,7 +494,7 @@ pub async fn exchange<S: Store>(
     }
     let head = feed.head;
     let mut cursor = req.cursor;
-    let viewer = (!dev.role.sees_all()).then(|| Viewer { person: dev.person.clone(), device: dev.id.clone() });
+    let viewer = (!dev.role.sees_all()).then(|| Viewer { person: dev.sees_as(), device: dev.id.clone() });
     'feed: while cursor < head {
         let entries = st.store.feed_after(&dev.org, cursor, FEED_BATCH, viewer.clone()).await?;
         let last_batch = entries.len() < FEED_BATCH;

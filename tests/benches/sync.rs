@@ -186,7 +186,7 @@ async fn sim_codes<S: Store>(store: &S, devices: usize) -> Vec<String> {
     let mut codes = Vec::new();
     for i in 0..devices {
         let p = format!("sim{i}");
-        signoff_server::admin::add_person(store, "acme", &p, &p, signoff_server::store::Role::Technician, vec![])
+        signoff_server::admin::add_person(store, "acme", &p, &p, signoff_server::store::Role::Technician, vec![], None)
             .await
             .unwrap();
         codes.push(

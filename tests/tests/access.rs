@@ -1,6 +1,7 @@
 //! Access: a technician sees and changes only the orders assigned to them, through every route; a
 //! revoked device is refused; a change with a forged actor is rejected; a reassigned order leaves the
-//! old technician's feed without losing the edits they had not sent.
+//! old technician's feed without losing the edits they had not sent. A contractor crew's device sees
+//! and works its company's orders only.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod common;
@@ -9,7 +10,7 @@ use automerge::transaction::Transactable;
 use common::*;
 use reqwest::Method;
 use signoff_core::edit::Edit;
-use signoff_core::ids::{OrderId, PersonId};
+use signoff_core::ids::{ContractorId, OrderId, PersonId};
 use signoff_core::model::{Assignee, PhotoStage};
 use signoff_core::wire::{RejectCode, decode_response};
 use signoff_device::store::sync_state::SyncState;
@@ -251,4 +252,51 @@ fn photos_belong_to_an_organisation() {
     assert_eq!(got.bytes().unwrap().to_vec(), evidence);
     // Its own org still reads it as before.
     assert_eq!(http_status(Method::GET, &blob, &token(&wang)), 200);
+}
+
+#[test]
+fn a_contractor_crew_sees_and_works_only_its_companys_orders() {
+    let server = Server::start();
+    let dir = tempfile::tempdir().unwrap();
+    server.add_crew(dir.path());
+    // A crew member must name their company.
+    let refused = admin_output(&server, &["person", "add", "--org", "acme", "x1", "某人", "--role", "contractor"]);
+    assert!(!refused.status.success() && String::from_utf8_lossy(&refused.stderr).contains("--contractor"));
+
+    let mut office = Device::enrolled(&server, "chen");
+    office.sync();
+    let to = |c: &str| Edit::Assign { assignee: Assignee::Contractor(ContractorId::new(c)), note: String::new() };
+    let ours = create(&mut office, "CH-1-201", "外墙渗水", 0);
+    office.store.apply(&ours, to("C-ZJ"), &office.ctx(1)).unwrap();
+    let theirs = create(&mut office, "CH-1-202", "电梯异响", 2);
+    office.store.apply(&theirs, to("C-HY"), &office.ctx(3)).unwrap();
+    let wangs = create(&mut office, "CH-2-501", "门锁损坏", 4);
+    assign(&mut office, &wangs, "wang", 5);
+    office.sync();
+
+    let mut crew = Device::enrolled(&server, "zj1");
+    assert_eq!(crew.sync().received, 1, "only 浙建三公司's order");
+    assert!(crew.store.get(&ours, at(10)).is_ok());
+    assert!(crew.store.get(&theirs, at(10)).is_err(), "another contractor's order");
+    assert!(crew.store.get(&wangs, at(10)).is_err(), "a technician's order");
+    // The crew works the job on its own device; the office sees it.
+    crew.store.apply(&ours, Edit::Arrive, &crew.ctx(60)).unwrap();
+    crew.store
+        .apply(&ours, Edit::Complete { findings: None, work_done: Some("外墙打胶".into()) }, &crew.ctx(90))
+        .unwrap();
+    assert!(crew.sync().rejected.is_empty());
+    office.sync();
+    let v = office.store.get(&ours, at(100)).unwrap();
+    assert_eq!(v.status, signoff_core::rules::status::Status::Completed);
+    assert_eq!(v.order.work_done, "外墙打胶");
+    // Another company's order reaching the crew's device some other way cannot be written.
+    let bytes = office.store.document_bytes(theirs.as_str()).unwrap();
+    let ctx = crew.ctx(110);
+    crew.store
+        .receive(&theirs, &bytes, &signoff_device::Ctx { source: signoff_device::Source::Sync, ..ctx.clone() })
+        .unwrap();
+    crew.store.apply(&theirs, Edit::Note { text: "越权".into() }, &ctx).unwrap();
+    let r = crew.sync();
+    assert_eq!(r.rejected.len(), 1, "{r:?}");
+    assert!(matches!(crew.store.sync_state(&theirs).unwrap(), SyncState::Rejected { code, .. } if code == "forbidden"));
 }

@@ -1290,3 +1290,56 @@ async fn a_late_contractor_gets_a_notice_then_a_third_party_in_the_real_window()
         assert!(v.order.events.iter().any(|e| e.kind.type_name() == "repair_notice_issued"));
     });
 }
+
+/// A contractor crew's own phone, in the real window against the real server: 浙建三公司's crew member
+/// enrols, sees only the company's job on Today, with the owner's phone masked until they are on site;
+/// once arrived the number is there to call, and the crew completes the job.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_contractor_crew_works_its_companys_job_on_its_own_phone_in_the_real_window() {
+    let _turn = ONE_AT_A_TIME.lock().await;
+    let server = Server::start();
+    let data = tempfile::tempdir().unwrap();
+    server.add_crew(data.path());
+    tokio::task::block_in_place(|| {
+        let mut desk = Device::enrolled(&server, "chen");
+        desk.sync();
+        let to = |c: &str| Edit::Assign { assignee: Assignee::Contractor(ContractorId::new(c)), note: String::new() };
+        let ours = common::create(&mut desk, "CH-1-201", "外墙窗边渗水，保修期内", 0);
+        desk.store.apply(&ours, to("C-ZJ"), &desk.ctx(1)).unwrap();
+        let theirs = common::create(&mut desk, "CH-2-501", "电梯异响", 2);
+        desk.store.apply(&theirs, to("C-HY"), &desk.ctx(3)).unwrap();
+        desk.sync();
+    });
+    let x = Xvfb::start();
+    let driver = Driver::start(&x.display);
+    let crew = Ui::open(&driver, &data.path().join("crew"), "crew").await;
+    crew.enrol(&server.url, &server.code("zj1"), "浙建张工的手机").await;
+    crew.sync().await;
+    crew.click("nav-today").await;
+    crew.wait_text(&Ui::css("today-list"), |t| t.contains("外墙窗边渗水")).await;
+    assert_eq!(crew.count(&Ui::css("order-card")).await, 1, "another contractor's job never reaches this phone");
+    crew.shoot("crew-today").await;
+    crew.click("order-card").await;
+    crew.wait_text(&Ui::css("masked-phone"), |t| t == "138****5678").await;
+    assert_eq!(crew.count(&Ui::css("call")).await, 0);
+    crew.shoot("crew-job").await;
+    crew.click("arrive").await;
+    crew.wait_attr(&Ui::css("order"), "data-status", "on_site").await;
+    crew.wait_text(&Ui::css("call"), |t| t.contains("13812345678")).await;
+    crew.click("complete").await;
+    crew.fill("work-done", "窗边打胶，外墙防水修补").await;
+    crew.click("complete-confirm").await;
+    crew.wait_attr(&Ui::css("order"), "data-status", "completed").await;
+    crew.sync().await;
+    crew.c.close().await.unwrap();
+
+    tokio::task::block_in_place(|| {
+        let mut desk = Device::enrolled(&server, "zhou");
+        desk.sync();
+        let found = desk.store.search("外墙窗边渗水", 5, chrono::Utc::now().timestamp_millis()).unwrap();
+        let v = desk.store.get(&OrderId::new(found[0].row.id.clone()), chrono::Utc::now()).unwrap();
+        assert_eq!(v.status, Status::Completed);
+        assert_eq!(v.order.work_done, "窗边打胶，外墙防水修补");
+        assert!(v.order.events.iter().any(|e| e.by.as_str() == "zj1"), "recorded as the crew member");
+    });
+}

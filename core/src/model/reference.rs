@@ -101,6 +101,10 @@ pub struct Person {
     /// Phone (personal data: not logged).
     #[serde(default)]
     pub phone: String,
+    /// The contractor company a crew member (role technician) works for: they work that company's
+    /// jobs, not jobs assigned to them by name. Left out for the organisation's own staff.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub contractor: Option<ContractorId>,
     /// Still working here.
     #[serde(default = "yes")]
     pub active: bool,

@@ -97,7 +97,9 @@ pub struct DispatchSuggestion {
 /// Suggest technicians for a job needing `skill`.
 pub fn suggest(people: &[Person], skill: &str, workloads: &HashMap<PersonId, Workload>) -> DispatchSuggestion {
     let mut out = DispatchSuggestion::default();
-    let mut techs: Vec<&Person> = people.iter().filter(|p| p.has_role(Role::Technician)).collect();
+    // The organisation's own technicians: a contractor's crew works its company's jobs, not the rota.
+    let mut techs: Vec<&Person> =
+        people.iter().filter(|p| p.has_role(Role::Technician) && p.contractor.is_none()).collect();
     techs.sort_by(|a, b| a.id.cmp(&b.id));
     let none = Workload::default();
     for p in techs {

@@ -13,7 +13,9 @@
 //! | edit fields | the office; the assigned technician edits findings, work done and location |
 //! | note | anyone on the staff list |
 //!
-//! Owners' phone numbers: the office sees them; field staff only on their own open jobs ([`may_see_phone`]).
+//! Owners' phone numbers: the office sees them; field staff only on their own open jobs, a contractor
+//! crew once on site ([`may_see_phone`]). A crew member (a technician bound to a contractor company)
+//! is the assignee of that company's jobs.
 //!
 //! The person acting must be on the staff list and active; an assigned technician must have the
 //! technician role; labour is recorded for technicians. A store without a staff list (a fresh device
@@ -103,12 +105,16 @@ pub fn may_see_phone(reference: &ReferenceData, by: &PersonId, fold: &StatusFold
     if reference.people.is_empty() {
         return true;
     }
-    match reference.person(by) {
-        Some(p) if is_office(p) => true,
-        Some(_) => {
-            fold.status().is_open() && matches!(&fold.derived.assignee, Some(Assignee::Technician(t)) if t == by)
+    let open = fold.status().is_open();
+    match (reference.person(by), &fold.derived.assignee) {
+        (Some(p), _) if is_office(p) => true,
+        // A contractor crew: their company's open job, once they are on site (the office arranges the
+        // visit with the owner).
+        (Some(p), Some(Assignee::Contractor(c))) if p.contractor.as_ref() == Some(c) => {
+            open && fold.derived.first_arrived_ms.is_some()
         }
-        None => false,
+        (Some(p), Some(Assignee::Technician(t))) => open && t == by && p.contractor.is_none(),
+        _ => false,
     }
 }
 
@@ -119,7 +125,12 @@ pub fn check(reference: &ReferenceData, by: &PersonId, fold: &StatusFold, edit: 
     }
     let actor = staff(reference, by)?;
     let assigned = fold.derived.assignee.as_ref();
-    let is_assignee = matches!(assigned, Some(Assignee::Technician(p)) if p == by);
+    // A contractor crew member works their company's jobs as a technician works their own.
+    let is_assignee = match assigned {
+        Some(Assignee::Technician(p)) => p == by,
+        Some(Assignee::Contractor(c)) => actor.contractor.as_ref() == Some(c),
+        None => false,
+    };
     let not_assignee = || -> Rejection {
         let assignee =
             assigned.map_or_else(|| Text::new("（未派工）", "(nobody)"), |a| Text::same(reference.assignee_name(a)));
@@ -165,7 +176,7 @@ pub fn check(reference: &ReferenceData, by: &PersonId, fold: &StatusFold, edit: 
         // The office holds a job (weather, parts) as well as the technician pausing it.
         Edit::Pause { .. } if is_office(actor) => Ok(()),
         Edit::Arrive | Edit::Pause { .. } | Edit::Complete { .. } => match assigned {
-            Some(Assignee::Technician(_)) if is_assignee => Ok(()),
+            Some(Assignee::Technician(_) | Assignee::Contractor(_)) if is_assignee => Ok(()),
             Some(Assignee::Contractor(_)) if is_office(actor) => Ok(()),
             _ => Err(not_assignee()),
         },

@@ -525,6 +525,7 @@ pub fn read_csv_bytes(data: &[u8], file: &str, kind: CsvKind) -> Result<(Referen
                     .map_err(on_line)?,
                 skills: list(&get("skills")),
                 phone: get("phone"),
+                contractor: Some(get("contractor")).filter(|c| !c.is_empty()).map(ContractorId::new),
                 active: !matches!(get("active").to_ascii_lowercase().as_str(), "false" | "no" | "0" | "否"),
             }),
             CsvKind::Contractors => out.contractors.push(Contractor {

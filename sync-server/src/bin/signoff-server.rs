@@ -4,6 +4,7 @@
 //! signoff-server serve --data DIR [--listen 127.0.0.1:8080] [--config FILE]
 //! signoff-server org create --data DIR ID NAME
 //! signoff-server person add --data DIR --org ORG ID NAME --role technician [--skill plumbing]...
+//! signoff-server person add --data DIR --org ORG ID NAME --role contractor --contractor C-ZJ
 //! signoff-server enrol-code --data DIR --org ORG PERSON [--hours 72]
 //! signoff-server revoke --data DIR DEVICE
 //! signoff-server devices --data DIR --org ORG
@@ -178,11 +179,15 @@ enum PersonCommand {
         role: Role,
         #[arg(long = "skill")]
         skills: Vec<String>,
+        /// The contractor company (an id of the reference data's contractors) a crew member works for;
+        /// required with `--role contractor`.
+        #[arg(long)]
+        contractor: Option<String>,
     },
 }
 
 fn parse_role(s: &str) -> Result<Role, String> {
-    Role::parse(s).ok_or_else(|| "role must be technician, dispatcher, supervisor or admin".into())
+    Role::parse(s).ok_or_else(|| "role must be technician, dispatcher, supervisor, admin or contractor".into())
 }
 
 fn now_ms() -> i64 {
@@ -312,9 +317,12 @@ impl WithStore for Job {
                 store.create_org(&id, &name, now_ms()).await?;
                 println!("organisation {id} created");
             }
-            Command::Person { command: PersonCommand::Add { org, id, name, role, skills, .. } } => {
-                admin::add_person(&store, &org, &id, &name, role, skills).await?;
-                println!("{id} ({name}) is a {} of {org}", role.code());
+            Command::Person { command: PersonCommand::Add { org, id, name, role, skills, contractor, .. } } => {
+                admin::add_person(&store, &org, &id, &name, role, skills, contractor.clone()).await?;
+                match contractor {
+                    Some(c) => println!("{id} ({name}) is a {} of {org}, working for {c}", role.code()),
+                    None => println!("{id} ({name}) is a {} of {org}", role.code()),
+                }
             }
             Command::EnrolCode { org, person, hours, .. } => {
                 let code = admin::issue_code(&store, &org, &person, hours, now_ms()).await?;

@@ -27,9 +27,21 @@ async fn people_and_enrolment<S: Store>(s: &S) {
         name: "王建国".into(),
         role: Role::Technician,
         skills: vec!["plumbing".into()],
+        contractor: None,
     };
     s.put_person(tech.clone()).await.unwrap();
     assert_eq!(s.person("acme", "p-wang").await.unwrap(), Some(tech));
+    // A contractor crew member keeps the company they work for.
+    let crew = PersonRecord {
+        org: "acme".into(),
+        id: "p-zj".into(),
+        name: "浙建张工".into(),
+        role: Role::Contractor,
+        skills: vec![],
+        contractor: Some("C-ZJ".into()),
+    };
+    s.put_person(crew.clone()).await.unwrap();
+    assert_eq!(s.person("acme", "p-zj").await.unwrap(), Some(crew));
     let missing = PersonRecord { org: "nobody".into(), ..s.person("acme", "p-wang").await.unwrap().unwrap() };
     assert!(matches!(s.put_person(missing).await, Err(StoreError::NotFound(_))));
 
@@ -265,6 +277,7 @@ async fn concurrent_writes_fail_alone<S: Store>(s: &S) {
                         name: "x".into(),
                         role: Role::Technician,
                         skills: vec![],
+                        contractor: None,
                     })
                     .await
                     .map(|()| 0),

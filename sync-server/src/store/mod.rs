@@ -71,6 +71,8 @@ pub enum Role {
     Supervisor,
     /// Administers the organisation.
     Admin,
+    /// 施工单位 crew: sees and changes the orders assigned to its contractor company.
+    Contractor,
 }
 
 impl Role {
@@ -81,17 +83,31 @@ impl Role {
             Role::Dispatcher => "dispatcher",
             Role::Supervisor => "supervisor",
             Role::Admin => "admin",
+            Role::Contractor => "contractor",
         }
     }
 
     /// Parse a stored code.
     pub fn parse(s: &str) -> Option<Role> {
-        [Role::Technician, Role::Dispatcher, Role::Supervisor, Role::Admin].into_iter().find(|r| r.code() == s)
+        [Role::Technician, Role::Dispatcher, Role::Supervisor, Role::Admin, Role::Contractor]
+            .into_iter()
+            .find(|r| r.code() == s)
     }
 
     /// Sees every order of the organisation.
     pub fn sees_all(self) -> bool {
-        !matches!(self, Role::Technician)
+        !matches!(self, Role::Technician | Role::Contractor)
+    }
+}
+
+impl DeviceRecord {
+    /// Whose orders this device sees: its person's, or for a contractor crew its company's (as the
+    /// documents' metadata names a contractor assignee: `contractor/{id}`).
+    pub fn sees_as(&self) -> String {
+        match (&self.role, &self.contractor) {
+            (Role::Contractor, Some(c)) => format!("contractor/{c}"),
+            _ => self.person.clone(),
+        }
     }
 }
 
@@ -108,6 +124,8 @@ pub struct PersonRecord {
     pub role: Role,
     /// Skills (category codes).
     pub skills: Vec<String>,
+    /// The contractor company a crew member works for (role contractor).
+    pub contractor: Option<String>,
 }
 
 /// A one-time enrolment code, stored by hash.
@@ -153,6 +171,8 @@ pub struct DeviceRecord {
     pub name: String,
     /// When it was revoked.
     pub revoked_ms: Option<i64>,
+    /// The person's contractor company (a crew's device).
+    pub contractor: Option<String>,
 }
 
 /// What the server derives from a document for routing and access, kept beside it.

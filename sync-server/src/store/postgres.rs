@@ -17,10 +17,11 @@ const MIGRATIONS: &[(i32, &str)] = &[
     (1, include_str!("migrations/postgres/0001_init.sql")),
     (2, include_str!("migrations/postgres/0002_blob_orgs.sql")),
     (3, include_str!("migrations/postgres/0003_epoch.sql")),
+    (4, include_str!("migrations/postgres/0004_contractor_crews.sql")),
 ];
 
 /// The newest schema this build knows.
-pub const SCHEMA: i32 = 3;
+pub const SCHEMA: i32 = 4;
 
 /// Connections per process.
 const POOL_SIZE: usize = 16;
@@ -98,7 +99,10 @@ impl PgStore {
         // (table, columns with their PostgreSQL kinds: t text, b bigint, i integer, x bytea)
         const TABLES: &[(&str, &[(&str, char)])] = &[
             ("orgs", &[("id", 't'), ("name", 't'), ("created_ms", 'b')]),
-            ("people", &[("org", 't'), ("id", 't'), ("name", 't'), ("role", 't'), ("skills", 't')]),
+            (
+                "people",
+                &[("org", 't'), ("id", 't'), ("name", 't'), ("role", 't'), ("skills", 't'), ("contractor", 't')],
+            ),
             (
                 "enrolments",
                 &[
@@ -228,7 +232,7 @@ async fn touch_feed(tx: &impl GenericClient, org: &str, kind: &str, key: &str) -
     Ok(seq as u64)
 }
 
-const DEVICE_COLS: &str = "d.id, d.org, d.person, p.role, d.public_key, d.name, d.revoked_ms";
+const DEVICE_COLS: &str = "d.id, d.org, d.person, p.role, d.public_key, d.name, d.revoked_ms, p.contractor";
 
 fn device_row(r: &Row) -> StoreResult<DeviceRecord> {
     let role: String = r.get(3);
@@ -240,6 +244,7 @@ fn device_row(r: &Row) -> StoreResult<DeviceRecord> {
         public_key: r.get(4),
         name: r.get(5),
         revoked_ms: r.get(6),
+        contractor: r.get(7),
     })
 }
 
@@ -525,9 +530,10 @@ impl Store for PgStore {
         let skills = serde_json::to_string(&p.skills).map_err(|e| StoreError::Refused(e.to_string()))?;
         sql_execute(
             &c,
-            "INSERT INTO people(org, id, name, role, skills) VALUES ($1, $2, $3, $4, $5) \
-             ON CONFLICT (org, id) DO UPDATE SET name = excluded.name, role = excluded.role, skills = excluded.skills",
-            &[&p.org, &p.id, &p.name, &p.role.code(), &skills],
+            "INSERT INTO people(org, id, name, role, skills, contractor) VALUES ($1, $2, $3, $4, $5, $6) \
+             ON CONFLICT (org, id) DO UPDATE SET name = excluded.name, role = excluded.role, \
+             skills = excluded.skills, contractor = excluded.contractor",
+            &[&p.org, &p.id, &p.name, &p.role.code(), &skills, &p.contractor],
         )
         .await?;
         Ok(())
@@ -535,14 +541,19 @@ impl Store for PgStore {
 
     async fn person(&self, org: &str, id: &str) -> StoreResult<Option<PersonRecord>> {
         let c = self.client().await?;
-        let row =
-            sql_query_opt(&c, "SELECT name, role, skills FROM people WHERE org = $1 AND id = $2", &[&org, &id]).await?;
+        let row = sql_query_opt(
+            &c,
+            "SELECT name, role, skills, contractor FROM people WHERE org = $1 AND id = $2",
+            &[&org, &id],
+        )
+        .await?;
         Ok(row.map(|r| PersonRecord {
             org: org.to_owned(),
             id: id.to_owned(),
             name: r.get(0),
             role: Role::parse(r.get(1)).unwrap_or(Role::Technician),
             skills: serde_json::from_str(r.get(2)).unwrap_or_default(),
+            contractor: r.get(3),
         }))
     }
 
@@ -635,7 +646,7 @@ impl Store for PgStore {
             &c,
             &format!(
                 "SELECT {DEVICE_COLS} FROM devices d \
-                 CROSS JOIN LATERAL (SELECT role FROM people WHERE org = d.org AND id = d.person OFFSET 0) p \
+                 CROSS JOIN LATERAL (SELECT role, contractor FROM people WHERE org = d.org AND id = d.person OFFSET 0) p \
                  WHERE d.org = $1 ORDER BY d.id"
             ),
             &[&org],

@@ -16,10 +16,11 @@ const MIGRATIONS: &[(i64, &str)] = &[
     (2, include_str!("migrations/sqlite/0002_feed_kind_index.sql")),
     (3, include_str!("migrations/sqlite/0003_blob_orgs.sql")),
     (4, include_str!("migrations/sqlite/0004_epoch.sql")),
+    (5, include_str!("migrations/sqlite/0005_contractor_crews.sql")),
 ];
 
 /// The newest schema this build knows.
-pub const SCHEMA: i64 = 4;
+pub const SCHEMA: i64 = 5;
 
 /// SQLite store: one writer connection, and reader connections that WAL lets run beside it (a read
 /// never waits for a write's disk sync).
@@ -69,7 +70,7 @@ fn touch_feed(tx: &Connection, org: &str, kind: &str, key: &str) -> StoreResult<
     Ok(tx.last_insert_rowid() as u64)
 }
 
-const DEVICE_COLS: &str = "d.id, d.org, d.person, p.role, d.public_key, d.name, d.revoked_ms";
+const DEVICE_COLS: &str = "d.id, d.org, d.person, p.role, d.public_key, d.name, d.revoked_ms, p.contractor";
 
 fn device_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<DeviceRecord> {
     Ok(DeviceRecord {
@@ -80,6 +81,7 @@ fn device_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<DeviceRecord> {
         public_key: r.get(4)?,
         name: r.get(5)?,
         revoked_ms: r.get(6)?,
+        contractor: r.get(7)?,
     })
 }
 
@@ -289,9 +291,10 @@ impl Store for SqliteStore {
             }
             let skills = serde_json::to_string(&p.skills).map_err(|e| StoreError::Refused(e.to_string()))?;
             c.execute(
-                "INSERT INTO people(org, id, name, role, skills) VALUES (?1, ?2, ?3, ?4, ?5) \
-                 ON CONFLICT(org, id) DO UPDATE SET name = excluded.name, role = excluded.role, skills = excluded.skills",
-                params![p.org, p.id, p.name, p.role.code(), skills],
+                "INSERT INTO people(org, id, name, role, skills, contractor) VALUES (?1, ?2, ?3, ?4, ?5, ?6) \
+                 ON CONFLICT(org, id) DO UPDATE SET name = excluded.name, role = excluded.role, \
+                 skills = excluded.skills, contractor = excluded.contractor",
+                params![p.org, p.id, p.name, p.role.code(), skills, p.contractor],
             )?;
             Ok(())
         })
@@ -301,17 +304,20 @@ impl Store for SqliteStore {
     async fn person(&self, org: &str, id: &str) -> StoreResult<Option<PersonRecord>> {
         let (org, id) = (org.to_owned(), id.to_owned());
         self.read(move |c| {
-            let row: Option<(String, String, String)> = c
-                .query_row("SELECT name, role, skills FROM people WHERE org = ?1 AND id = ?2", params![org, id], |r| {
-                    Ok((r.get(0)?, r.get(1)?, r.get(2)?))
-                })
+            let row: Option<(String, String, String, Option<String>)> = c
+                .query_row(
+                    "SELECT name, role, skills, contractor FROM people WHERE org = ?1 AND id = ?2",
+                    params![org, id],
+                    |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
+                )
                 .optional()?;
-            Ok(row.map(|(name, role, skills)| PersonRecord {
+            Ok(row.map(|(name, role, skills, contractor)| PersonRecord {
                 org,
                 id,
                 name,
                 role: Role::parse(&role).unwrap_or(Role::Technician),
                 skills: serde_json::from_str(&skills).unwrap_or_default(),
+                contractor,
             }))
         })
         .await

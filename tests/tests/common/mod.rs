@@ -124,6 +124,31 @@ impl Server {
         admin_db(&self.data, self.db.as_deref(), args)
     }
 
+    /// Adds 浙建三公司's (C-ZJ) crew member zj1 (浙建张工): a server person with the role contractor,
+    /// and a person of the organisation's reference data bound to the company.
+    pub fn add_crew(&self, dir: &Path) {
+        self.admin(&[
+            "person",
+            "add",
+            "--org",
+            "acme",
+            "zj1",
+            "浙建张工",
+            "--role",
+            "contractor",
+            "--contractor",
+            "C-ZJ",
+        ]);
+        let demo = std::fs::read_to_string(repo().join("demo/reference.json")).unwrap();
+        let mut reference: serde_json::Value = serde_json::from_str(&demo).unwrap();
+        reference["people"].as_array_mut().unwrap().push(serde_json::json!({
+            "id": "zj1", "name": "浙建张工", "roles": ["technician"], "contractor": "C-ZJ"
+        }));
+        let path = dir.join("reference.json");
+        std::fs::write(&path, reference.to_string()).unwrap();
+        self.admin(&["import", "--org", "acme", path.to_str().unwrap()]);
+    }
+
     /// A one-time enrolment code for `person`.
     pub fn code(&self, person: &str) -> String {
         self.admin(&["enrol-code", "--org", "acme", person]).trim().to_owned()
@@ -160,6 +185,17 @@ pub fn admin_in(data: &Path, args: &[&str]) -> String {
 
 /// An admin command on `data` and the database `db`.
 pub fn admin_db(data: &Path, db: Option<&str>, args: &[&str]) -> String {
+    let out = admin_run(data, db, args);
+    assert!(out.status.success(), "signoff-server {args:?}: {}", String::from_utf8_lossy(&out.stderr));
+    String::from_utf8(out.stdout).unwrap()
+}
+
+/// An admin command on a running server's data, succeeded or not.
+pub fn admin_output(server: &Server, args: &[&str]) -> std::process::Output {
+    admin_run(&server.data, server.db.as_deref(), args)
+}
+
+fn admin_run(data: &Path, db: Option<&str>, args: &[&str]) -> std::process::Output {
     let mut cmd = Command::new(server_bin());
     if let Some(db) = db {
         cmd.args(["--db", db]);
@@ -167,9 +203,7 @@ pub fn admin_db(data: &Path, db: Option<&str>, args: &[&str]) -> String {
     // `--data` goes after the (sub)command words.
     let words = if matches!(args.first(), Some(&"org" | &"person")) { 2 } else { 1 };
     cmd.args(&args[..words]).args(["--data", data.to_str().unwrap()]).args(&args[words..]);
-    let out = cmd.output().unwrap();
-    assert!(out.status.success(), "signoff-server {args:?}: {}", String::from_utf8_lossy(&out.stderr));
-    String::from_utf8(out.stdout).unwrap()
+    cmd.output().unwrap()
 }
 
 /// A device store in a temp dir.

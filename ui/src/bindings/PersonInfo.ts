@@ -16,4 +16,8 @@ name: string,
 /**
  * Roles.
  */
-roles: Array<Role>, };
+roles: Array<Role>, 
+/**
+ * Whose jobs they work: their own id, or a contractor crew member's company id.
+ */
+works_as: string, };
