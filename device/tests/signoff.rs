@@ -276,3 +276,31 @@ fn a_warranty_job_closes_on_a_callback_only_when_every_party_signed_or_by_a_supe
     t.store.apply(&id, satisfied(), &ctx("chen", 230)).unwrap();
     assert_eq!(t.store.get(&id, at(231)).unwrap().status, Status::Closed);
 }
+
+#[test]
+fn a_quantity_confirmation_is_not_an_acceptance_signature() {
+    let mut t = store("chen");
+    let id = completed(&mut t.store, Assignee::Contractor(ContractorId::new("C-ZJ")));
+    for (role, name, at) in [
+        (SignerRole::Owner, "王女士", 100),
+        (SignerRole::Repairer, "维修部赵主任", 101),
+        (SignerRole::Project, "项目部张经理", 102),
+    ] {
+        sign(&mut t.store, &id, role, name, at).unwrap();
+    }
+    // The supervising engineer signs the 工程量确认单 only: their acceptance is still missing.
+    let quantity = signoff_device::store::signoff::SignRequest {
+        heads: None,
+        kind: signoff_core::signoff::StatementKind::QuantityConfirmation,
+        name: "监理李工".into(),
+        role: SignerRole::Supervisor,
+        rating: None,
+        opinion: "工程量属实".into(),
+        strokes: signature(),
+        place: None,
+    };
+    t.store.sign(&id, quantity, &ctx("chen", 103)).unwrap();
+    assert_eq!(t.store.signoff_progress(&id).unwrap().missing, [SignerRole::Supervisor]);
+    sign(&mut t.store, &id, SignerRole::Supervisor, "监理李工", 104).unwrap();
+    assert!(t.store.signoff_progress(&id).unwrap().missing.is_empty());
+}

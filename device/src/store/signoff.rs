@@ -270,7 +270,8 @@ impl Store {
             .iter()
             .filter(|s| counted.contains(&s.id.as_str()))
             .filter_map(|s| s.statement().ok())
-            .filter(|st| st.summary == now)
+            // Acceptance signatures only: a 工程量确认单 confirms the quantities, not the repair.
+            .filter(|st| st.summary == now && st.kind == StatementKind::Signoff)
             .map(|st| st.signer.role)
             .collect();
         signed.sort();
