@@ -417,10 +417,14 @@ impl Edit {
                 owner_told: *owner_told,
             },
             Edit::Complete { .. } => EventKind::Completed,
-            Edit::SignOff { statement } => EventKind::SignedOff {
-                statement: statement.id.clone(),
-                role: statement.statement().map(|s| s.signer.role.code().to_owned()).unwrap_or_default(),
-            },
+            Edit::SignOff { statement } => {
+                let st = statement.statement().ok();
+                EventKind::SignedOff {
+                    statement: statement.id.clone(),
+                    role: st.as_ref().map(|s| s.signer.role.code().to_owned()).unwrap_or_default(),
+                    quantity: st.is_some_and(|s| s.kind == crate::signoff::StatementKind::QuantityConfirmation),
+                }
+            }
             Edit::RefuseSignoff { reason } => EventKind::SignoffRefused { reason: reason.trim().to_owned() },
             Edit::Callback(c) => EventKind::Callback(c.clone()),
             Edit::Reply { plan } => EventKind::Replied { plan: plan.clone() },

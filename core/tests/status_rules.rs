@@ -25,7 +25,7 @@ fn reach(status: Status) -> Log {
             assigned("t1"),
             EventKind::Arrived,
             EventKind::Completed,
-            EventKind::SignedOff { statement: "s1".into(), role: "owner".into() },
+            EventKind::SignedOff { statement: "s1".into(), role: "owner".into(), quantity: false },
         ],
         Status::Reopened => {
             vec![
@@ -55,7 +55,7 @@ fn every_transition_valid_and_invalid() {
         ("arrived", EventKind::Arrived),
         ("paused", paused("业主不在")),
         ("completed", EventKind::Completed),
-        ("signed_off", EventKind::SignedOff { statement: "s2".into(), role: "owner".into() }),
+        ("signed_off", EventKind::SignedOff { statement: "s2".into(), role: "owner".into(), quantity: false }),
         ("signoff_refused", EventKind::SignoffRefused { reason: "不满意".into() }),
         ("callback satisfied", callback(true, Some(true))),
         ("callback unsatisfied", callback(true, Some(false))),
@@ -302,7 +302,7 @@ fn refused_signoff_is_flagged_until_signed() {
     let mut l = reach(Status::SignoffRefused);
     let f = fold(&l.events, &genuine(&l.events));
     assert!(matches!(&f.attention[..], [Attention::SignoffRefused { reason, .. }] if reason == "还在漏"));
-    l.push("dev-t1", "t1", EventKind::SignedOff { statement: "s9".into(), role: "owner".into() });
+    l.push("dev-t1", "t1", EventKind::SignedOff { statement: "s9".into(), role: "owner".into(), quantity: false });
     assert!(fold(&l.events, &genuine(&l.events)).attention.is_empty());
 }
 

@@ -281,6 +281,20 @@ fn a_warranty_job_closes_on_a_callback_only_when_every_party_signed_or_by_a_supe
 fn a_quantity_confirmation_is_not_an_acceptance_signature() {
     let mut t = store("chen");
     let id = completed(&mut t.store, Assignee::Contractor(ContractorId::new("C-ZJ")));
+    // The contractor confirms the quantities first: recorded, and the order is still awaiting acceptance.
+    let by_contractor = signoff_device::store::signoff::SignRequest {
+        heads: None,
+        kind: signoff_core::signoff::StatementKind::QuantityConfirmation,
+        name: "浙建三公司 刘工".into(),
+        role: SignerRole::Contractor,
+        rating: None,
+        opinion: "工程量属实".into(),
+        strokes: signature(),
+        place: None,
+    };
+    t.store.sign(&id, by_contractor, &ctx("chen", 99)).unwrap();
+    assert_eq!(t.store.get(&id, at(99)).unwrap().status, signoff_core::rules::status::Status::Completed);
+    assert_eq!(t.store.signoff_progress(&id).unwrap().quantity_signed, [SignerRole::Contractor]);
     for (role, name, at) in [
         (SignerRole::Owner, "王女士", 100),
         (SignerRole::Repairer, "维修部赵主任", 101),
@@ -300,7 +314,9 @@ fn a_quantity_confirmation_is_not_an_acceptance_signature() {
         place: None,
     };
     t.store.sign(&id, quantity, &ctx("chen", 103)).unwrap();
-    assert_eq!(t.store.signoff_progress(&id).unwrap().missing, [SignerRole::Supervisor]);
+    let p = t.store.signoff_progress(&id).unwrap();
+    assert_eq!(p.missing, [SignerRole::Supervisor]);
+    assert_eq!(p.quantity_signed, [SignerRole::Supervisor, SignerRole::Contractor]);
     sign(&mut t.store, &id, SignerRole::Supervisor, "监理李工", 104).unwrap();
     assert!(t.store.signoff_progress(&id).unwrap().missing.is_empty());
 }

@@ -1039,6 +1039,19 @@ async fn a_warranty_order_closes_only_after_every_party_has_signed_in_the_real_w
             .await;
     }
     office.shoot_at("office-signatures", Some(&Ui::css("signoff-progress"))).await;
+    // 工程量确认单: the contractor confirms the quantities and amounts; the acceptance is unchanged.
+    office.click("start-quantity").await;
+    office.wait_text(&Ui::css("signoff-title"), |t| t.contains("工程量确认单") && t.contains("施工单位")).await;
+    office.fill("signer-name", "浙建三公司刘工").await;
+    office.draw_signature().await;
+    office.shoot("quantity-confirmation").await;
+    office.click("sign").await;
+    office.wait_attr(&Ui::css("signoff-done"), "data-result", "signed").await;
+    office.long_press("exit-hold").await;
+    office.click("exit-confirm").await;
+    office.wait_attr("[data-testid=\"quantity-form\"] li[data-role=\"contractor\"]", "data-signed", "true").await;
+    office.wait_attr(&Ui::css("order"), "data-status", "signed_off").await;
+    office.wait_text(&Ui::css("timeline"), |t| t.contains("工程量确认签字")).await;
     office.click("act-callback").await;
     office.click("cb-satisfied").await;
     office.click("cb-save").await;
@@ -1053,9 +1066,11 @@ async fn a_warranty_order_closes_only_after_every_party_has_signed_in_the_real_w
         let id = OrderId::new(found[0].row.id.clone());
         assert_eq!(desk.store.get(&id, chrono::Utc::now()).unwrap().status, Status::Closed);
         let reports = desk.store.verify_statements(&id).unwrap();
-        assert_eq!(reports.len(), 4);
+        assert_eq!(reports.len(), 5, "four acceptances and the 工程量确认单");
         assert!(reports.iter().all(|r| r.verdict == Verdict::Valid && r.counted), "{reports:?}");
-        assert!(desk.store.signoff_progress(&id).unwrap().missing.is_empty());
+        let progress = desk.store.signoff_progress(&id).unwrap();
+        assert!(progress.missing.is_empty());
+        assert_eq!(progress.quantity_signed, [signoff_core::signoff::SignerRole::Contractor]);
     });
 }
 

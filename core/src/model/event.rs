@@ -262,6 +262,10 @@ pub enum EventKind {
         statement: String,
         /// Signer's role.
         role: String,
+        /// A 工程量确认单 (quantities confirmed), not an acceptance: it leaves the status as it is. Left
+        /// out for an acceptance, so those are stored as before.
+        #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+        quantity: bool,
     },
     /// 拒签: the owner refused to sign; the order stays open and is flagged for the office.
     SignoffRefused {
@@ -557,6 +561,7 @@ impl EventKind {
             EventKind::Paused { owner_told: true, .. } => "暂停（已告知业主）",
             EventKind::Paused { .. } => "暂停",
             EventKind::Completed => "完工",
+            EventKind::SignedOff { quantity: true, .. } => "工程量确认签字",
             EventKind::SignedOff { .. } => "验收签字",
             EventKind::SignoffRefused { .. } => "业主拒签",
             EventKind::Callback(_) => "回访",
@@ -603,6 +608,7 @@ impl EventKind {
             EventKind::Paused { owner_told: true, .. } => "Paused (owner told)",
             EventKind::Paused { .. } => "Paused",
             EventKind::Completed => "Completed",
+            EventKind::SignedOff { quantity: true, .. } => "Quantities confirmed",
             EventKind::SignedOff { .. } => "Signed off",
             EventKind::SignoffRefused { .. } => "Sign-off refused",
             EventKind::Callback(_) => "Callback",

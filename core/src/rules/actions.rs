@@ -219,7 +219,7 @@ impl Action {
             Action::Note => Edit::Note { text: text() },
         };
         let kind = match self {
-            Action::SignOff => EventKind::SignedOff { statement: text(), role: text() },
+            Action::SignOff => EventKind::SignedOff { statement: text(), role: text(), quantity: false },
             _ => edit.event_kind(&EventId::new("")),
         };
         (edit, kind)

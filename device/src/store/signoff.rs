@@ -91,6 +91,8 @@ pub struct SignoffProgress {
     pub signed: Vec<SignerRole>,
     /// Roles still missing.
     pub missing: Vec<SignerRole>,
+    /// Who confirmed the quantities (工程量确认单) of the content as it is now.
+    pub quantity_signed: Vec<SignerRole>,
 }
 
 fn heads_hex(heads: &[ChangeHash]) -> Vec<String> {
@@ -264,19 +266,25 @@ impl Store {
         // changes the document, so the parties cannot all sign the same heads one after another; and a
         // signature over content changed since is what "changed after sign-off" means.)
         let now = summary_of(&view.order);
-        let mut signed: Vec<SignerRole> = view
-            .order
-            .statements
-            .iter()
-            .filter(|s| counted.contains(&s.id.as_str()))
-            .filter_map(|s| s.statement().ok())
-            // Acceptance signatures only: a 工程量确认单 confirms the quantities, not the repair.
-            .filter(|st| st.summary == now && st.kind == StatementKind::Signoff)
-            .map(|st| st.signer.role)
-            .collect();
-        signed.sort();
-        signed.dedup();
+        let of_kind = |kind: StatementKind| -> Vec<SignerRole> {
+            let mut roles: Vec<SignerRole> = view
+                .order
+                .statements
+                .iter()
+                .filter(|s| counted.contains(&s.id.as_str()))
+                .filter_map(|s| s.statement().ok())
+                .filter(|st| st.summary == now && st.kind == kind)
+                .map(|st| st.signer.role)
+                .collect();
+            roles.sort();
+            roles.dedup();
+            roles
+        };
+        // Acceptance signatures only count towards the parties: a 工程量确认单 confirms the quantities,
+        // not the repair.
+        let signed = of_kind(StatementKind::Signoff);
+        let quantity_signed = of_kind(StatementKind::QuantityConfirmation);
         let missing = required.iter().filter(|r| !signed.contains(r)).copied().collect();
-        SignoffProgress { required, signed, missing }
+        SignoffProgress { required, signed, missing, quantity_signed }
     }
 }

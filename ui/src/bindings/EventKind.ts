@@ -63,7 +63,12 @@ statement: string,
 /**
  * Signer's role.
  */
-role: string, } | { "type": "signoff_refused", 
+role: string, 
+/**
+ * A 工程量确认单 (quantities confirmed), not an acceptance: it leaves the status as it is. Left
+ * out for an acceptance, so those are stored as before.
+ */
+quantity?: boolean, } | { "type": "signoff_refused", 
 /**
  * The owner's reason.
  */

@@ -16,4 +16,8 @@ signed: Array<SignerRole>,
 /**
  * Roles still missing.
  */
-missing: Array<SignerRole>, };
+missing: Array<SignerRole>, 
+/**
+ * Who confirmed the quantities (工程量确认单) of the content as it is now.
+ */
+quantity_signed: Array<SignerRole>, };

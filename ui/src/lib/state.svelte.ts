@@ -16,7 +16,7 @@ export type Route =
   | { name: 'complaints' }
   | { name: 'unit'; id: string }
   | { name: 'order'; id: string }
-  | { name: 'signoff'; id: string }
+  | { name: 'signoff'; id: string; quantity?: boolean }
   | { name: 'sync' };
 
 export const app = $state<{

@@ -159,6 +159,10 @@ pub fn next_status(from: Option<Status>, kind: &EventKind) -> Option<Status> {
         // On site (the job cannot be finished), or before the visit (the office's hold: weather, parts).
         EventKind::Paused { .. } => matches!(from, S::OnSite | S::Assigned | S::Reopened).then_some(S::Paused),
         EventKind::Completed => (from == S::OnSite).then_some(S::Completed),
+        // Quantities confirmed (工程量确认单) after the work: recorded, the status stays.
+        EventKind::SignedOff { quantity: true, .. } => {
+            matches!(from, S::Completed | S::SignoffRefused | S::SignedOff).then_some(from)
+        }
         EventKind::SignedOff { .. } => {
             matches!(from, S::Completed | S::SignoffRefused | S::SignedOff).then_some(S::SignedOff)
         }
@@ -291,7 +295,7 @@ impl Derived {
                 d.completed_ms = Some(t);
                 d.returned_invalid = true;
             }
-            EventKind::SignedOff { statement, role } => {
+            EventKind::SignedOff { statement, role, .. } => {
                 d.signoffs.push(SignoffMark { statement: statement.clone(), role: role.clone(), at_ms: t })
             }
             EventKind::Callback(_) | EventKind::Closed { .. } if status == Status::Closed => d.closed_ms = Some(t),
