@@ -293,7 +293,7 @@ fn a_quantity_confirmation_is_not_an_acceptance_signature() {
         place: None,
     };
     t.store.sign(&id, by_contractor, &ctx("chen", 99)).unwrap();
-    assert_eq!(t.store.get(&id, at(99)).unwrap().status, signoff_core::rules::status::Status::Completed);
+    assert_eq!(t.store.get(&id, at(99)).unwrap().status, Status::Completed);
     assert_eq!(t.store.signoff_progress(&id).unwrap().quantity_signed, [SignerRole::Contractor]);
     for (role, name, at) in [
         (SignerRole::Owner, "王女士", 100),
