@@ -1358,3 +1358,48 @@ async fn a_contractor_crew_works_its_companys_job_on_its_own_phone_in_the_real_w
         assert!(v.order.events.iter().any(|e| e.by.as_str() == "zj1"), "recorded as the crew member");
     });
 }
+
+/// The office board with 200 open jobs, in the real window: all are counted, only the rows near the
+/// screen are in the page, and scrolling to the end brings the last ones in.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_board_of_two_hundred_jobs_is_a_windowed_list_in_the_real_window() {
+    let _turn = ONE_AT_A_TIME.lock().await;
+    let server = Server::start();
+    tokio::task::block_in_place(|| {
+        let mut desk = Device::enrolled(&server, "chen");
+        desk.sync();
+        for i in 0..200 {
+            let unit = ["CH-1-201", "CH-1-202", "CH-2-501"][i % 3];
+            common::create(&mut desk, unit, &format!("批量报修第{i}号"), i as i64);
+        }
+        desk.sync();
+    });
+    let x = Xvfb::start();
+    let data = tempfile::tempdir().unwrap();
+    let driver = Driver::start(&x.display);
+    let office = Ui::open(&driver, &data.path().join("office"), "office").await;
+    office.enrol(&server.url, &server.code("chen"), "前台电脑").await;
+    office.sync().await;
+    office.click("nav-board").await;
+    office.wait_attr(&Ui::css("board-list"), "data-count", "200").await;
+    let in_page = office.count(&format!("{} [data-testid=\"order-card\"]", Ui::css("board-list"))).await;
+    assert!((5..60).contains(&in_page), "{in_page} cards in the page for 200 orders");
+    office.shoot("board-200").await;
+    let first = office.el(&format!("{} [data-testid=\"order-card\"]", Ui::css("board-list"))).await;
+    let first_no = first.attr("data-number").await.unwrap();
+    office.c.execute("window.scrollTo(0, document.body.scrollHeight)", vec![]).await.unwrap();
+    let start = Instant::now();
+    loop {
+        let now_first = office.el(&format!("{} [data-testid=\"order-card\"]", Ui::css("board-list"))).await;
+        if now_first.attr("data-number").await.unwrap() != first_no {
+            break;
+        }
+        if start.elapsed() > WAIT {
+            office.fail("scrolling to the end did not bring other rows in".into()).await;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let in_page = office.count(&format!("{} [data-testid=\"order-card\"]", Ui::css("board-list"))).await;
+    assert!(in_page < 60, "{in_page} cards in the page after scrolling");
+    office.c.close().await.unwrap();
+}

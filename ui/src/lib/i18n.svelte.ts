@@ -225,6 +225,8 @@ const words = {
   quantityHelp: ['材料、工时及金额，经施工单位与工程人员签字确认，作为结算依据', 'Materials, labour and amounts, confirmed by the contractor and the engineers as the basis of settlement'],
   quantityIntro: ['签字即确认上列工程量及金额属实，作为质保期维修结算依据。', 'Signing confirms the quantities and amounts above as the basis of the warranty repair settlement.'],
   signQuantity: ['签署工程量确认单', 'Sign the quantity confirmation'],
+  shown: ['共', 'Orders:'],
+  narrowDown: ['只显示前 500 条，请用筛选缩小范围', 'only the first 500 are shown; narrow the filters'],
   complaints: ['投诉', 'Complaints'],
   complaintIntake: ['投诉登记', 'New complaint'],
   newComplaint: ['登记投诉', 'Register a complaint'],
