@@ -176,6 +176,15 @@ fn main() {
         ),
         ("overdue", ListFilter { overdue: true, open_only: true, limit: Some(500), ..Default::default() }),
         ("attention", ListFilter { attention: true, limit: Some(500), ..Default::default() }),
+        (
+            "complaints, open",
+            ListFilter {
+                kind: Some(signoff_core::model::OrderKind::Complaint),
+                open_only: true,
+                limit: Some(500),
+                ..Default::default()
+            },
+        ),
     ];
     let mut board_worst = ("", 0.0f64, 0usize);
     for (name, f) in &board_filters {
