@@ -25,6 +25,7 @@ fn unit(handover: Option<&str>, acceptance: Option<&str>) -> Unit {
         address: String::new(),
         handover_date: handover.map(d),
         acceptance_date: acceptance.map(d),
+        renovations: Vec::new(),
     }
 }
 
@@ -302,4 +303,69 @@ fn a_units_clocks_for_every_part() {
     assert_eq!(deco.label.zh, "装修工程");
     let unknown = unit_clocks(&unit(None, None), None, None, &policy, on);
     assert!(unknown.iter().all(|p| p.owner.is_none() && p.contractor.is_none()));
+}
+
+#[test]
+fn a_part_the_owner_renovated_is_inspected_before_the_warranty_is_assumed() {
+    use signoff_core::model::Renovation;
+    let policy = WarrantyPolicy::default();
+    let b = building();
+    let mut u = unit(Some("2024-06-15"), Some("2024-01-10"));
+    u.renovations = vec![
+        Renovation {
+            date: d("2024-08-01"), parts: vec![WarrantyComponent::Decoration], note: "墙面打孔挂柜".into()
+        },
+        Renovation {
+            date: d("2025-03-10"),
+            parts: vec![WarrantyComponent::Waterproofing],
+            note: "卫生间重做防水".into(),
+        },
+    ];
+    let leak = cat("leak");
+    let at = |cause: Option<Cause>, day: &str| {
+        route(
+            RoutingInput {
+                unit: Some(&u),
+                building: Some(&b),
+                project: None,
+                category: &leak,
+                cause,
+                report_date: d(day),
+            },
+            &policy,
+        )
+    };
+    // Before the waterproofing was redone: the renovation plays no part.
+    let before = at(Some(Cause::NotOwnersFault), "2025-03-01");
+    assert!(before.renovated.is_none() && !before.explanation_zh.contains("装修"));
+    // After it: the cause is inspected first, and the routing says why.
+    let unknown = at(None, "2025-06-01");
+    assert!(unknown.inspect_first);
+    assert_eq!(unknown.renovated.as_ref().map(|r| r.date), Some(d("2025-03-10")));
+    assert!(
+        unknown.explanation_zh.contains("2025-03-10 装修时改动过防水")
+            && unknown.explanation_zh.contains(":卫生间重做防水;须查明是否装修所致"),
+        "{}",
+        unknown.explanation_zh
+    );
+    assert!(unknown.explanation_en.contains("renovation of 2025-03-10"), "{}", unknown.explanation_en);
+    // Once inspected and found not to be the owner's doing, the warranty applies as usual, still noted.
+    let decided = at(Some(Cause::NotOwnersFault), "2025-06-01");
+    assert_eq!((decided.repairer, decided.payer), (Party::WarrantyContractor, Party::Developer));
+    assert!(!decided.inspect_first && decided.explanation_zh.contains("装修"));
+    // A renovation of another part (decoration) does not touch a leak's routing.
+    let mut only_walls = u.clone();
+    only_walls.renovations.truncate(1);
+    let r = route(
+        RoutingInput {
+            unit: Some(&only_walls),
+            building: Some(&b),
+            project: None,
+            category: &leak,
+            cause: None,
+            report_date: d("2025-06-01"),
+        },
+        &policy,
+    );
+    assert!(r.renovated.is_none());
 }

@@ -867,6 +867,7 @@ async fn the_office_calls_back_reopens_and_closes_in_the_real_window() {
     office.wait_text(&Ui::css("unit-order-count"), |t| t == "1").await;
     assert_eq!(office.count("[data-testid=\"warranty-clocks\"] tbody tr").await, 7);
     office.wait_text(&Ui::css("warranty-clocks"), |t| t.contains("防水") && t.contains("剩余")).await;
+    office.wait_text(&Ui::css("renovations"), |t| t.contains("2024-09-01") && t.contains("墙面打孔挂柜")).await;
     office.shoot("unit-file").await;
     office.sync().await;
 

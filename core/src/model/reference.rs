@@ -66,6 +66,24 @@ pub struct Unit {
     /// Completion acceptance 竣工验收日期; the contractor's warranty runs from it.
     #[serde(default)]
     pub acceptance_date: Option<NaiveDate>,
+    /// The owner's renovations on record (装修备案), oldest first: a part they changed is checked before
+    /// the developer's warranty is assumed to cover it.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub renovations: Vec<Renovation>,
+}
+
+/// A renovation of a unit after handover (装修), as the office recorded it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Renovation {
+    /// When (the start of the works).
+    pub date: NaiveDate,
+    /// The building parts it changed (e.g. waterproofing redone, walls drilled → decoration).
+    pub parts: Vec<WarrantyComponent>,
+    /// What was done.
+    #[serde(default)]
+    pub note: String,
 }
 
 /// A role a person has in the organisation.

@@ -89,6 +89,10 @@ pub struct Routing {
     pub contractor_clock: Option<WarrantyClock>,
     /// The building's warranty contractor, if known.
     pub contractor: Option<ContractorId>,
+    /// The owner's renovation that changed this part before the report, if any (装修): the cause is
+    /// inspected before the warranty is assumed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub renovated: Option<crate::model::Renovation>,
     /// Explanation in Chinese.
     pub explanation_zh: String,
     /// Explanation in English.
@@ -237,6 +241,15 @@ pub fn route(input: RoutingInput<'_>, policy: &WarrantyPolicy) -> Routing {
     let owner_clock = handover.map(|d| clock(d, period, policy, input.report_date));
     let contractor_clock = acceptance.map(|d| clock(d, period, policy, input.report_date));
     let contractor = input.building.and_then(|b| b.contractor_id.clone());
+    let renovated = input
+        .unit
+        .and_then(|u| {
+            u.renovations
+                .iter()
+                .rev()
+                .find(|r| r.date <= input.report_date && r.parts.contains(&input.category.warranty))
+        })
+        .cloned();
     let owner_in = owner_clock.map(|c| c.in_warranty);
     let contractor_in = contractor_clock.map(|c| c.in_warranty);
 
@@ -307,13 +320,32 @@ pub fn route(input: RoutingInput<'_>, policy: &WarrantyPolicy) -> Routing {
                 "Cause unknown: send a technician to inspect first, then decide who repairs and who pays",
             ),
         };
+    // A part the owner's renovation changed: say so, and for an undecided cause inspect whether the
+    // renovation caused it (then the owner is responsible) before any warranty is assumed.
+    let inspect_first = inspect_first || (renovated.is_some() && !matches!(input.cause, Some(Cause::NotOwnersFault)));
+    let (reno_zh, reno_en) = match &renovated {
+        Some(r) => {
+            let part = input.category.warranty.label();
+            let note_zh = if r.note.is_empty() { String::new() } else { format!(":{}", r.note) };
+            let note_en = if r.note.is_empty() { String::new() } else { format!(" ({})", r.note) };
+            (
+                format!("本户 {} 装修时改动过{}{note_zh};须查明是否装修所致,装修造成的由业主负责。", r.date, part.zh),
+                format!(
+                    " The owner's renovation of {} changed the {}{note_en}: check whether it caused this; if so, \
+                     the owner is responsible.",
+                    r.date, part.en
+                ),
+            )
+        }
+        None => (String::new(), String::new()),
+    };
     let explanation_zh = format!(
-        "{why_zh}。{};{}。",
+        "{reno_zh}{why_zh}。{};{}。",
         clock_zh("业主保修(自交付)", &owner_clock, "交付日期"),
         clock_zh("施工单位保修(自竣工验收)", &contractor_clock, "竣工验收日期")
     );
     let explanation_en = format!(
-        "{why_en}. {}; {}.",
+        "{why_en}. {}; {}.{reno_en}",
         clock_en("Owner's warranty (from handover)", &owner_clock, "handover date"),
         clock_en("Contractor's warranty (from completion acceptance)", &contractor_clock, "completion-acceptance date")
     );
@@ -325,6 +357,7 @@ pub fn route(input: RoutingInput<'_>, policy: &WarrantyPolicy) -> Routing {
         owner_clock,
         contractor_clock,
         contractor,
+        renovated,
         explanation_zh,
         explanation_en,
     }

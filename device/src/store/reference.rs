@@ -514,6 +514,8 @@ pub fn read_csv_bytes(data: &[u8], file: &str, kind: CsvKind) -> Result<(Referen
                 address: get("address"),
                 handover_date: opt_date(&get("handover_date"), "handover_date").map_err(on_line)?,
                 acceptance_date: opt_date(&get("acceptance_date"), "acceptance_date").map_err(on_line)?,
+                // Renovations come with the JSON bundle (a CSV row has no room for a list).
+                renovations: Vec::new(),
             }),
             CsvKind::People => out.people.push(Person {
                 id: PersonId::new(need("id")?),

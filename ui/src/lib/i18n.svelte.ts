@@ -227,6 +227,8 @@ const words = {
   signQuantity: ['签署工程量确认单', 'Sign the quantity confirmation'],
   shown: ['共', 'Orders:'],
   narrowDown: ['只显示前 500 条，请用筛选缩小范围', 'only the first 500 are shown; narrow the filters'],
+  renovations: ['装修记录', 'Renovations'],
+  renovationHelp: ['业主装修改动过的部位出现问题，先查明是否装修所致（装修造成的由业主负责）', 'A problem in a part the owner\'s renovation changed is first checked for the renovation as its cause (then the owner is responsible)'],
   complaints: ['投诉', 'Complaints'],
   complaintIntake: ['投诉登记', 'New complaint'],
   newComplaint: ['登记投诉', 'Register a complaint'],
