@@ -4,8 +4,8 @@
 use crate::error::{AppError, Message, Result};
 use crate::state::SignoffExt;
 use crate::types::{
-    AppInfo, BoardFilter, DispatchView, OrderDetail, PersonInfo, PhotoView, SignInput, SkippedView, SyncStatus,
-    UnitFile,
+    AppInfo, BoardFilter, DispatchView, OrderDetail, OrderPhotos, PersonInfo, PhotoView, SignInput, SkippedView,
+    SyncStatus, UnitFile,
 };
 use signoff_core::edit::Edit;
 use signoff_core::ids::{OrderId, PersonId, UnitId};
@@ -268,17 +268,38 @@ pub async fn unit_file<R: Runtime>(app: AppHandle<R>, unit: String) -> Result<Un
             let today = signoff_core::calendar::local_date(chrono::Utc::now(), settings.tz());
             let clocks =
                 found.map_or_else(Vec::new, |u| warranty::unit_clocks(u, building, project, &settings.warranty, today));
-            Ok(UnitFile {
-                unit: found.cloned(),
-                building: building.map(|b| b.name.clone()),
-                project: project.map(|p| p.name.clone()),
-                clocks,
-                orders,
-            })
+            let (unit, building, project) =
+                (found.cloned(), building.map(|b| b.name.clone()), project.map(|p| p.name.clone()));
+            // Photos of the newest orders (repeat defects are recognised by their pictures).
+            let mut photos = Vec::new();
+            for o in orders.iter().take(UNIT_FILE_PHOTO_ORDERS) {
+                let Ok(view) = store.get(&OrderId::new(o.row.id.clone()), chrono::Utc::now()) else { continue };
+                let thumbs: Vec<String> = view
+                    .order
+                    .photos
+                    .iter()
+                    .filter(|p| !p.removed)
+                    .filter_map(|p| {
+                        let sha = if p.thumbnail_sha256.is_empty() { &p.sha256 } else { &p.thumbnail_sha256 };
+                        (!sha.is_empty() && store.blobs().contains(sha))
+                            .then(|| store.blobs().path(sha).ok())
+                            .flatten()
+                            .map(|p| p.to_string_lossy().into_owned())
+                    })
+                    .take(6)
+                    .collect();
+                if !thumbs.is_empty() {
+                    photos.push(OrderPhotos { order: o.row.id.clone(), thumbs });
+                }
+            }
+            Ok(UnitFile { unit, building, project, clocks, orders, photos })
         })
     })
     .await
 }
+
+/// How many of a unit's newest orders show their photos in its file.
+const UNIT_FILE_PHOTO_ORDERS: usize = 20;
 
 /// The callback queue (回访): completed orders waiting for a callback, soonest deadline first.
 #[tauri::command]

@@ -78,6 +78,17 @@ pub struct UnitFile {
     pub clocks: Vec<signoff_core::rules::warranty::PartClocks>,
     /// Its orders, newest first.
     pub orders: Vec<signoff_device::store::query::OrderSummary>,
+    /// The photos of its newest orders that this device holds (thumbnails), by order.
+    pub photos: Vec<OrderPhotos>,
+}
+
+/// An order's photo thumbnails on this device, for the unit's file.
+#[derive(Debug, Clone, Serialize, TS)]
+pub struct OrderPhotos {
+    /// The order's id.
+    pub order: String,
+    /// Local thumbnail files (shown through the asset protocol), at most six.
+    pub thumbs: Vec<String>,
 }
 
 /// A photo of an order and where its files are on this device.

@@ -563,6 +563,19 @@ async fn technician_owner_and_office_in_the_real_window() {
     tech.wait_text(&Ui::css("error"), |t| t.contains("超过 250 MP 的上限")).await;
     assert_eq!(tech.count("[data-testid=\"photo\"]").await, 2);
     tech.shoot("order-technician").await;
+    // On site, the unit's file shows this job's photos beside its earlier orders (repeat defects).
+    tech.click("open-unit-file").await;
+    let start = Instant::now();
+    while tech.count("[data-testid=\"unit-order-photos\"] img").await < 2 {
+        if start.elapsed() > WAIT {
+            tech.fail("the unit's file never showed the job's photos".into()).await;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    tech.shoot_at("unit-file-photos", Some(&Ui::css("unit-orders"))).await;
+    tech.click("nav-today").await;
+    tech.click("order-card").await;
+    tech.wait_attr(&Ui::css("order"), "data-status", "on_site").await;
 
     tech.click("complete").await;
     tech.fill("work-done", "重做卫生间防水层，闭水试验24小时无渗漏").await;
