@@ -38,6 +38,23 @@ fn data_dir(app: &tauri::App) -> Result<PathBuf, Box<dyn std::error::Error>> {
     Ok(app.path().app_data_dir()?)
 }
 
+/// `SIGNOFF_WINDOW_X`: where the desktop window's left edge goes (logical pixels), so `scripts/run` can put a
+/// technician's and a dispatcher's window side by side. Ignored when unset or not a number.
+#[cfg(desktop)]
+fn place_window(app: &tauri::App) {
+    let Some(x) = std::env::var("SIGNOFF_WINDOW_X").ok().and_then(|v| v.trim().parse::<f64>().ok()) else {
+        return;
+    };
+    if let Some(w) = app.get_webview_window("main")
+        && let Err(e) = w.set_position(tauri::LogicalPosition::new(x, 0.0))
+    {
+        tracing::warn!(error = %e, "the window could not be placed");
+    }
+}
+
+#[cfg(mobile)]
+fn place_window(_app: &tauri::App) {}
+
 /// Start the app (desktop `main` and the phones' entry point).
 #[cfg_attr(mobile, tauri::mobile_entry_point)]
 pub fn run() {
@@ -55,6 +72,7 @@ pub fn run() {
             state.set_trigger(trigger);
             app.manage(state);
             app.signoff().request_sync();
+            place_window(app);
             Ok(())
         })
         .invoke_handler(tauri::generate_handler![
