@@ -3,45 +3,17 @@
 
 mod common;
 
-use common::{Log, assigned, callback};
+use common::{Log, assigned, callback, person, staff};
 use signoff_core::ids::PersonId;
-use signoff_core::model::{EventKind, OrderKind, Person, ReferenceData, Role, Urgency};
+use signoff_core::model::{EventKind, OrderKind, ReferenceData, Role, Urgency};
 use signoff_core::rules::actions::{Action, actions};
 use signoff_core::rules::status::{Status, fold};
-
-fn person(id: &str, role: Role) -> Person {
-    Person {
-        id: PersonId::new(id),
-        name: format!("{id}师傅"),
-        roles: vec![role],
-        skills: Vec::new(),
-        phone: String::new(),
-        contractor: None,
-        active: true,
-    }
-}
-
-fn reference() -> ReferenceData {
-    ReferenceData::new(
-        Vec::new(),
-        Vec::new(),
-        Vec::new(),
-        vec![
-            person("disp", Role::Dispatcher),
-            person("boss", Role::Supervisor),
-            person("wang", Role::Technician),
-            person("li", Role::Technician),
-        ],
-        Vec::new(),
-        Vec::new(),
-    )
-}
 
 /// (allowed, withheld) action codes for `who` on the order `log` describes.
 fn of(log: &Log, who: &str, kind: OrderKind) -> (Vec<Action>, Vec<Action>) {
     let f = fold(&log.events, &common::genuine(&log.events));
     let order = common::order(log.events.clone(), Urgency::Normal, kind, "leak");
-    let all = actions(&reference(), &PersonId::new(who), &order, &f);
+    let all = actions(&staff(), &PersonId::new(who), &order, &f);
     for a in &all {
         assert_eq!(a.allowed, a.reason.is_none(), "{a:?}: a withheld action says why, an allowed one does not");
     }
@@ -74,7 +46,7 @@ fn each_role_sees_what_it_may_do_in_each_status() {
     assert!(tech.contains(&A::Arrive), "{tech:?}");
     let f = fold(&log.events, &common::genuine(&log.events));
     let order = common::order(log.events.clone(), Urgency::Normal, OrderKind::Repair, "leak");
-    let li = actions(&reference(), &PersonId::new("li"), &order, &f);
+    let li = actions(&staff(), &PersonId::new("li"), &order, &f);
     let arrive = li.iter().find(|a| a.action == A::Arrive).unwrap();
     assert!(!arrive.allowed);
     assert!(arrive.reason.as_ref().unwrap().zh.contains("wang师傅"), "{:?}", arrive.reason);
@@ -136,7 +108,7 @@ fn owners_phones_are_for_the_office_and_the_technician_on_their_open_job() {
     let mut log = Log::new();
     let sees = |log: &Log, who: &str| {
         let f = fold(&log.events, &common::genuine(&log.events));
-        may_see_phone(&reference(), &PersonId::new(who), &f)
+        may_see_phone(&staff(), &PersonId::new(who), &f)
     };
     assert!(sees(&log, "disp") && sees(&log, "boss"));
     assert!(!sees(&log, "wang"), "not dispatched to wang");
@@ -177,7 +149,7 @@ fn a_contractor_crew_works_its_companys_jobs_and_sees_the_phone_once_on_site() {
     use signoff_core::ids::ContractorId;
     use signoff_core::model::Assignee;
     use signoff_core::rules::permission::may_see_phone;
-    let mut r = reference();
+    let mut r = staff();
     let mut crew = person("zj1", Role::Technician);
     crew.contractor = Some(ContractorId::new("C-ZJ"));
     r.people.push(crew);

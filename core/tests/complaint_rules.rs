@@ -4,41 +4,16 @@
 
 mod common;
 
-use common::{DAY, HOUR, Log, callback, local};
+use common::{DAY, HOUR, Log, callback, local, staff};
 use signoff_core::edit::{Edit, validate};
 use signoff_core::ids::{OrderId, PersonId};
-use signoff_core::model::{
-    ComplaintClass, EventKind, OrderKind, OrgSettings, Person, ReferenceData, Role, Urgency, WorkOrder,
-};
+use signoff_core::model::{ComplaintClass, EventKind, OrderKind, OrgSettings, Urgency, WorkOrder};
 use signoff_core::money::Money;
 use signoff_core::rules::actions::{Action, actions};
 use signoff_core::rules::complaint::{ComplaintStage, sheet};
 use signoff_core::rules::permission::check;
 use signoff_core::rules::sla::{DeadlineKind, Escalation, deadlines, escalation};
 use signoff_core::rules::status::{Status, StatusFold, fold};
-
-fn person(id: &str, role: Role) -> Person {
-    Person {
-        id: PersonId::new(id),
-        name: format!("{id}姓名"),
-        roles: vec![role],
-        skills: Vec::new(),
-        phone: String::new(),
-        contractor: None,
-        active: true,
-    }
-}
-
-fn reference() -> ReferenceData {
-    ReferenceData::new(
-        Vec::new(),
-        Vec::new(),
-        Vec::new(),
-        vec![person("disp", Role::Dispatcher), person("boss", Role::Supervisor), person("wang", Role::Technician)],
-        Vec::new(),
-        Vec::new(),
-    )
-}
 
 fn complaint(log: &Log) -> (WorkOrder, StatusFold) {
     let o = common::order(log.events.clone(), Urgency::Normal, OrderKind::Complaint, "fittings");
@@ -52,13 +27,13 @@ fn classified(class: ComplaintClass) -> EventKind {
 
 fn allowed(log: &Log, who: &str) -> Vec<Action> {
     let (o, f) = complaint(log);
-    actions(&reference(), &PersonId::new(who), &o, &f).into_iter().filter(|a| a.allowed).map(|a| a.action).collect()
+    actions(&staff(), &PersonId::new(who), &o, &f).into_iter().filter(|a| a.allowed).map(|a| a.action).collect()
 }
 
 /// Edit `e` by `who` is refused (by the permission table or the order's state), with a message.
 fn refused(log: &Log, who: &str, e: &Edit) -> String {
     let (o, f) = complaint(log);
-    let r = check(&reference(), &PersonId::new(who), &f, e).and_then(|()| validate(&o, &f, e));
+    let r = check(&staff(), &PersonId::new(who), &f, e).and_then(|()| validate(&o, &f, e));
     r.expect_err("refused").msg().text().zh
 }
 
@@ -142,7 +117,7 @@ fn an_invalid_complaint_is_returned_by_the_department_head_and_closed_by_the_des
     assert!(f.derived.returned_invalid);
     // The desk may now close it without a satisfied callback.
     let close = Edit::Close { reason: "已向业主说明".into() };
-    check(&reference(), &PersonId::new("disp"), &f, &close).unwrap();
+    check(&staff(), &PersonId::new("disp"), &f, &close).unwrap();
     validate(&o, &f, &close).unwrap();
 }
 
@@ -186,7 +161,7 @@ fn complaint_steps_belong_to_complaints_and_the_office() {
     let f = fold(&repair.events, &common::genuine(&repair.events));
     let e = Edit::Handling { text: "x".into() };
     assert!(validate(&repair, &f, &e).unwrap_err().msg().text().zh.contains("不是投诉"));
-    let mine = actions(&reference(), &PersonId::new("disp"), &repair, &f);
+    let mine = actions(&staff(), &PersonId::new("disp"), &repair, &f);
     assert!(!mine.iter().any(|a| a.action == Action::Classify));
     // A technician may not handle complaints.
     assert!(refused(&log, "wang", &Edit::Handling { text: "x".into() }).contains("客服"));
@@ -211,7 +186,8 @@ fn transfer_and_answer_deadlines_count_working_days_and_escalate() {
         late,
         Escalation::ComplaintOverdue { deadline: DeadlineKind::ComplaintTransfer, overdue_by_ms: 2 * HOUR }
     );
-    assert!(late.explain_zh().contains("投诉转交已超时 2 小时"), "{}", late.explain_zh());
+    let words = late.explain(&staff()).zh;
+    assert!(words.contains("投诉转交已超时 2 小时"), "{words}");
     // Transferred late, then answered in time: the transfer shows as met late, nothing escalates.
     log.t = local("2026-11-24T09:00:00+08:00");
     log.push("office", "disp", EventKind::ComplaintTransferred { department: "工程部".into(), note: String::new() });

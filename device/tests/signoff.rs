@@ -132,14 +132,8 @@ fn warranty_jobs_need_every_party_on_the_same_content() {
     // all signed the same content.
     sign(&mut t.store, &id, SignerRole::Project, "项目部张经理", 102).unwrap();
     let quantity = signoff_device::store::signoff::SignRequest {
-        heads: None,
-        kind: signoff_core::signoff::StatementKind::QuantityConfirmation,
-        name: "浙建三公司 刘工".into(),
-        role: SignerRole::Contractor,
-        rating: None,
-        opinion: "工程量属实".into(),
-        strokes: signature(),
         place: Some(signoff_core::signoff::Place::new(30.2741, 120.1551)),
+        ..quantity_confirmation(SignerRole::Contractor, "浙建三公司 刘工")
     };
     t.store.sign(&id, quantity, &ctx("chen", 103)).unwrap();
     let reports = t.store.verify_statements(&id).unwrap();
@@ -282,17 +276,7 @@ fn a_quantity_confirmation_is_not_an_acceptance_signature() {
     let mut t = store("chen");
     let id = completed(&mut t.store, Assignee::Contractor(ContractorId::new("C-ZJ")));
     // The contractor confirms the quantities first: recorded, and the order is still awaiting acceptance.
-    let by_contractor = signoff_device::store::signoff::SignRequest {
-        heads: None,
-        kind: signoff_core::signoff::StatementKind::QuantityConfirmation,
-        name: "浙建三公司 刘工".into(),
-        role: SignerRole::Contractor,
-        rating: None,
-        opinion: "工程量属实".into(),
-        strokes: signature(),
-        place: None,
-    };
-    t.store.sign(&id, by_contractor, &ctx("chen", 99)).unwrap();
+    t.store.sign(&id, quantity_confirmation(SignerRole::Contractor, "浙建三公司 刘工"), &ctx("chen", 99)).unwrap();
     assert_eq!(t.store.get(&id, at(99)).unwrap().status, Status::Completed);
     assert_eq!(t.store.signoff_progress(&id).unwrap().quantity_signed, [SignerRole::Contractor]);
     for (role, name, at) in [
@@ -303,20 +287,24 @@ fn a_quantity_confirmation_is_not_an_acceptance_signature() {
         sign(&mut t.store, &id, role, name, at).unwrap();
     }
     // The supervising engineer signs the 工程量确认单 only: their acceptance is still missing.
-    let quantity = signoff_device::store::signoff::SignRequest {
-        heads: None,
-        kind: signoff_core::signoff::StatementKind::QuantityConfirmation,
-        name: "监理李工".into(),
-        role: SignerRole::Supervisor,
-        rating: None,
-        opinion: "工程量属实".into(),
-        strokes: signature(),
-        place: None,
-    };
-    t.store.sign(&id, quantity, &ctx("chen", 103)).unwrap();
+    t.store.sign(&id, quantity_confirmation(SignerRole::Supervisor, "监理李工"), &ctx("chen", 103)).unwrap();
     let p = t.store.signoff_progress(&id).unwrap();
     assert_eq!(p.missing, [SignerRole::Supervisor]);
     assert_eq!(p.quantity_signed, [SignerRole::Supervisor, SignerRole::Contractor]);
     sign(&mut t.store, &id, SignerRole::Supervisor, "监理李工", 104).unwrap();
     assert!(t.store.signoff_progress(&id).unwrap().missing.is_empty());
+}
+
+/// A 工程量确认单 signed by `name` as `role`: "工程量属实", no rating, no place.
+fn quantity_confirmation(role: SignerRole, name: &str) -> signoff_device::store::signoff::SignRequest {
+    signoff_device::store::signoff::SignRequest {
+        heads: None,
+        kind: signoff_core::signoff::StatementKind::QuantityConfirmation,
+        name: name.into(),
+        role,
+        rating: None,
+        opinion: "工程量属实".into(),
+        strokes: signature(),
+        place: None,
+    }
 }

@@ -131,15 +131,9 @@ pub(crate) fn detail(store: &mut Store, id: &OrderId) -> Result<OrderDetail> {
     if phone_masked {
         view.order.reporter.phone = signoff_device::store::export::mask_phone(&view.order.reporter.phone);
     }
-    // The contractor by name, as the office knows it (the rule's words name it by id).
     let escalation_label = view.escalation.as_ref().map(|e| {
-        let (mut zh, mut en) = (e.explain_zh(), e.explain_en());
-        if let Some(a @ signoff_core::model::Assignee::Contractor(c)) = &view.derived.assignee {
-            let name = reference.assignee_name(a);
-            zh = zh.replace(c.as_str(), &name);
-            en = en.replace(c.as_str(), &name);
-        }
-        Message { zh, en }
+        let t = e.explain(reference);
+        Message { zh: t.zh, en: t.en }
     });
     Ok(OrderDetail {
         number,

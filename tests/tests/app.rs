@@ -1396,15 +1396,16 @@ async fn a_board_of_two_hundred_jobs_is_a_windowed_list_in_the_real_window() {
     office.sync().await;
     office.click("nav-board").await;
     office.wait_attr(&Ui::css("board-list"), "data-count", "200").await;
-    let in_page = office.count(&format!("{} [data-testid=\"order-card\"]", Ui::css("board-list"))).await;
+    let cards = format!("{} [data-testid=\"order-card\"]", Ui::css("board-list"));
+    let in_page = office.count(&cards).await;
     assert!((5..60).contains(&in_page), "{in_page} cards in the page for 200 orders");
     office.shoot("board-200").await;
-    let first = office.el(&format!("{} [data-testid=\"order-card\"]", Ui::css("board-list"))).await;
+    let first = office.el(&cards).await;
     let first_no = first.attr("data-number").await.unwrap();
     office.c.execute("window.scrollTo(0, document.body.scrollHeight)", vec![]).await.unwrap();
     let start = Instant::now();
     loop {
-        let now_first = office.el(&format!("{} [data-testid=\"order-card\"]", Ui::css("board-list"))).await;
+        let now_first = office.el(&cards).await;
         if now_first.attr("data-number").await.unwrap() != first_no {
             break;
         }
@@ -1413,7 +1414,7 @@ async fn a_board_of_two_hundred_jobs_is_a_windowed_list_in_the_real_window() {
         }
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
-    let in_page = office.count(&format!("{} [data-testid=\"order-card\"]", Ui::css("board-list"))).await;
+    let in_page = office.count(&cards).await;
     assert!(in_page < 60, "{in_page} cards in the page after scrolling");
     office.c.close().await.unwrap();
 }

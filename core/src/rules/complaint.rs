@@ -156,6 +156,20 @@ fn entry(e: &Event, text: &str) -> SheetEntry {
     SheetEntry { at_ms: e.at_ms, by: e.by.clone(), text: text.to_owned() }
 }
 
+/// The complaint's classification now (the department's return makes it invalid), without reading the
+/// rest of the sheet: what the deadlines need.
+pub fn class_of(order: &WorkOrder, fold: &StatusFold) -> Option<ComplaintClass> {
+    let mut class = None;
+    for e in in_order(order).into_iter().filter(|e| counts(fold, e)) {
+        match &e.kind {
+            EventKind::ComplaintClassified { class: c, .. } => class = Some(*c),
+            EventKind::ComplaintReturned { .. } => class = Some(ComplaintClass::Invalid),
+            _ => {}
+        }
+    }
+    class
+}
+
 /// The amount of the claim waiting for a decision, if one is.
 pub fn pending_claim(order: &WorkOrder) -> Option<Money> {
     let mut pending = None;

@@ -200,9 +200,8 @@ pub fn deadlines(order: &WorkOrder, fold: &StatusFold, household: bool, settings
     if order.kind == OrderKind::Complaint {
         // A communicative complaint is answered by the desk itself: nothing to transfer.
         let transferred = first_at(order, fold, reported, |k| matches!(k, EventKind::ComplaintTransferred { .. }));
-        let communicative = crate::rules::complaint::sheet(order, fold)
-            .and_then(|s| s.class)
-            .is_some_and(crate::model::ComplaintClass::is_communicative);
+        let communicative =
+            crate::rules::complaint::class_of(order, fold).is_some_and(crate::model::ComplaintClass::is_communicative);
         if transferred.is_some() || !communicative {
             out.push(Deadline {
                 kind: DeadlineKind::ComplaintTransfer,
@@ -293,35 +292,31 @@ pub enum Escalation {
 }
 
 impl Escalation {
-    /// Explanation in Chinese.
-    pub fn explain_zh(&self) -> String {
+    /// What to do, in both languages, the contractor named as the reference data knows it.
+    pub fn explain(&self, reference: &crate::model::ReferenceData) -> crate::msg::Text {
+        let name = |c: &ContractorId| reference.assignee_name(&Assignee::Contractor(c.clone()));
         match self {
             Escalation::QualityRepairNotice { contractor, overdue_by_ms } => {
-                format!("施工单位 {contractor} 超过到场时限 {} 分钟,建议发出《质量维修通知单》", overdue_by_ms / 60_000)
+                let (c, min) = (name(contractor), overdue_by_ms / 60_000);
+                crate::msg::Text::new(
+                    format!("施工单位 {c} 超过到场时限 {min} 分钟,建议发出《质量维修通知单》"),
+                    format!("Contractor {c} is {min} min past its on-site deadline: send a quality-repair notice"),
+                )
             }
             Escalation::ThirdPartyWithDeduction { contractor, .. } => {
-                format!("已发《质量维修通知单》,施工单位 {contractor} 仍未到场,建议委托第三方维修,费用从其质保金中扣除")
+                let c = name(contractor);
+                crate::msg::Text::new(
+                    format!("已发《质量维修通知单》,施工单位 {c} 仍未到场,建议委托第三方维修,费用从其质保金中扣除"),
+                    format!(
+                        "Contractor {c} is still absent after the quality-repair notice: have a third party \
+                         repair it and deduct the cost from the contractor's warranty deposit"
+                    ),
+                )
             }
-            Escalation::ComplaintOverdue { deadline, overdue_by_ms } => {
-                format!("{}已超时 {},升级至主管督办", deadline.label_zh(), hours_zh(*overdue_by_ms))
-            }
-        }
-    }
-
-    /// Explanation in English.
-    pub fn explain_en(&self) -> String {
-        match self {
-            Escalation::QualityRepairNotice { contractor, overdue_by_ms } => format!(
-                "Contractor {contractor} is {} min past its on-site deadline: send a quality-repair notice",
-                overdue_by_ms / 60_000
+            Escalation::ComplaintOverdue { deadline, overdue_by_ms } => crate::msg::Text::new(
+                format!("{}已超时 {},升级至主管督办", deadline.label_zh(), hours_zh(*overdue_by_ms)),
+                format!("{} is {} overdue: escalated to a supervisor", deadline.label_en(), hours_en(*overdue_by_ms)),
             ),
-            Escalation::ThirdPartyWithDeduction { contractor, .. } => format!(
-                "Contractor {contractor} is still absent after the quality-repair notice: have a third party \
-                 repair it and deduct the cost from the contractor's warranty deposit"
-            ),
-            Escalation::ComplaintOverdue { deadline, overdue_by_ms } => {
-                format!("{} is {} overdue: escalated to a supervisor", deadline.label_en(), hours_en(*overdue_by_ms))
-            }
         }
     }
 }

@@ -136,3 +136,35 @@ pub fn order(events: Vec<Event>, urgency: Urgency, kind: OrderKind, category: &s
 pub fn local(s: &str) -> i64 {
     chrono::DateTime::parse_from_rfc3339(s).map(|t| t.timestamp_millis()).unwrap_or_else(|e| panic!("{s}: {e}"))
 }
+
+use signoff_core::model::{Person, ReferenceData, Role};
+
+/// A staff member `id` ("{id}师傅") with one role.
+pub fn person(id: &str, role: Role) -> Person {
+    Person {
+        id: PersonId::new(id),
+        name: format!("{id}师傅"),
+        roles: vec![role],
+        skills: Vec::new(),
+        phone: String::new(),
+        contractor: None,
+        active: true,
+    }
+}
+
+/// A staff list: dispatcher disp, supervisor boss, technicians wang and li.
+pub fn staff() -> ReferenceData {
+    ReferenceData::new(
+        Vec::new(),
+        Vec::new(),
+        Vec::new(),
+        vec![
+            person("disp", Role::Dispatcher),
+            person("boss", Role::Supervisor),
+            person("wang", Role::Technician),
+            person("li", Role::Technician),
+        ],
+        Vec::new(),
+        Vec::new(),
+    )
+}

@@ -445,13 +445,8 @@ pub fn show(
         complaint_sheet(c, r, lang, tz);
     }
     if let Some(e) = &v.escalation {
-        out(&format!(
-            "\n⚠ {}",
-            match lang {
-                Lang::Zh => e.explain_zh(),
-                Lang::En => e.explain_en(),
-            }
-        ));
+        let words = e.explain(r);
+        out(&format!("\n⚠ {}", txt(lang, &words)));
     }
     if let Some(s) = suggestion {
         suggestion_text(s, lang);
